@@ -1,0 +1,95 @@
+/**
+ * The one port through which workflows' activities talk to a PSA. ConnectWise and Autotask
+ * each implement it (activities/psa/connectwise, activities/psa/autotask); the sandboxes in
+ * sandbox/ stand in for the real APIs locally.
+ */
+import type { IsoDate } from '../../domain/dates';
+import type { Money } from '../../domain/money';
+import type { PsaKind, PsaOperation } from '../../domain/psa-operations';
+
+/** Where a subscription's lines live in the PSA, by PSA record id (never by name). */
+export interface PsaTarget {
+  companyId: number;
+  /** ConnectWise agreement id or Autotask contract id. */
+  agreementId: number;
+  /** Platform product id → ConnectWise catalog item id / Autotask service id. */
+  productIds: Record<string, number>;
+  /** Text put in every line's description; must contain the subscription id (drift detection). */
+  description: string;
+  /** ConnectWise `billCustomer` (§7). */
+  billCustomer?: 'Billable' | 'DoNotBill' | 'NoCharge';
+}
+
+/** An operation with its deterministic idempotency key (workflow id + event seq + op index). */
+export interface KeyedOperation {
+  idempotencyKey: string;
+  operation: PsaOperation;
+}
+
+export interface AppliedOperation {
+  idempotencyKey: string;
+  /** The planner's line / service key the operation touched. */
+  lineKey: string;
+  /** PSA record id created or touched (null for a delete). */
+  psaId: number | null;
+  /** Autotask: the date an adjustment was actually posted when its own date was taken (§5). */
+  effectiveDate?: IsoDate;
+  shiftedFrom?: IsoDate;
+  /** True when the key had been applied before and nothing was written this time. */
+  replayed: boolean;
+}
+
+export interface CompanyMatch { id: number; name: string; identifier?: string; score: number }
+export interface CatalogMatch { id: number; name: string; partNumber?: string; manufacturer?: string; score: number }
+export interface AgreementSummary {
+  id: number;
+  name: string;
+  companyId: number;
+  startDate: IsoDate;
+  endDate: IsoDate | null;
+  periodType: 'monthly' | 'yearly';
+}
+/** A billing line as the PSA holds it, for reconciliation (§6). */
+export interface PsaLineSnapshot {
+  psaId: number;
+  quantity: number;
+  unitPrice: Money;
+  unitCost: Money;
+  invoiced: boolean;
+}
+
+/**
+ * Idempotency journal: an operation is recorded before and after its PSA write, so a retry
+ * after a crash between the two can look for the line instead of creating another.
+ */
+export interface JournalEntry {
+  idempotencyKey: string;
+  state: 'started' | 'done';
+  result?: AppliedOperation;
+}
+export interface OperationJournal {
+  get(idempotencyKey: string): Promise<JournalEntry | null>;
+  begin(idempotencyKey: string, operation: PsaOperation): Promise<void>;
+  complete(result: AppliedOperation): Promise<void>;
+}
+
+export interface PsaGateway {
+  readonly psa: PsaKind;
+  /** A cheap authenticated call; throws a PsaError naming what failed (never the secret). */
+  testCredentials(): Promise<void>;
+  findCompanies(name: string, limit?: number): Promise<CompanyMatch[]>;
+  createCompany(input: { name: string; identifier?: string }): Promise<{ id: number }>;
+  findCatalogItems(query: { name?: string; partNumber?: string }, limit?: number): Promise<CatalogMatch[]>;
+  createCatalogItem(input: {
+    name: string;
+    partNumber: string;
+    description?: string;
+    unitPrice: Money;
+    unitCost: Money;
+    periodType: 'monthly' | 'yearly';
+  }): Promise<{ id: number }>;
+  listAgreements(companyId: number): Promise<AgreementSummary[]>;
+  /** Applies planned operations in order; `lineIds` maps planner keys to PSA ids known so far. */
+  apply(target: PsaTarget, operations: KeyedOperation[], lineIds: Record<string, number>): Promise<AppliedOperation[]>;
+  readLine(target: PsaTarget, psaId: number): Promise<PsaLineSnapshot>;
+}

@@ -1,0 +1,51 @@
+/**
+ * The PSA line operations the billing rules plan (billing-rules.md §4, §5) and the gateways
+ * apply. Lines are named by a stable `lineKey` chosen by the planner; the PSA's own record ids
+ * live beside them in the mapping, never in the plan, so a plan is pure and replayable.
+ */
+import type { IsoDate } from './dates';
+import type { Money } from './money';
+
+export type PsaKind = 'connectwise' | 'autotask';
+
+/** ConnectWise agreement addition roles (§4): base line, short-lived delta, reversal. */
+export type AdditionKind = 'base' | 'delta' | 'reversal' | 'reconciliation';
+
+export interface CwAddition {
+  lineKey: string;
+  subscriptionId: string;
+  /** Platform product id; the gateway resolves it to the mapped catalog item. */
+  productId: string;
+  kind: AdditionKind;
+  quantity: number;
+  unitPrice: Money;
+  unitCost: Money;
+  effectiveDate: IsoDate;
+  /** Last billed day (ConnectWise `cancelledDate`); null while open-ended. */
+  cancelledDate: IsoDate | null;
+}
+
+export type CwOperation =
+  | { type: 'cw.create-addition'; addition: CwAddition }
+  | {
+      type: 'cw.update-addition';
+      lineKey: string;
+      set: Partial<Pick<CwAddition, 'quantity' | 'unitPrice' | 'unitCost' | 'cancelledDate' | 'productId'>>;
+    }
+  | { type: 'cw.delete-addition'; lineKey: string };
+
+/** Autotask contract service per (subscription, product) (§5): holds price and cost. */
+export interface AtContractService {
+  serviceKey: string;
+  subscriptionId: string;
+  productId: string;
+  unitPrice: Money;
+  unitCost: Money;
+}
+
+export type AtOperation =
+  | { type: 'at.create-contract-service'; service: AtContractService }
+  /** Units change only through create-only, effective-dated adjustments. */
+  | { type: 'at.adjust-units'; serviceKey: string; effectiveDate: IsoDate; unitChange: number };
+
+export type PsaOperation = CwOperation | AtOperation;
