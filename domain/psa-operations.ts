@@ -45,6 +45,8 @@ export interface AtContractService {
 
 export type AtOperation =
   | { type: 'at.create-contract-service'; service: AtContractService }
+  /** Price change: contract service unit price/cost (a PATCH on the contract service). */
+  | { type: 'at.update-contract-service'; serviceKey: string; unitPrice: Money; unitCost: Money }
   /** Units change only through create-only, effective-dated adjustments. */
   | { type: 'at.adjust-units'; serviceKey: string; effectiveDate: IsoDate; unitChange: number };
 
