@@ -8,6 +8,8 @@ export type RateDecision = { ok: true } | { ok: false; retryAfterMs: number };
 
 export interface RateLimiter {
   take(key: string): RateDecision;
+  /** Requests counted for `key` in the current window (without taking one). */
+  used(key: string): number;
   configure(limit: RateLimit): void;
   current(): RateLimit;
   clear(): void;
@@ -28,6 +30,10 @@ export function createRateLimiter(initial: RateLimit, now: () => number = Date.n
       recent.push(t);
       hits.set(key, recent);
       return { ok: true };
+    },
+    used(key) {
+      const t = now();
+      return (hits.get(key) ?? []).filter((at) => at > t - config.windowMs).length;
     },
     configure(limit) {
       config = limit;

@@ -21,6 +21,13 @@ export interface SandboxAppDeps {
   reset(seed: string): void;
   /** The whole state, for `GET /__sandbox/state`. */
   snapshot(): unknown;
+  /** Route matching ignores case (Autotask's paths are case-insensitive). Default: case-sensitive. */
+  caseInsensitive?: boolean;
+  /**
+   * Runs as a vendor request arrives, before latency and faults, so what it admits stays "in
+   * flight" for the whole request (the Autotask thread limit). It may answer to refuse.
+   */
+  onArrival?(req: FastifyRequest, reply: FastifyReply): Promise<void> | void;
 }
 
 interface RequestMeta {
@@ -32,7 +39,7 @@ interface RequestMeta {
 const routeOf = (req: FastifyRequest): string => `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
 
 export function createSandboxApp(deps: SandboxAppDeps): FastifyInstance {
-  const app = Fastify({ logger: false, forceCloseConnections: true });
+  const app = Fastify({ logger: false, forceCloseConnections: true, caseSensitive: !deps.caseInsensitive });
   const meta = new WeakMap<FastifyRequest, RequestMeta>();
   const closing = new AbortController();
   app.addHook('onClose', async () => closing.abort());
@@ -51,6 +58,8 @@ export function createSandboxApp(deps: SandboxAppDeps): FastifyInstance {
     const m: RequestMeta = { startedAt: Date.now(), route: routeOf(req) };
     meta.set(req, m);
     deps.traffic.started(m.route);
+    await deps.onArrival?.(req, reply);
+    if (reply.sent) return reply;
     const wait = deps.faults.latencyMs();
     if (wait > 0) await delay(wait, undefined, { signal: closing.signal }).catch(() => {});
     const fault = deps.faults.pick(req.method, req.url);
