@@ -1,0 +1,87 @@
+/**
+ * Process configuration from the environment, validated once at start-up. A bad value stops
+ * the process with one line naming the variable (see `loadConfig`). Every variable, its
+ * default and meaning is listed in the README's configuration table.
+ */
+import { z } from 'zod';
+
+const port = (dflt: number) =>
+  z.coerce
+    .number({ invalid_type_error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(dflt);
+
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'must be host:port, e.g. 127.0.0.1:7233');
+
+const mongoUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'mongodb:' || u.protocol === 'mongodb+srv:') && u.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}, 'must be a mongodb:// or mongodb+srv:// URL with a host, e.g. mongodb://127.0.0.1:27018/psa_connector');
+
+const smtpUrl = z.string().refine((s) => {
+  try {
+    return ['smtp:', 'smtps:'].includes(new URL(s).protocol);
+  } catch {
+    return false;
+  }
+}, 'must be an smtp:// or smtps:// URL, e.g. smtp://user:pass@mail.example.com:587');
+
+const secretsKey = z
+  .string()
+  .refine((s) => Buffer.from(s, 'base64').length === 32 && /^[A-Za-z0-9+/]+=*$/.test(s), 'must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
+
+export { port as portSchema };
+
+export const configSchema = z.object({
+  TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('psa-connector'),
+  MONGO_URL: mongoUrl.default('mongodb://127.0.0.1:27018/psa_connector?directConnection=true&serverSelectionTimeoutMS=5000'),
+  SMTP_URL: smtpUrl.default('smtp://127.0.0.1:2525'),
+  MAIL_FROM: z.string().min(3).default('psa-connector <connector@localhost>'),
+  SECRETS_KEY: secretsKey,
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port(8080),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws a ConfigError whose message is one line per bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const trimmed = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const res = configSchema.safeParse(trimmed);
+  if (res.success) return res.data;
+  const lines = res.error.issues.map((i) => {
+    const name = String(i.path[0] ?? '?');
+    const got = trimmed[name];
+    const reason = i.code === 'invalid_type' && got === undefined ? 'is required' : i.message;
+    // Never echo secret values back.
+    const shown = got === undefined || name.includes('KEY') || name.includes('SECRET') ? '' : ` (got "${got}")`;
+    return `Configuration error: ${name} ${reason}${shown}`;
+  });
+  throw new ConfigError(lines.join('\n'));
+}
+
+/** For process entry points: parse, or print the problem and exit 1. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
