@@ -1,0 +1,192 @@
+/**
+ * zod schemas of the billing inputs (billing-rules.md §2–§5, architecture.md "The `plan`
+ * command"), shared by the plan CLI, the HTTP API and the workflows' signal validators.
+ * Types are inferred from the schemas so the two never drift.
+ *
+ * Structural checks live here; the checks that depend on the subscription's state as events
+ * replay (upgrade to the same product, event after cancellation, ...) live in
+ * subscription-state.ts and are wired into `ScenarioSchema` below.
+ */
+import { z } from 'zod';
+import { isIsoDate } from './dates';
+import { isMoney, normalizeMoney } from './money';
+
+export const IsoDateSchema = z
+  .string({ required_error: 'is required', invalid_type_error: 'must be a date string YYYY-MM-DD' })
+  .refine(isIsoDate, { message: 'must be a calendar date YYYY-MM-DD' });
+
+/** Decimal string, at most 4 decimals, normalized ("22" → "22.00"). Never a JSON number (§1). */
+export const MoneySchema = z
+  .string({ required_error: 'is required', invalid_type_error: 'must be a decimal string such as "22.00"' })
+  .refine(isMoney, { message: 'must be a decimal string with at most 4 decimals, such as "22.00"' })
+  .transform(normalizeMoney);
+
+export const QuantitySchema = z
+  .number({ required_error: 'is required', invalid_type_error: 'must be a number' })
+  .int('must be a whole number')
+  .nonnegative('must not be negative')
+  .max(1_000_000_000, 'is implausibly large');
+
+const IdSchema = z.string({ required_error: 'is required' }).min(1, 'must not be empty').max(200, 'is too long');
+
+// §2 Global sync rules (per PSA connection).
+export const PositiveChangeRuleSchema = z.enum(['actual-date', 'first-of-month']);
+export const NegativeChangeRuleSchema = z.enum(['actual-date', 'first-of-next-month']);
+export const CancellationRuleSchema = z.enum(['cancellation-date', 'end-of-month']);
+
+export const SyncRulesSchema = z
+  .object({
+    positiveChange: PositiveChangeRuleSchema.default('actual-date'),
+    negativeChange: NegativeChangeRuleSchema.default('actual-date'),
+    cancellation: CancellationRuleSchema.default('cancellation-date'),
+  })
+  .strict();
+export type SyncRules = z.infer<typeof SyncRulesSchema>;
+export const DEFAULT_SYNC_RULES: SyncRules = {
+  positiveChange: 'actual-date',
+  negativeChange: 'actual-date',
+  cancellation: 'cancellation-date',
+};
+
+/** §2 connection-level settings beyond the effective-date rules (field toggles, autoSync). */
+export const ConnectionSyncSettingsSchema = z
+  .object({
+    rules: SyncRulesSchema.default({}),
+    fieldToggles: z
+      .object({
+        company: z.boolean().default(true),
+        product: z.boolean().default(true),
+        addition: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
+    autoSync: z.boolean().default(false),
+  })
+  .strict();
+export type ConnectionSyncSettings = z.infer<typeof ConnectionSyncSettingsSchema>;
+
+/** `periodType` is the agreement's billing period (CW billingCycle / AT contract period type). */
+export const PeriodTypeSchema = z.enum(['monthly', 'yearly']);
+export const AgreementSchema = z
+  .object({
+    startDate: IsoDateSchema,
+    periodType: PeriodTypeSchema,
+  })
+  .strict();
+export type Agreement = z.infer<typeof AgreementSchema>;
+
+/** §7 Bill customer, per mapping (ConnectWise `billCustomer`). */
+export const BillCustomerSchema = z.enum(['Billable', 'DoNotBill', 'NoCharge']);
+export type BillCustomer = z.infer<typeof BillCustomerSchema>;
+
+export const SubscriptionKindSchema = z.enum(['saas', 'iaas']);
+export type SubscriptionKind = z.infer<typeof SubscriptionKindSchema>;
+
+export const SubscriptionSchema = z
+  .object({
+    id: IdSchema,
+    productId: IdSchema,
+    quantity: QuantitySchema,
+    unitPrice: MoneySchema,
+    unitCost: MoneySchema,
+    startDate: IsoDateSchema,
+    /** Last day of the term; null = open-ended (no end date). */
+    endDate: IsoDateSchema.nullable(),
+    billingFrequency: PeriodTypeSchema,
+    autoRenew: z.boolean().default(false),
+    kind: SubscriptionKindSchema.default('saas'),
+    billCustomer: BillCustomerSchema.optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.endDate !== null && s.endDate < s.startDate) {
+      ctx.addIssue({ code: 'custom', path: ['endDate'], message: `must not be before startDate (${s.startDate})` });
+    }
+  });
+export type Subscription = z.infer<typeof SubscriptionSchema>;
+
+/** What a partial upgrade creates (§3): S2 with its own product, prices and end date. */
+export const NewSubscriptionSchema = z
+  .object({
+    id: IdSchema,
+    productId: IdSchema,
+    unitPrice: MoneySchema,
+    unitCost: MoneySchema,
+    endDate: IsoDateSchema.nullable(),
+    billingFrequency: PeriodTypeSchema.optional(),
+    autoRenew: z.boolean().optional(),
+  })
+  .strict();
+export type NewSubscription = z.infer<typeof NewSubscriptionSchema>;
+
+/** Optional on every event: which subscription it targets (default: the scenario's own). */
+const target = { subscriptionId: IdSchema.optional() };
+
+export const QuantityChangedEventSchema = z
+  .object({ type: z.literal('quantity-changed'), date: IsoDateSchema, quantity: QuantitySchema, ...target })
+  .strict();
+export const FullUpgradeEventSchema = z
+  .object({
+    type: z.literal('full-upgrade'),
+    date: IsoDateSchema,
+    productId: IdSchema,
+    unitPrice: MoneySchema,
+    unitCost: MoneySchema,
+    ...target,
+  })
+  .strict();
+export const PartialUpgradeEventSchema = z
+  .object({
+    type: z.literal('partial-upgrade'),
+    date: IsoDateSchema,
+    quantity: QuantitySchema.refine((k) => k >= 1, 'must move at least one license'),
+    newSubscription: NewSubscriptionSchema,
+    ...target,
+  })
+  .strict();
+export const CancelledEventSchema = z.object({ type: z.literal('cancelled'), date: IsoDateSchema, ...target }).strict();
+export const RenewedEventSchema = z
+  .object({ type: z.literal('renewed'), date: IsoDateSchema, endDate: IsoDateSchema, ...target })
+  .strict();
+/** Not in billing-rules.md; behaviour chosen by us, see ledger.ts (price-changed). */
+export const PriceChangedEventSchema = z
+  .object({ type: z.literal('price-changed'), date: IsoDateSchema, unitPrice: MoneySchema, unitCost: MoneySchema, ...target })
+  .strict();
+
+export const SubscriptionEventSchema = z.discriminatedUnion(
+  'type',
+  [
+    QuantityChangedEventSchema,
+    FullUpgradeEventSchema,
+    PartialUpgradeEventSchema,
+    CancelledEventSchema,
+    RenewedEventSchema,
+    PriceChangedEventSchema,
+  ],
+  {
+    errorMap: (issue, ctx) =>
+      issue.code === 'invalid_union_discriminator'
+        ? {
+            message:
+              'must be one of quantity-changed, full-upgrade, partial-upgrade, cancelled, renewed, price-changed',
+          }
+        : { message: ctx.defaultError },
+  },
+);
+export type SubscriptionEvent = z.infer<typeof SubscriptionEventSchema>;
+export type SubscriptionEventInput = z.input<typeof SubscriptionEventSchema>;
+
+export const PsaKindSchema = z.enum(['connectwise', 'autotask']);
+
+/** What openLedger takes: a subscription being mapped onto an agreement under given rules. */
+export const LedgerInitSchema = z
+  .object({
+    rules: SyncRulesSchema.default({}),
+    agreement: AgreementSchema,
+    subscription: SubscriptionSchema,
+    /** Set for S2 of a partial upgrade: rides on its parent's agreement (§4 rule 6). */
+    parentSubscriptionId: IdSchema.nullable().default(null),
+  })
+  .strict();
+export type LedgerInit = z.infer<typeof LedgerInitSchema>;
+export type LedgerInitInput = z.input<typeof LedgerInitSchema>;
