@@ -39,7 +39,7 @@ interface RequestMeta {
 const routeOf = (req: FastifyRequest): string => `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
 
 export function createSandboxApp(deps: SandboxAppDeps): FastifyInstance {
-  const app = Fastify({ logger: false, forceCloseConnections: true, caseSensitive: !deps.caseInsensitive });
+  const app = Fastify({ logger: false, forceCloseConnections: true, routerOptions: { caseSensitive: !deps.caseInsensitive } });
   const meta = new WeakMap<FastifyRequest, RequestMeta>();
   const closing = new AbortController();
   app.addHook('onClose', async () => closing.abort());

@@ -1,0 +1,39 @@
+/**
+ * `npm run sandbox:autotask`: the Autotask sandbox on AT_SANDBOX_PORT (default 8720) with the
+ * demo seed (AT_SANDBOX_SEED=empty for none), credentials from AT_SANDBOX_USERNAME /
+ * AT_SANDBOX_SECRET / AT_SANDBOX_INTEGRATION_CODE, state kept in AT_SANDBOX_STATE_FILE if set.
+ */
+import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS, startAutotaskSandbox } from './server';
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const credentials = {
+    username: env.AT_SANDBOX_USERNAME ?? DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS.username,
+    secret: env.AT_SANDBOX_SECRET ?? DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS.secret,
+    integrationCode: env.AT_SANDBOX_INTEGRATION_CODE ?? DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS.integrationCode,
+  };
+  const sandbox = await startAutotaskSandbox({
+    port: Number(env.AT_SANDBOX_PORT ?? 8720),
+    seed: env.AT_SANDBOX_SEED === 'empty' ? 'empty' : 'demo',
+    credentials,
+    stateFile: env.AT_SANDBOX_STATE_FILE || undefined,
+  });
+  // The secret is the operator's own sandbox default; only the user name is printed.
+  console.log(`Autotask sandbox listening on ${sandbox.url} (zone discovery: ${sandbox.url}/atservicesrest/v1.0/zoneInformation?user=${credentials.username})`);
+  const stop = (): void => {
+    sandbox.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
