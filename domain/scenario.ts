@@ -68,7 +68,15 @@ export function scenarioRuleProblems(s: z.infer<typeof ScenarioShape>): Problem[
 }
 
 export const ScenarioSchema = ScenarioShape.superRefine((s, ctx) => {
-  for (const p of scenarioRuleProblems(s)) {
+  // zod still runs this after non-fatal issues (a bad date, a negative number): those are
+  // already reported, so a rule check tripping over such a value adds nothing.
+  let problems: Problem[];
+  try {
+    problems = scenarioRuleProblems(s);
+  } catch {
+    return;
+  }
+  for (const p of problems) {
     ctx.addIssue({ code: 'custom', path: p.path.split(/\.|\[(\d+)\]/).filter(Boolean).map((x) => (/^\d+$/.test(x) ? Number(x) : x)), message: p.message });
   }
 });

@@ -1,0 +1,47 @@
+/**
+ * `psa-connector` — the admin CLI. A thin registry: each subcommand lives in its own file under
+ * commands/ and exports `register(program)`; add yours to `COMMANDS`. Usage errors exit 2.
+ *
+ * Run: `npx psa-connector <command>` (bin shim, no build) or `npm run cli -- <command>`.
+ */
+import { Command, CommanderError } from 'commander';
+import { register as registerPlan } from './commands/plan';
+
+/** Every subcommand, in help order. */
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan];
+
+export function buildProgram(): Command {
+  const program = new Command('psa-connector')
+    .description('Keeps cloud-marketplace subscriptions billed correctly in ConnectWise PSA and Autotask PSA.')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of COMMANDS) register(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    process.stderr.write(`psa-connector: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
