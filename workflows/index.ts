@@ -1,0 +1,2 @@
+/** Every workflow the worker runs (one module: the worker's workflowsPath and the prebuilt bundle). */
+export { subscriptionWorkflow } from './subscription.workflow';
