@@ -43,11 +43,28 @@ export interface AtContractService {
   unitCost: Money;
 }
 
+/**
+ * Autotask one-off contract charge (added for §6: an accepted SaaS reconciliation posts the
+ * month's delta cost and delta price as a quantity-1 charge; adjustments carry units only).
+ */
+export interface AtContractCharge {
+  chargeKey: string;
+  subscriptionId: string;
+  productId: string;
+  /** Date the charge is billed on (the last day of the reconciled month). */
+  date: IsoDate;
+  quantity: number;
+  unitPrice: Money;
+  unitCost: Money;
+}
+
 export type AtOperation =
   | { type: 'at.create-contract-service'; service: AtContractService }
   /** Price change: contract service unit price/cost (a PATCH on the contract service). */
   | { type: 'at.update-contract-service'; serviceKey: string; unitPrice: Money; unitCost: Money }
   /** Units change only through create-only, effective-dated adjustments. */
-  | { type: 'at.adjust-units'; serviceKey: string; effectiveDate: IsoDate; unitChange: number };
+  | { type: 'at.adjust-units'; serviceKey: string; effectiveDate: IsoDate; unitChange: number }
+  /** §6 accepted SaaS reconciliation (see AtContractCharge). */
+  | { type: 'at.create-contract-charge'; charge: AtContractCharge };
 
 export type PsaOperation = CwOperation | AtOperation;
