@@ -1,0 +1,338 @@
+/**
+ * PsaGateway for ConnectWise PSA. Lines are agreement additions (billing-rules.md §4); every
+ * write goes through the operation journal so that applying an operation key twice never
+ * creates a second line, even after a crash between the PSA write and the journal entry.
+ */
+import { isIsoDate, type IsoDate } from '../../../domain/dates';
+import { moneyFromJsonNumber, moneyToJsonNumber } from '../../../domain/money';
+import { nameSimilarity, nameTokens } from '../../../domain/name-match';
+import type { CwOperation, PsaOperation } from '../../../domain/psa-operations';
+import { silentLogger } from '../http/logger';
+import { PsaError, isPsaError } from '../http/psa-error';
+import { defaultRetryPolicy, withRetries } from '../http/retry';
+import { realSleep } from '../http/sleep';
+import type {
+  AgreementSummary,
+  AppliedOperation,
+  CatalogMatch,
+  CompanyMatch,
+  KeyedOperation,
+  OperationJournal,
+  PsaGateway,
+  PsaLineSnapshot,
+  PsaTarget,
+} from '../psa-gateway.port';
+import { createConnectWiseClient, type ConnectWiseClientDeps } from './connectwise-client';
+import { describeWithTag, operationTag, tagConditions } from './operation-tag';
+import type { CwAddition, CwAdditionInput, CwAgreement, CwPatchOp } from './schemas';
+
+export interface ConnectWiseGatewayDeps extends ConnectWiseClientDeps {
+  journal: OperationJournal;
+  /** Catalog items are created in this subcategory and product type (default: the first of each list). */
+  catalogDefaults?: { subcategoryId?: number; typeId?: number };
+  /**
+   * Extra fields for company creation. ConnectWise requires at least one address field on
+   * create and the port only carries a name, so a placeholder address line is sent by default.
+   */
+  companyDefaults?: Record<string, unknown>;
+}
+
+/** Most candidates fetched when ranking companies or catalog items by name. */
+const CANDIDATE_LIMIT = 500;
+const MAX_SEARCH_WORDS = 5;
+
+const cwDateTime = (d: IsoDate): string => `${d}T00:00:00Z`;
+const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGateway {
+  const client = createConnectWiseClient(deps);
+  const logger = deps.logger ?? silentLogger;
+  const retryDeps = {
+    policy: { ...defaultRetryPolicy, ...deps.retry },
+    sleep: deps.sleep ?? realSleep,
+    random: deps.random ?? Math.random,
+  };
+
+  function isoDateOf(field: string, value: string | null | undefined, context: string): IsoDate | null {
+    if (!value) return null;
+    const d = value.slice(0, 10);
+    if (!isIsoDate(d)) {
+      throw new PsaError({ psa: 'connectwise', kind: 'protocol', method: 'GET', path: context, psaMessage: `${field} is not a date: ${value}` });
+    }
+    return d;
+  }
+
+  /** `name contains "w1" or name contains "w2"`: a server-side pre-filter, ranked locally. */
+  const wordConditions = (field: string, text: string): string | undefined => {
+    const words = nameTokens(text).filter((w) => w.length >= 2).slice(0, MAX_SEARCH_WORDS);
+    return words.length ? words.map((w) => `${field} contains ${quote(w)}`).join(' or ') : undefined;
+  };
+
+  /**
+   * A POST that failed in a way that may have landed is not repeated blindly: look for the
+   * record first (`find`), and write again only if it is not there.
+   */
+  async function createOnce<T>(find: () => Promise<T | undefined>, create: () => Promise<T>, lookFirst: boolean): Promise<T> {
+    return withRetries(
+      async (attempt) => {
+        if (lookFirst || attempt > 1) {
+          const found = await find();
+          if (found !== undefined) return found;
+        }
+        return create();
+      },
+      { ...retryDeps, canRetry: (e) => e.maybeApplied },
+    );
+  }
+
+  // ---- companies, catalog, agreements -------------------------------------------------------
+
+  async function findCompanies(name: string, limit = 10): Promise<CompanyMatch[]> {
+    const companies = await client.companies.listAll(
+      { conditions: wordConditions('name', name), fields: 'id,identifier,name', orderBy: 'id asc' },
+      CANDIDATE_LIMIT,
+    );
+    return companies
+      .map((c) => ({ id: c.id, name: c.name, identifier: c.identifier, score: Math.max(nameSimilarity(name, c.name), nameSimilarity(name, c.identifier)) }))
+      .filter((m) => m.score > 0)
+      .sort((a, b) => b.score - a.score || a.id - b.id)
+      .slice(0, limit);
+  }
+
+  async function createCompany(input: { name: string; identifier?: string }): Promise<{ id: number }> {
+    const identifier = (input.identifier ?? input.name.toUpperCase().replace(/[^A-Z0-9]+/g, '')).slice(0, 30) || 'COMPANY';
+    const byIdentifier = async (): Promise<{ id: number } | undefined> => {
+      const { items } = await client.companies.list({ conditions: `identifier = ${quote(identifier)}`, pageSize: 1, fields: 'id' });
+      return items[0] ? { id: items[0].id } : undefined;
+    };
+    const created = await createOnce(
+      byIdentifier,
+      async () => ({ id: (await client.companies.create({ addressLine1: '-', ...deps.companyDefaults, identifier, name: input.name.slice(0, 50) })).id }),
+      false,
+    );
+    return created;
+  }
+
+  async function findCatalogItems(query: { name?: string; partNumber?: string }, limit = 10): Promise<CatalogMatch[]> {
+    const parts: string[] = [];
+    if (query.partNumber) parts.push(`identifier = ${quote(query.partNumber)}`, `manufacturerPartNumber = ${quote(query.partNumber)}`);
+    const words = query.name ? wordConditions('description', query.name) : undefined;
+    if (words) parts.push(words);
+    const items = await client.catalog.listAll(
+      { conditions: parts.length ? parts.join(' or ') : undefined, fields: 'id,identifier,description,manufacturer,manufacturerPartNumber', orderBy: 'id asc' },
+      CANDIDATE_LIMIT,
+    );
+    const pn = query.partNumber?.toLowerCase();
+    return items
+      .map((i) => {
+        const partHit = !!pn && (i.identifier.toLowerCase() === pn || i.manufacturerPartNumber?.toLowerCase() === pn);
+        const score = Math.max(partHit ? 1 : 0, query.name ? nameSimilarity(query.name, i.description) : 0);
+        return {
+          id: i.id,
+          name: i.description,
+          partNumber: i.identifier,
+          ...(i.manufacturer?.name ? { manufacturer: i.manufacturer.name } : {}),
+          score,
+        };
+      })
+      .filter((m) => m.score > 0)
+      .sort((a, b) => b.score - a.score || a.id - b.id)
+      .slice(0, limit);
+  }
+
+  let catalogRefs: Promise<{ subcategoryId: number; typeId: number }> | undefined;
+  const resolveCatalogRefs = (): Promise<{ subcategoryId: number; typeId: number }> =>
+    (catalogRefs ??= (async () => {
+      const subcategoryId = deps.catalogDefaults?.subcategoryId ?? (await client.subcategories())[0]?.id;
+      const typeId = deps.catalogDefaults?.typeId ?? (await client.productTypes())[0]?.id;
+      if (subcategoryId === undefined || typeId === undefined) {
+        throw new Error('ConnectWise has no product subcategory or type to create catalog items in; set catalogDefaults');
+      }
+      return { subcategoryId, typeId };
+    })().catch((error: unknown) => {
+      catalogRefs = undefined; // a transient failure must not stick
+      throw error;
+    }));
+
+  async function createCatalogItem(input: Parameters<PsaGateway['createCatalogItem']>[0]): Promise<{ id: number }> {
+    const refs = await resolveCatalogRefs();
+    const byIdentifier = async (): Promise<{ id: number } | undefined> => {
+      const { items } = await client.catalog.list({ conditions: `identifier = ${quote(input.partNumber)}`, pageSize: 1, fields: 'id' });
+      return items[0] ? { id: items[0].id } : undefined;
+    };
+    return createOnce(
+      byIdentifier,
+      async () => {
+        const item = await client.catalog.create({
+          identifier: input.partNumber.slice(0, 60),
+          description: input.name.slice(0, 60),
+          customerDescription: input.description ?? input.name,
+          subcategory: { id: refs.subcategoryId },
+          type: { id: refs.typeId },
+          productClass: 'Service',
+          price: moneyToJsonNumber(input.unitPrice),
+          cost: moneyToJsonNumber(input.unitCost),
+          recurringFlag: true,
+          recurringRevenue: moneyToJsonNumber(input.unitPrice),
+          recurringCost: moneyToJsonNumber(input.unitCost),
+        });
+        return { id: item.id };
+      },
+      false,
+    );
+  }
+
+  function toSummary(a: CwAgreement): AgreementSummary {
+    const where = `/finance/agreements/${a.id}`;
+    // Additions may not start before the billing start date, so that is the start that matters (§4 rule 1).
+    const startDate = isoDateOf('billStartDate', a.billStartDate, where) ?? isoDateOf('startDate', a.startDate, where);
+    if (!startDate) throw new PsaError({ psa: 'connectwise', kind: 'protocol', method: 'GET', path: where, psaMessage: 'agreement has no start date' });
+    return {
+      id: a.id,
+      name: a.name,
+      companyId: a.company.id,
+      startDate,
+      endDate: isoDateOf('endDate', a.endDate, where),
+      periodType: /annual|year/i.test(a.billingCycle?.name ?? '') ? 'yearly' : 'monthly',
+    };
+  }
+
+  async function listAgreements(companyId: number): Promise<AgreementSummary[]> {
+    const agreements = await client.agreements.listAll({ conditions: `company/id = ${companyId}`, orderBy: 'id asc' });
+    return agreements.map(toSummary);
+  }
+
+  // ---- additions ----------------------------------------------------------------------------
+
+  const findByTag = async (agreementId: number, tag: string): Promise<CwAddition | undefined> => {
+    const { items } = await client.additions.list(agreementId, { conditions: tagConditions(tag), orderBy: 'id asc', pageSize: 10 });
+    if (items.length > 1) logger.warn('connectwise: several additions carry one operation tag', { agreementId, tag, ids: items.map((i) => i.id) });
+    return items[0];
+  };
+
+  function patchOf(op: Extract<CwOperation, { type: 'cw.update-addition' }>, target: PsaTarget): CwPatchOp[] {
+    const s = op.set;
+    const patch: CwPatchOp[] = [];
+    if (s.quantity !== undefined) patch.push({ op: 'replace', path: 'quantity', value: s.quantity });
+    if (s.unitPrice !== undefined) patch.push({ op: 'replace', path: 'unitPrice', value: moneyToJsonNumber(s.unitPrice) });
+    if (s.unitCost !== undefined) patch.push({ op: 'replace', path: 'unitCost', value: moneyToJsonNumber(s.unitCost) });
+    if (s.cancelledDate !== undefined) patch.push({ op: 'replace', path: 'cancelledDate', value: s.cancelledDate === null ? null : cwDateTime(s.cancelledDate) });
+    if (s.productId !== undefined) patch.push({ op: 'replace', path: 'product', value: { id: catalogIdOf(target, s.productId) } });
+    return patch;
+  }
+
+  function catalogIdOf(target: PsaTarget, productId: string): number {
+    const id = target.productIds[productId];
+    if (id === undefined) throw new Error(`product ${productId} is not mapped to a ConnectWise catalog item`);
+    return id;
+  }
+
+  async function applyOne(
+    target: PsaTarget,
+    key: string,
+    op: CwOperation,
+    lineIds: Map<string, number>,
+    resumed: boolean,
+  ): Promise<AppliedOperation> {
+    const lineIdOf = (lineKey: string): number => {
+      const id = lineIds.get(lineKey);
+      if (id === undefined) throw new Error(`no ConnectWise addition is known for line ${lineKey}`);
+      return id;
+    };
+    switch (op.type) {
+      case 'cw.create-addition': {
+        const a = op.addition;
+        const tag = operationTag(key);
+        const body: CwAdditionInput = {
+          product: { id: catalogIdOf(target, a.productId) },
+          billCustomer: target.billCustomer ?? 'Billable',
+          quantity: a.quantity,
+          unitPrice: moneyToJsonNumber(a.unitPrice),
+          unitCost: moneyToJsonNumber(a.unitCost),
+          effectiveDate: cwDateTime(a.effectiveDate),
+          cancelledDate: a.cancelledDate === null ? null : cwDateTime(a.cancelledDate),
+          description: describeWithTag(target.description, tag),
+        };
+        const line = await createOnce(
+          () => findByTag(target.agreementId, tag),
+          () => client.additions.create(target.agreementId, body),
+          resumed, // begun before but never completed: the line may already exist
+        );
+        lineIds.set(a.lineKey, line.id);
+        return { idempotencyKey: key, lineKey: a.lineKey, psaId: line.id, replayed: false };
+      }
+      case 'cw.update-addition': {
+        const id = lineIdOf(op.lineKey);
+        const patch = patchOf(op, target);
+        if (patch.length) await client.additions.update(target.agreementId, id, patch); // a PATCH of values is safe to repeat
+        return { idempotencyKey: key, lineKey: op.lineKey, psaId: id, replayed: false };
+      }
+      case 'cw.delete-addition': {
+        const id = lineIdOf(op.lineKey);
+        try {
+          await client.additions.delete(target.agreementId, id);
+        } catch (error) {
+          // Gone already (an earlier attempt deleted it): the goal is reached.
+          if (!(isPsaError(error) && error.kind === 'not-found')) throw error;
+        }
+        lineIds.delete(op.lineKey);
+        return { idempotencyKey: key, lineKey: op.lineKey, psaId: null, replayed: false };
+      }
+    }
+  }
+
+  const isCw = (op: PsaOperation): op is CwOperation => op.type.startsWith('cw.');
+
+  async function apply(target: PsaTarget, operations: KeyedOperation[], lineIds: Record<string, number>): Promise<AppliedOperation[]> {
+    const known = new Map(Object.entries(lineIds));
+    const results: AppliedOperation[] = [];
+    for (const { idempotencyKey: key, operation } of operations) {
+      if (!isCw(operation)) throw new Error(`ConnectWise cannot apply ${operation.type}`);
+      const entry = await deps.journal.get(key);
+      if (entry?.state === 'done' && entry.result) {
+        const r = entry.result;
+        if (r.psaId === null) known.delete(r.lineKey);
+        else known.set(r.lineKey, r.psaId);
+        results.push({ ...r, replayed: true });
+        continue;
+      }
+      if (!entry) await deps.journal.begin(key, operation);
+      const result = await applyOne(target, key, operation, known, entry?.state === 'started');
+      await deps.journal.complete(result);
+      results.push(result);
+    }
+    return results;
+  }
+
+  async function readLine(target: PsaTarget, psaId: number): Promise<PsaLineSnapshot> {
+    const [line, agreement] = await Promise.all([
+      client.additions.get(target.agreementId, psaId),
+      client.agreements.get(target.agreementId),
+    ]);
+    const where = `/finance/agreements/${target.agreementId}/additions/${psaId}`;
+    const effective = isoDateOf('effectiveDate', line.effectiveDate, where);
+    const nextInvoice = isoDateOf('nextInvoiceDate', agreement.nextInvoiceDate, where);
+    return {
+      psaId: line.id,
+      quantity: line.quantity,
+      unitPrice: moneyFromJsonNumber(line.unitPrice ?? 0),
+      unitCost: moneyFromJsonNumber(line.unitCost ?? 0),
+      // A line whose first day precedes the agreement's next invoice date has been on an invoice.
+      invoiced: !!effective && !!nextInvoice && effective < nextInvoice,
+    };
+  }
+
+  return {
+    psa: 'connectwise',
+    async testCredentials() {
+      await client.systemInfo();
+    },
+    findCompanies,
+    createCompany,
+    findCatalogItems,
+    createCatalogItem,
+    listAgreements,
+    apply,
+    readLine,
+  };
+}
