@@ -1,0 +1,394 @@
+/**
+ * The PsaGateway for Autotask (billing-rules.md §5): contract services hold price and cost,
+ * units change only through create-only, dated adjustments.
+ *
+ * Idempotency. Each operation is journaled begin → write → complete. A key found `done` is
+ * replayed without a write. A key found `started` (we crashed, or the PSA's answer was lost,
+ * between the write and the journal) is reconciled against Autotask before writing:
+ * - contract services: Autotask keeps one per service per contract, so we look it up by
+ *   contract id + service id (and adopt an existing one rather than create a second);
+ * - adjustments cannot be queried, but ContractServiceUnits are split at each adjustment's
+ *   date: if the day the unfinished adjustment would have taken now holds exactly its unit
+ *   change, it landed (see adjustment-dates.ts for the limits of that inference).
+ * The same look happens when a write fails in a way that leaves open whether it was applied
+ * (a 5xx that is not a validation error, a timeout, a dropped connection).
+ */
+import { isoDateOf, minDate, type IsoDate } from '../../../domain/dates';
+import { moneyFromJsonNumber, moneyToJsonNumber, moneyEquals, type Money } from '../../../domain/money';
+import { nameSimilarity, nameTokens, rankByName } from '../../../domain/name-match';
+import type { AtOperation } from '../../../domain/psa-operations';
+import { backoffDelay, defaultRetryPolicy, isPsaError, realSleep, silentLogger, type Logger, type Sleep } from '../http';
+import type {
+  AgreementSummary,
+  AppliedOperation,
+  CatalogMatch,
+  CompanyMatch,
+  JournalEntry,
+  KeyedOperation,
+  OperationJournal,
+  PsaGateway,
+  PsaLineSnapshot,
+  PsaTarget,
+} from '../psa-gateway.port';
+import { adjustmentDates, landedOn, planAdjustments, type DatedChange, type UnitsSlice } from './adjustment-dates';
+import { createAutotaskClient, type AutotaskClient, type AutotaskClientDeps } from './autotask-client';
+import { q, type Filter } from './autotask-query';
+import {
+  billingCodeSchema,
+  companySchema,
+  contractSchema,
+  contractServiceSchema,
+  contractServiceUnitSchema,
+  resourceSchema,
+  serviceSchema,
+  type AtContractServiceRow,
+} from './autotask-schemas';
+import { createPicklists, RECURRING_SERVICE_CONTRACT_TYPE } from './picklists';
+import { pushServiceCatalog, type ServicePlan, type ServicePushResult } from './service-catalog-push';
+
+export interface AutotaskGatewayDeps extends AutotaskClientDeps {
+  journal: OperationJournal;
+  /** Fields Autotask requires on a new company that the connector does not know. */
+  companyDefaults?: { ownerResourceId?: number; phone?: string; companyTypeLabel?: string };
+  /** Billing code of services created by createCatalogItem; default: the first active Recurring Contract Service code. */
+  serviceBillingCodeId?: number;
+  /** Attempts per write (on top of the HTTP core's own retries of refused requests). */
+  writeAttempts?: number;
+}
+
+export interface AutotaskGateway extends PsaGateway {
+  readonly psa: 'autotask';
+  /** Service catalog push (billing-rules.md §7). */
+  pushServiceCatalog(plans: readonly ServicePlan[]): Promise<ServicePushResult[]>;
+  /** The underlying client, for tools and tests. */
+  readonly client: AutotaskClient;
+}
+
+type AdjustUnits = Extract<AtOperation, { type: 'at.adjust-units' }>;
+type Outcome = Pick<AppliedOperation, 'psaId' | 'effectiveDate' | 'shiftedFrom'>;
+
+const dateOf = (dateTime: string): IsoDate => dateTime.slice(0, 10);
+/** Words worth a `contains` filter: the scorer's own tokens, short ones dropped, a few at most. */
+const searchWords = (name: string): string[] => [...new Set(nameTokens(name).filter((t) => t.length >= 3))].slice(0, 6);
+
+export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGateway {
+  const client = createAutotaskClient(deps);
+  const picklists = createPicklists(client);
+  const { journal } = deps;
+  const logger: Logger = deps.logger ?? silentLogger;
+  const sleep: Sleep = deps.sleep ?? realSleep;
+  const random = deps.random ?? Math.random;
+  const now = deps.now ?? Date.now;
+  const writeAttempts = deps.writeAttempts ?? 5;
+
+  /**
+   * Writes once, or — when a failure leaves open whether the PSA applied it — looks first and
+   * writes again only if it did not land. Refused requests (429, timeouts before sending) retry.
+   */
+  async function writeOnce<T>(write: () => Promise<T>, look: () => Promise<T | null>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await write();
+      } catch (error) {
+        if (!isPsaError(error) || (!error.retryable && !error.maybeApplied) || attempt >= writeAttempts) throw error;
+        if (error.maybeApplied) {
+          const found = await look();
+          if (found !== null) return found;
+        }
+        logger.warn('autotask write retry', { attempt, kind: error.kind, status: error.status });
+        await sleep(Math.max(error.retryAfterMs ?? 0, backoffDelay(attempt, { ...defaultRetryPolicy, ...deps.retry }, random)));
+      }
+    }
+  }
+
+  /** begin → run → complete, or the journaled result when the key was applied before. */
+  async function journaled(op: KeyedOperation, lineKey: string, run: (unfinished: boolean) => Promise<Outcome>): Promise<AppliedOperation> {
+    const entry = await journal.get(op.idempotencyKey);
+    if (entry?.state === 'done' && entry.result) return { ...entry.result, replayed: true };
+    if (!entry) await journal.begin(op.idempotencyKey, op.operation);
+    const result: AppliedOperation = { idempotencyKey: op.idempotencyKey, lineKey, ...(await run(entry !== null)), replayed: false };
+    await journal.complete(result);
+    return result;
+  }
+
+  const findContractService = async (contractId: number, serviceId: number): Promise<AtContractServiceRow | null> =>
+    (await client.query('ContractServices', { filter: [q.eq('contractID', contractId), q.eq('serviceID', serviceId)] }, contractServiceSchema, 1))[0] ?? null;
+
+  const currentPrice = (cs: AtContractServiceRow): Money =>
+    moneyFromJsonNumber(cs.internalCurrencyAdjustedPrice ?? cs.adjustedPrice ?? cs.unitPrice ?? 0);
+
+  async function readSlices(contractServiceId: number): Promise<UnitsSlice[]> {
+    const rows = await client.query('ContractServiceUnits', { filter: [q.eq('contractServiceID', contractServiceId)] }, contractServiceUnitSchema);
+    return rows.map((r) => ({ startDate: dateOf(r.startDate), endDate: dateOf(r.endDate), units: r.units }));
+  }
+
+  async function setPrice(contractId: number, contractServiceId: number, unitPrice: Money): Promise<void> {
+    await client.update(`/Contracts/${contractId}/Services`, { id: contractServiceId, adjustedPrice: moneyToJsonNumber(unitPrice) });
+  }
+
+  async function createContractService(target: PsaTarget, op: Extract<AtOperation, { type: 'at.create-contract-service' }>): Promise<Outcome> {
+    const serviceId = target.productIds[op.service.productId];
+    if (serviceId === undefined) throw new Error(`no Autotask service mapped for product ${op.service.productId}`);
+    // One contract service per service per contract: an existing one (ours from before a
+    // crash, or the MSP's) is adopted instead of failing on a duplicate.
+    const existing = await findContractService(target.agreementId, serviceId);
+    if (existing) {
+      if (!moneyEquals(currentPrice(existing), op.service.unitPrice)) await setPrice(target.agreementId, existing.id, op.service.unitPrice);
+      return { psaId: existing.id };
+    }
+    const id = await writeOnce(
+      () =>
+        client.create(`/Contracts/${target.agreementId}/Services`, {
+          contractID: target.agreementId,
+          serviceID: serviceId,
+          adjustedPrice: moneyToJsonNumber(op.service.unitPrice),
+          // Autotask fills the cost from the service; sent for tenants that accept it.
+          unitCost: moneyToJsonNumber(op.service.unitCost),
+          internalDescription: target.description,
+        }),
+      async () => (await findContractService(target.agreementId, serviceId))?.id ?? null,
+    );
+    return { psaId: id };
+  }
+
+  /** One contract service's adjustments: reconcile an unfinished group, net, shift, write. */
+  async function applyAdjustments(contractServiceId: number, ops: { op: KeyedOperation; change: AdjustUnits }[]): Promise<AppliedOperation[]> {
+    const entries = new Map<string, JournalEntry | null>();
+    for (const { op } of ops) entries.set(op.idempotencyKey, await journal.get(op.idempotencyKey));
+    const results: AppliedOperation[] = [];
+    const done = (op: KeyedOperation, change: AdjustUnits, postDate: IsoDate, replayed: boolean): AppliedOperation => ({
+      idempotencyKey: op.idempotencyKey,
+      lineKey: change.serviceKey,
+      psaId: contractServiceId,
+      effectiveDate: postDate,
+      ...(postDate !== change.effectiveDate ? { shiftedFrom: change.effectiveDate } : {}),
+      replayed,
+    });
+    const pending = ops.filter(({ op }) => {
+      const entry = entries.get(op.idempotencyKey);
+      if (entry?.state === 'done' && entry.result) results.push({ ...entry.result, replayed: true });
+      return entry?.state !== 'done';
+    });
+    if (pending.length === 0) return results;
+
+    const line = await client.get('ContractServices', contractServiceId, contractServiceSchema);
+    if (!line) throw new Error(`Autotask contract service ${contractServiceId} does not exist`);
+    let taken = adjustmentDates(await readSlices(contractServiceId));
+    const complete = async (members: DatedChange<{ op: KeyedOperation; change: AdjustUnits }>[], postDate: IsoDate) => {
+      for (const m of members) {
+        const result = done(m.key.op, m.key.change, postDate, false);
+        await journal.complete(result);
+        results.push(result);
+      }
+    };
+
+    // Groups are written one at a time per contract service, so at most one can be unfinished:
+    // the members journaled `started`. Did their netted adjustment land before the crash?
+    const toChange = (p: (typeof pending)[number]): DatedChange<typeof p> => ({ key: p, effectiveDate: p.change.effectiveDate, unitChange: p.change.unitChange });
+    const unfinished = pending.filter(({ op }) => entries.get(op.idempotencyKey)?.state === 'started').map(toChange);
+    let fresh = pending.filter(({ op }) => !entries.get(op.idempotencyKey)).map(toChange);
+    if (unfinished.length > 0) {
+      const from = minDate(...unfinished.map((m) => m.effectiveDate));
+      const landed = landedOn(from, unfinished.reduce((s, m) => s + m.unitChange, 0), taken);
+      if (landed) {
+        logger.info('autotask adjustment found after an unfinished write', { contractServiceId, effectiveDate: landed });
+        await complete(unfinished, landed);
+      } else {
+        fresh = [...unfinished, ...fresh];
+      }
+    }
+
+    for (const group of planAdjustments(fresh, taken)) {
+      for (const m of group.members) if (!entries.get(m.key.op.idempotencyKey)) await journal.begin(m.key.op.idempotencyKey, m.key.op.operation);
+      if (group.unitChange === 0) {
+        // Changes that cancel out: nothing to write; each key settles at its own date.
+        for (const m of group.members) {
+          const result = done(m.key.op, m.key.change, m.effectiveDate, false);
+          await journal.complete(result);
+          results.push(result);
+        }
+        continue;
+      }
+      const from = minDate(...group.members.map((m) => m.effectiveDate));
+      const postDate = await writeOnce<IsoDate>(
+        async () => {
+          await client.create(`/Contracts/${line.contractID}/ServiceAdjustments`, {
+            contractID: line.contractID,
+            serviceID: line.serviceID,
+            contractServiceID: contractServiceId,
+            effectiveDate: `${group.postDate}T00:00:00Z`,
+            unitChange: group.unitChange,
+          });
+          return group.postDate;
+        },
+        async () => {
+          taken = adjustmentDates(await readSlices(contractServiceId));
+          return landedOn(from, group.unitChange, taken);
+        },
+      );
+      taken.set(postDate, group.unitChange);
+      await complete(group.members, postDate);
+    }
+    return results;
+  }
+
+  async function defaultBillingCodeId(): Promise<number> {
+    if (deps.serviceBillingCodeId !== undefined) return deps.serviceBillingCodeId;
+    const useType = await picklists.valueOf('BillingCodes', 'useType', 'Recurring Contract Service');
+    const [code] = await client.query('BillingCodes', { filter: [q.eq('useType', useType), q.eq('isActive', true)] }, billingCodeSchema, 1);
+    if (!code) throw new Error('Autotask has no active Recurring Contract Service billing code');
+    return code.id;
+  }
+
+  const periodLabel = { monthly: 'Monthly', yearly: 'Yearly' } as const;
+
+  return {
+    psa: 'autotask',
+    client,
+
+    async testCredentials() {
+      await client.thresholdInformation();
+    },
+
+    async findCompanies(name, limit = 10) {
+      const words = searchWords(name);
+      const filter: Filter[] = [
+        words.length > 1 ? q.or(...words.map((w) => q.contains('companyName', w))) : q.contains('companyName', words[0] ?? name.trim()),
+      ];
+      const rows = await client.query('Companies', { filter }, companySchema, 500);
+      return rankByName(name, rows, (c) => c.companyName)
+        .slice(0, limit)
+        .map(({ item: c, score }): CompanyMatch => ({ id: c.id, name: c.companyName, ...(c.companyNumber ? { identifier: c.companyNumber } : {}), score }));
+    },
+
+    async createCompany(input) {
+      const defaults = deps.companyDefaults ?? {};
+      const ownerResourceID =
+        defaults.ownerResourceId ??
+        (await client.query('Resources', { filter: [q.eq('isActive', true)], MaxRecords: 1 }, resourceSchema, 1))[0]?.id;
+      if (ownerResourceID === undefined) throw new Error('Autotask has no active resource to own new companies; set companyDefaults.ownerResourceId');
+      const id = await client.create('/Companies', {
+        companyName: input.name,
+        ...(input.identifier ? { companyNumber: input.identifier } : {}),
+        companyType: await picklists.valueOf('Companies', 'companyType', defaults.companyTypeLabel ?? 'Customer'),
+        phone: defaults.phone ?? '000-000-0000',
+        ownerResourceID,
+        isActive: true,
+      });
+      return { id };
+    },
+
+    async findCatalogItems(query, limit = 10) {
+      const alternatives: Filter[] = [
+        ...(query.partNumber ? [q.eq('sku', query.partNumber)] : []),
+        ...(query.name ? searchWords(query.name).map((w) => q.contains('name', w)) : []),
+      ];
+      if (alternatives.length === 0) return [];
+      const rows = await client.query('Services', { filter: [alternatives.length > 1 ? q.or(...alternatives) : alternatives[0]!] }, serviceSchema, 500);
+      return rows
+        .map((s): CatalogMatch => ({
+          id: s.id,
+          name: s.name,
+          ...(s.sku ? { partNumber: s.sku } : {}),
+          score: query.partNumber && s.sku?.toLowerCase() === query.partNumber.toLowerCase() ? 1 : query.name ? nameSimilarity(query.name, s.name) : 0,
+        }))
+        .sort((a, b) => b.score - a.score || a.id - b.id)
+        .slice(0, limit);
+    },
+
+    async createCatalogItem(input) {
+      const id = await client.create('/Services', {
+        name: input.name,
+        sku: input.partNumber,
+        ...(input.description ? { description: input.description } : {}),
+        unitPrice: moneyToJsonNumber(input.unitPrice),
+        unitCost: moneyToJsonNumber(input.unitCost),
+        periodType: await picklists.valueOf('Services', 'periodType', periodLabel[input.periodType]),
+        billingCodeID: await defaultBillingCodeId(),
+        isActive: true,
+      });
+      return { id };
+    },
+
+    async listAgreements(companyId) {
+      const rows = await client.query(
+        'Contracts',
+        { filter: [q.eq('companyID', companyId), q.eq('contractType', RECURRING_SERVICE_CONTRACT_TYPE)] },
+        contractSchema,
+      );
+      const out: AgreementSummary[] = [];
+      for (const c of rows) {
+        const label = c.contractPeriodType == null ? undefined : await picklists.labelOf('Contracts', 'contractPeriodType', c.contractPeriodType);
+        const periodType = label?.toLowerCase() === 'monthly' ? 'monthly' : label?.toLowerCase() === 'yearly' ? 'yearly' : null;
+        // The connector bills monthly or yearly; quarterly/semi-annual contracts are not offered.
+        if (!periodType) continue;
+        out.push({ id: c.id, name: c.contractName, companyId: c.companyID, startDate: dateOf(c.startDate), endDate: c.endDate ? dateOf(c.endDate) : null, periodType });
+      }
+      return out;
+    },
+
+    async apply(target, operations, lineIds) {
+      const ids: Record<string, number> = { ...lineIds };
+      const results = new Map<string, AppliedOperation>();
+      const adjustments = new Map<string, { op: KeyedOperation; change: AdjustUnits }[]>();
+      // Contract services first, in plan order; their ids are what adjustments write against.
+      for (const keyed of operations) {
+        const op = keyed.operation;
+        switch (op.type) {
+          case 'at.create-contract-service': {
+            const applied = await journaled(keyed, op.service.serviceKey, () => createContractService(target, op));
+            if (applied.psaId !== null) ids[op.service.serviceKey] = applied.psaId;
+            results.set(keyed.idempotencyKey, applied);
+            break;
+          }
+          case 'at.update-contract-service': {
+            const csId = ids[op.serviceKey];
+            if (csId === undefined) throw new Error(`no Autotask contract service known for ${op.serviceKey}`);
+            // Only the price is writable on a contract service; its cost stays the service's.
+            results.set(keyed.idempotencyKey, await journaled(keyed, op.serviceKey, async () => {
+              await setPrice(target.agreementId, csId, op.unitPrice);
+              return { psaId: csId };
+            }));
+            break;
+          }
+          case 'at.adjust-units':
+            adjustments.set(op.serviceKey, [...(adjustments.get(op.serviceKey) ?? []), { op: keyed, change: op }]);
+            break;
+          default:
+            throw new Error(`the Autotask gateway cannot apply ${op.type}`);
+        }
+      }
+      // Contract services are independent: adjust them side by side (the client's limiter
+      // keeps each endpoint within Autotask's thread limit).
+      const perService = await Promise.all(
+        [...adjustments].map(([serviceKey, ops]) => {
+          const csId = ids[serviceKey];
+          if (csId === undefined) throw new Error(`no Autotask contract service known for ${serviceKey}`);
+          return applyAdjustments(csId, ops);
+        }),
+      );
+      for (const r of perService.flat()) results.set(r.idempotencyKey, r);
+      return operations.map((o) => results.get(o.idempotencyKey)!);
+    },
+
+    async readLine(_target, psaId) {
+      const line = await client.get('ContractServices', psaId, contractServiceSchema);
+      if (!line) throw new Error(`Autotask contract service ${psaId} does not exist`);
+      const slices = await client.query('ContractServiceUnits', { filter: [q.eq('contractServiceID', psaId)] }, contractServiceUnitSchema);
+      const today = isoDateOf(now());
+      const inForce =
+        slices.find((s) => dateOf(s.startDate) <= today && today <= dateOf(s.endDate)) ??
+        slices.filter((s) => dateOf(s.startDate) <= today).sort((a, b) => (a.startDate < b.startDate ? 1 : -1))[0];
+      const snapshot: PsaLineSnapshot = {
+        psaId,
+        quantity: inForce?.units ?? 0,
+        unitPrice: currentPrice(line),
+        unitCost: moneyFromJsonNumber(line.unitCost ?? 0),
+        invoiced: slices.some((s) => s.approveAndPostDate !== null),
+      };
+      return snapshot;
+    },
+
+    pushServiceCatalog: (plans) => pushServiceCatalog({ client, picklists, logger }, plans),
+  };
+}
