@@ -1,0 +1,230 @@
+/**
+ * The Autotask client and gateway under the sandbox's faults and limits: injected 429/500s,
+ * lost answers, hangs, crashes between a write and the journal, the thread limit, the hourly
+ * threshold, and secrets that must never reach a log line or an error.
+ */
+import type { AppliedOperation, JournalEntry, KeyedOperation, OperationJournal, PsaTarget } from '../../activities/psa/psa-gateway.port';
+import type { AtOperation } from '../../domain/psa-operations';
+import { addDays } from '../../domain/dates';
+import { createAutotaskGateway, type AutotaskGatewayDeps } from '../../activities/psa/autotask/autotask-gateway';
+import type { FaultRule } from '../../sandbox/shared/faults';
+import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS as CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';
+
+const TODAY = '2026-03-10';
+
+function memoryJournal(): OperationJournal & { entries: Map<string, JournalEntry> } {
+  const entries = new Map<string, JournalEntry>();
+  return {
+    entries,
+    get: async (key) => entries.get(key) ?? null,
+    begin: async (key) => void entries.set(key, { idempotencyKey: key, state: 'started' }),
+    complete: async (result: AppliedOperation) => void entries.set(result.idempotencyKey, { idempotencyKey: result.idempotencyKey, state: 'done', result }),
+  };
+}
+
+const logLines: string[] = [];
+const captureLogger = {
+  debug: (m: string, meta?: object) => void logLines.push(`${m} ${JSON.stringify(meta ?? {})}`),
+  info: (m: string, meta?: object) => void logLines.push(`${m} ${JSON.stringify(meta ?? {})}`),
+  warn: (m: string, meta?: object) => void logLines.push(`${m} ${JSON.stringify(meta ?? {})}`),
+  error: (m: string, meta?: object) => void logLines.push(`${m} ${JSON.stringify(meta ?? {})}`),
+};
+
+let sandbox: AutotaskSandbox;
+beforeAll(async () => {
+  sandbox = await startAutotaskSandbox({ port: 0, seed: 'demo', today: () => TODAY });
+});
+afterAll(() => sandbox.close());
+beforeEach(async () => {
+  await control('POST', '/reset', { seed: 'demo' });
+  logLines.length = 0;
+});
+afterEach(() => {
+  // Whatever happened, no credential secret ever reached a log line.
+  expect(logLines.join('\n')).not.toContain(CREDENTIALS.secret);
+});
+
+async function control(method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${sandbox.url}/__sandbox${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return res.status === 204 ? null : res.json();
+}
+const faults = (rules: FaultRule[]) => control('POST', '/faults', rules);
+
+const noWait = async () => {};
+function gatewayWith(overrides: Partial<AutotaskGatewayDeps> = {}) {
+  const journal = overrides.journal ?? memoryJournal();
+  return createAutotaskGateway({
+    discoveryUrl: sandbox.url,
+    credentials: CREDENTIALS,
+    journal,
+    logger: captureLogger,
+    sleep: noWait,
+    retry: { maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 },
+    writeAttempts: 8,
+    now: () => Date.parse(`${TODAY}T12:00:00Z`),
+    ...overrides,
+  });
+}
+
+/** Demo contract 2001 (Acme, monthly, whole of 2026–2027) with four fresh services. */
+async function fixture(gateway: ReturnType<typeof gatewayWith>): Promise<PsaTarget> {
+  const productIds: Record<string, number> = {};
+  for (const p of ['a', 'b', 'c', 'd']) {
+    productIds[`prod-${p}`] = await gateway.client.create('/Services', { name: `Resilience ${p} ${Math.random()}`, billingCodeID: 29682803, periodType: 1, unitPrice: 10 });
+  }
+  return { companyId: 1001, agreementId: 2001, productIds, description: 'subscription sub-r' };
+}
+const createOp = (p: string): AtOperation => ({
+  type: 'at.create-contract-service',
+  service: { serviceKey: `line-${p}`, subscriptionId: 'sub-r', productId: `prod-${p}`, unitPrice: '10.00', unitCost: '8.00' },
+});
+const adjustOp = (p: string, effectiveDate: string, unitChange: number): AtOperation => ({ type: 'at.adjust-units', serviceKey: `line-${p}`, effectiveDate, unitChange });
+const keyed = (ops: AtOperation[], prefix: string): KeyedOperation[] => ops.map((operation, i) => ({ idempotencyKey: `${prefix}/${i}`, operation }));
+const adjustmentsOf = (csId: number) => sandbox.state.adjustments.filter((a) => a.contractServiceID === csId);
+
+describe('Autotask gateway under faults', () => {
+  it('completes a batch of 200 operations through 20% injected 429/500s with no duplicate', async () => {
+    const gateway = gatewayWith();
+    const target = await fixture(gateway);
+    await faults([
+      { fault: { type: 'status', status: 429 }, probability: 0.1 },
+      { fault: { type: 'status', status: 500 }, probability: 0.05 },
+      // The write happens, the answer is lost: the gateway must look before writing again.
+      { fault: { type: 'status', status: 500, afterWrite: true }, probability: 0.05 },
+    ]);
+    const products = ['a', 'b', 'c', 'd'];
+    const ops = keyed(
+      [...products.map(createOp), ...products.flatMap((p) => Array.from({ length: 49 }, (_, i) => adjustOp(p, addDays('2026-02-01', i * 3), i % 2 === 0 ? 2 : -1)))],
+      'batch',
+    );
+    expect(ops).toHaveLength(200);
+    const applied = await gateway.apply(target, ops, {});
+    await control('DELETE', '/faults');
+
+    expect(applied).toHaveLength(200);
+    const counters = (await control('GET', '/requests')) as { counters: { byStatus: Record<string, number> } };
+    expect((counters.counters.byStatus['429'] ?? 0) + (counters.counters.byStatus['500'] ?? 0)).toBeGreaterThan(10);
+    for (const p of products) {
+      const csId = applied[products.indexOf(p)]!.psaId!;
+      expect(sandbox.state.contractServices.filter((cs) => cs.contractID === 2001 && cs.serviceID === target.productIds[`prod-${p}`])).toHaveLength(1);
+      const adjustments = adjustmentsOf(csId);
+      expect(adjustments).toHaveLength(49);
+      expect(new Set(adjustments.map((a) => a.effectiveDate)).size).toBe(49);
+      expect(adjustments.reduce((s, a) => s + a.unitChange, 0)).toBe(25 * 2 - 24);
+    }
+    expect(applied.every((a) => a.shiftedFrom === undefined)).toBe(true);
+  });
+
+  it('writes once when a crash falls between the PSA write and the journal', async () => {
+    const inner = memoryJournal();
+    let crashes = 1; // after the contract service is created; later, after an adjustment
+    const journal: OperationJournal = {
+      ...inner,
+      complete: async (result) => {
+        if (crashes-- > 0) throw new Error('worker crashed before the journal write');
+        await inner.complete(result);
+      },
+    };
+    const gateway = gatewayWith({ journal });
+    const target = await fixture(gateway);
+    const ops = keyed([createOp('a')], 'crash-cs');
+    await expect(gateway.apply(target, ops, {})).rejects.toThrow('worker crashed');
+    const [created] = await gateway.apply(target, ops, {});
+    expect(sandbox.state.contractServices.filter((cs) => cs.contractID === 2001 && cs.serviceID === target.productIds['prod-a'])).toHaveLength(1);
+    const ids = { 'line-a': created!.psaId! };
+
+    // An earlier adjustment holds 03-20, so the crashed one had been shifted to 03-21.
+    await gateway.apply(target, keyed([adjustOp('a', '2026-03-20', 4)], 'earlier'), ids);
+    crashes = 1;
+    const shiftedOps = keyed([adjustOp('a', '2026-03-20', 2)], 'crash-adj');
+    await expect(gateway.apply(target, shiftedOps, ids)).rejects.toThrow('worker crashed');
+    const [retried] = await gateway.apply(target, shiftedOps, ids);
+    expect(retried).toMatchObject({ effectiveDate: '2026-03-21', shiftedFrom: '2026-03-20', replayed: false });
+    expect(adjustmentsOf(ids['line-a']).map((a) => [a.effectiveDate.slice(0, 10), a.unitChange])).toEqual([['2026-03-20', 4], ['2026-03-21', 2]]);
+    // And once journaled, the key replays.
+    expect((await gateway.apply(target, shiftedOps, ids))[0]).toMatchObject({ replayed: true, effectiveDate: '2026-03-21' });
+  });
+
+  it('recovers from a lost answer and from a hung request without a second adjustment', async () => {
+    const gateway = gatewayWith({ timeoutMs: 300 });
+    const target = await fixture(gateway);
+    const [created] = await gateway.apply(target, keyed([createOp('a')], 'lost'), {});
+    const ids = { 'line-a': created!.psaId! };
+    await faults([{ fault: { type: 'status', status: 500, afterWrite: true }, times: 1, method: 'POST', pathIncludes: 'ServiceAdjustments' }]);
+    await gateway.apply(target, keyed([adjustOp('a', '2026-04-01', 3)], 'lost-adj'), ids);
+    await faults([{ fault: { type: 'hang' }, times: 1, method: 'POST', pathIncludes: 'ServiceAdjustments' }]);
+    await gateway.apply(target, keyed([adjustOp('a', '2026-04-02', 1)], 'hung-adj'), ids);
+    expect(adjustmentsOf(ids['line-a']).map((a) => [a.effectiveDate.slice(0, 10), a.unitChange])).toEqual([['2026-04-01', 3], ['2026-04-02', 1]]);
+    expect(logLines.some((l) => l.includes('autotask write retry'))).toBe(true);
+  });
+
+  it('honours Retry-After and does not retry validation errors', async () => {
+    const waits: number[] = [];
+    const gateway = gatewayWith({ sleep: async (ms) => void waits.push(ms) });
+    await faults([{ fault: { type: 'status', status: 429, retryAfterSeconds: 2 }, times: 1, pathIncludes: 'Companies' }]);
+    expect((await gateway.findCompanies('Globex'))[0]).toMatchObject({ id: 1002 });
+    expect(waits.some((ms) => ms >= 2000)).toBe(true);
+
+    await control('DELETE', '/requests');
+    const duplicate = { name: 'Microsoft 365 Business Basic (Monthly)', billingCodeID: 29682803, periodType: 1, unitPrice: 6 };
+    await expect(gateway.client.create('/Services', duplicate)).rejects.toMatchObject({ kind: 'validation', status: 500, retryable: false, psaMessage: expect.stringContaining('already exists') });
+    const { counters } = (await control('GET', '/requests')) as { counters: { byRoute: Record<string, number> } };
+    expect(Object.entries(counters.byRoute).filter(([route]) => route.startsWith('POST')).map(([, n]) => n)).toEqual([1]);
+  });
+});
+
+describe('Autotask limits', () => {
+  it('never has more than 3 requests in flight per endpoint', async () => {
+    const gateway = gatewayWith();
+    const target = await fixture(gateway);
+    const products = ['a', 'b', 'c', 'd'];
+    const [created] = [await gateway.apply(target, keyed(products.map(createOp), 'conc'), {})];
+    const ids = Object.fromEntries(products.map((p, i) => [`line-${p}`, created[i]!.psaId!]));
+    await control('PUT', '/latency', { ms: 40 });
+    await control('DELETE', '/requests');
+    // Four contract services adjusted side by side, plus three more callers querying at once.
+    await Promise.all([
+      gateway.apply(target, keyed(products.flatMap((p) => [adjustOp(p, '2026-05-01', 1), adjustOp(p, '2026-05-02', 1)]), 'conc-adj'), ids),
+      ...Array.from({ length: 6 }, () => gateway.findCompanies('Acme')),
+    ]);
+    await control('PUT', '/latency', { ms: 0 });
+    const { counters } = (await control('GET', '/requests')) as { counters: { byStatus: Record<string, number>; peakInFlightByRoute: Record<string, number> } };
+    // The sandbox refuses a 4th concurrent request per endpoint with a 429: none happened.
+    expect(counters.byStatus['429']).toBeUndefined();
+    // The adjustments route serves one endpoint only; it was kept at exactly the limit.
+    expect(counters.peakInFlightByRoute['POST /atservicesrest/v1.0/Contracts/:id/ServiceAdjustments']).toBe(3);
+  });
+
+  it('slows down and then holds back before the hourly threshold instead of hitting it', async () => {
+    await control('PUT', '/rate-limit', { limit: 40, windowMs: 3_600_000 });
+    const waits: number[] = [];
+    const gateway = gatewayWith({ sleep: async (ms) => void waits.push(ms), budget: { limit: 40, refreshEvery: 10 } });
+    let error: unknown = null;
+    for (let i = 0; i < 40 && !error; i++) error = await gateway.findCompanies('Acme').then(() => null, (e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'rate-limited', retryable: true, psaMessage: expect.stringContaining('held back locally') });
+    expect(waits.filter((ms) => ms === 250).length).toBeGreaterThan(0);
+    expect(waits.filter((ms) => ms === 1000).length).toBeGreaterThan(0);
+    const { counters } = (await control('GET', '/requests')) as { counters: { byStatus: Record<string, number> } };
+    expect(counters.byStatus['429']).toBeUndefined();
+  });
+});
+
+describe('Autotask secrets', () => {
+  it('scrubs the secret from errors even when the server echoes it', async () => {
+    const echoing: typeof fetch = async (input) => {
+      const url = String(input);
+      if (url.includes('zoneInformation')) return Response.json({ zoneName: 'Z', url: 'http://127.0.0.1:1/ATServicesRest/', ci: 1 });
+      return Response.json({ errors: [`Secret ${CREDENTIALS.secret} is not valid for user ${CREDENTIALS.username}.`] }, { status: 500 });
+    };
+    const gateway = gatewayWith({ fetch: echoing });
+    const error = await gateway.testCredentials().then(() => null, (e: unknown) => e);
+    expect(error).toMatchObject({ name: 'PsaError', kind: 'validation' });
+    const text = `${(error as Error).message} ${JSON.stringify(error)} ${(error as Error).stack}`;
+    expect(text).not.toContain(CREDENTIALS.secret);
+    expect(text).toContain('[redacted]');
+  });
+});
