@@ -263,6 +263,10 @@ export function applyParsed(ledger: Ledger, event: SubscriptionEvent, ops: PsaOp
           atAdjust(ledger, ops, findService(ledger, ledger.state.productId)!, p.date, p.delta);
         }
       }
+      // A renewal recorded after the old end: the month-start folds that skipped the then-ended
+      // base line (§4 rule 4), and those of deltas just dated back into a folded month, are owed
+      // now that it bills again.
+      cwFold(ledger, ops, ledger.foldedThrough);
       break;
     }
 
