@@ -1,0 +1,75 @@
+/**
+ * The persistence layer: every repository over one MongoDB database, plus the index set they
+ * rely on. The worker calls `connectMongo`, then `ensureIndexes` once at start-up, then
+ * `createStore` and hands the repositories to the activity factories.
+ */
+import type { Db } from 'mongodb';
+import { connectionIndexes, createConnectionRepository, type ConnectionRepository } from './connections';
+import { createMappingRepositories, mappingIndexes, type MappingRepositories } from './mappings';
+import type { IndexSpec } from './mongo';
+import { createNotificationLog, notificationIndexes, type NotificationLog } from './notification-log';
+import { createOperationJournal, operationJournalIndexes, type MongoOperationJournal } from './operation-journal';
+import { createPlatformRepository, platformIndexes, type PlatformRepository } from './platform';
+import { createReconciliationRepository, reconciliationIndexes, type ReconciliationRepository } from './reconciliations';
+import type { SecretKeyring } from './secrets';
+
+export interface Store {
+  connections: ConnectionRepository;
+  platform: PlatformRepository;
+  mappings: MappingRepositories;
+  journal: MongoOperationJournal;
+  reconciliations: ReconciliationRepository;
+  notifications: NotificationLog;
+}
+
+export interface StoreOptions {
+  /** Keys sealing PSA secrets at rest (from the worker config). */
+  secretKeys: SecretKeyring;
+  /** Clock for timestamps (tests pin it). */
+  now?: () => Date;
+}
+
+/** Every repository over `db`. */
+export function createStore(db: Db, options: StoreOptions): Store {
+  const now = options.now ?? (() => new Date());
+  return {
+    connections: createConnectionRepository(db, options.secretKeys, now),
+    platform: createPlatformRepository(db, now),
+    mappings: createMappingRepositories(db, now),
+    journal: createOperationJournal(db, now),
+    reconciliations: createReconciliationRepository(db, now),
+    notifications: createNotificationLog(db, now),
+  };
+}
+
+/** Every index the repositories rely on (unique ones enforce identity). */
+export const STORE_INDEXES: readonly IndexSpec[] = [
+  ...connectionIndexes,
+  ...platformIndexes,
+  ...mappingIndexes,
+  ...operationJournalIndexes,
+  ...reconciliationIndexes,
+  ...notificationIndexes,
+];
+
+/** Creates every index the store needs; safe to call at every start-up (existing ones are kept). */
+export async function ensureIndexes(db: Db): Promise<void> {
+  const byCollection = new Map<string, IndexSpec[]>();
+  for (const spec of STORE_INDEXES) byCollection.set(spec.collection, [...(byCollection.get(spec.collection) ?? []), spec]);
+  for (const [collection, specs] of byCollection) {
+    await db.collection(collection).createIndexes(specs.map((s) => ({ key: s.key, name: s.name, ...(s.unique ? { unique: true } : {}) })));
+  }
+}
+
+export { connectMongo, isDuplicateKeyError, type Page } from './mongo';
+export * from './errors';
+export * from './secrets';
+export * from './connection-schemas';
+export type { Connection, ConnectionWithSecret, ConnectionRepository, Timestamp } from './connections';
+export * from './platform';
+export * from './mappings';
+export * from './operation-journal';
+export * from './reconciliations';
+export * from './notification-log';
+export { encodeLineKey, decodeLineKey } from './line-keys';
+export { contentHash } from './content-hash';

@@ -1,0 +1,488 @@
+/**
+ * Mapping documents, per PSA connection: platform customer → PSA company, platform product →
+ * catalog item (ConnectWise) / service (Autotask), platform subscription → company + agreement
+ * (contract) + the PSA line ids the gateway created. One document per (connection, platform
+ * record); every transition is one single-document write, so no transaction is ever needed.
+ *
+ * Status (seed 004 "Customer Mapping"): `unmapped` (no PSA record linked), `mapped` (linked and
+ * the last mapping/sync went fine), `failed` (the last mapping or sync attempt failed — the
+ * record may or may not be linked; `linked` says which). Summary counts follow the seed:
+ * total = mapped + unmapped by link, and `failed` is counted inside those two as well.
+ */
+import type { Collection, Db, Filter } from 'mongodb';
+import type { AppliedOperation, PsaTarget } from '../psa/psa-gateway.port';
+import type { Timestamp } from './connections';
+import { ConflictError, NotFoundError } from './errors';
+import { decodeKeys, encodeKeys, encodeLineKey } from './line-keys';
+import { containsRegex, isDuplicateKeyError, paging, type IndexSpec, type Page } from './mongo';
+
+export const CUSTOMER_MAPPINGS = 'customer_mappings';
+export const PRODUCT_MAPPINGS = 'product_mappings';
+export const SUBSCRIPTION_MAPPINGS = 'subscription_mappings';
+
+export const mappingIndexes: IndexSpec[] = [
+  ...[CUSTOMER_MAPPINGS, PRODUCT_MAPPINGS, SUBSCRIPTION_MAPPINGS].flatMap((collection): IndexSpec[] => [
+    { collection, key: { connectionId: 1, platformId: 1 }, name: 'connection_platform', unique: true },
+    { collection, key: { connectionId: 1, status: 1 }, name: 'connection_status' },
+    { collection, key: { connectionId: 1, linked: 1 }, name: 'connection_linked' },
+  ]),
+  // One PSA company cannot be mapped by two platform customers on one connection. `psaKey` is
+  // present on every document (`psa:<id>` when linked, `none:<platformId>` otherwise) because a
+  // missing field is indexed as null by MongoDB (so unlinked documents would collide) but not by
+  // FerretDB/SQLite, and partial indexes are not available on FerretDB.
+  { collection: CUSTOMER_MAPPINGS, key: { connectionId: 1, psaKey: 1 }, name: 'connection_psa_company', unique: true },
+  { collection: SUBSCRIPTION_MAPPINGS, key: { connectionId: 1, customerId: 1 }, name: 'connection_customer' },
+];
+
+export type MappingStatus = 'unmapped' | 'mapped' | 'failed';
+export const MAPPING_STATUSES: readonly MappingStatus[] = ['unmapped', 'mapped', 'failed'];
+
+/** What every mapping record shows, whatever it maps. */
+export interface MappingCommon {
+  connectionId: string;
+  platformId: string;
+  status: MappingStatus;
+  /** True while PSA records are linked (status `mapped`, or `failed` after being mapped). */
+  linked: boolean;
+  /** Platform display name (customer / product / plan name), for search and mails. */
+  label?: string;
+  /** The last failure, cleared by the next success. */
+  error?: { message: string; at: Timestamp };
+  lastSyncAt?: Timestamp;
+  /** Hash of the field values last pushed to the PSA (see contentHash()). */
+  contentHash?: string;
+  createdAt: Timestamp;
+  updatedAt: Timestamp;
+}
+
+export interface CustomerLink { psaId: number; psaName?: string }
+export interface ProductLink { psaId: number; psaName?: string }
+export interface SubscriptionLink {
+  companyId: number;
+  /** ConnectWise agreement id / Autotask contract id. */
+  agreementId: number;
+  /** Platform product id → ConnectWise catalog item id / Autotask service id. */
+  productIds: Record<string, number>;
+  /** Line description; must contain the subscription id (drift detection). */
+  description: string;
+  billCustomer?: 'Billable' | 'DoNotBill' | 'NoCharge';
+}
+/** Display fields of a subscription mapping (for the service mapping list and §8 mails). */
+export interface SubscriptionDisplay { label?: string; customerId?: string; customerName?: string; productId?: string }
+
+export type CustomerMapping = MappingCommon & Partial<CustomerLink>;
+export type ProductMapping = MappingCommon & Partial<ProductLink>;
+export type SubscriptionMapping = MappingCommon &
+  Partial<SubscriptionLink> &
+  Omit<SubscriptionDisplay, 'label'> & {
+    /** Planner line key → PSA line id (ConnectWise addition / Autotask contract service). */
+    lineIds: Record<string, number>;
+  };
+
+export interface MappingCounts { total: number; mapped: number; unmapped: number; failed: number }
+export interface MappingSummary { customers: MappingCounts; products: MappingCounts; subscriptions: MappingCounts }
+
+export interface MappingListQuery {
+  status?: MappingStatus | MappingStatus[];
+  linked?: boolean;
+  /** Case-insensitive text in the platform id, label, PSA name or customer name. */
+  search?: string;
+  /** Subscriptions only: those of one platform customer. */
+  customerId?: string;
+  limit?: number;
+  skip?: number;
+}
+
+export interface SyncOutcome {
+  /** When the push happened (default: now). */
+  at?: Date;
+  /** Hash of the values pushed, for the next global sync's "changed?" check. */
+  contentHash?: string;
+}
+
+/** The operations every mapping kind offers; `L` is what links it to the PSA, `D` its display fields. */
+export interface MappingRepository<V extends MappingCommon, L, D extends { label?: string } = { label?: string }> {
+  /** Makes sure records exist for these platform records (new ones `unmapped`), refreshing display fields. Returns how many were new. */
+  track(connectionId: string, items: ReadonlyArray<{ platformId: string } & D>): Promise<number>;
+  get(connectionId: string, platformId: string): Promise<V | null>;
+  /** Links the PSA record(s): status `mapped`, error cleared. Pass `synced` for "Map & Sync". ConflictError if the PSA record is taken. */
+  markMapped(connectionId: string, platformId: string, link: L, opts?: { display?: D; synced?: SyncOutcome }): Promise<V>;
+  /** A successful push to the PSA of a linked record: status `mapped`, error cleared, lastSyncAt/contentHash set. */
+  markSynced(connectionId: string, platformId: string, outcome?: SyncOutcome): Promise<V>;
+  /** A failed mapping or sync: status `failed` with the message; links are kept. Creates the record if needed. */
+  markFailed(connectionId: string, platformId: string, message: string, opts?: { display?: D; at?: Date }): Promise<V>;
+  /** Disconnect: status `unmapped`, links and error removed. Returns the record as it was before (null if none). */
+  disconnect(connectionId: string, platformId: string): Promise<V | null>;
+  /** Deletes the record (the platform record is gone). */
+  remove(connectionId: string, platformId: string): Promise<boolean>;
+  /** Records by status / link / text, sorted by label then platform id. */
+  list(connectionId: string, query?: MappingListQuery): Promise<Page<V>>;
+  counts(connectionId: string): Promise<MappingCounts>;
+}
+
+export interface SubscriptionMappingRepository extends MappingRepository<SubscriptionMapping, SubscriptionLink, SubscriptionDisplay> {
+  /** Sets (number) or removes (null) PSA line ids by planner line key, leaving the other lines alone. */
+  setLineIds(connectionId: string, subscriptionId: string, changes: Record<string, number | null>): Promise<SubscriptionMapping>;
+  /** Records what the gateway applied: created/touched line ids set, deleted lines (psaId null) removed. */
+  recordApplied(connectionId: string, subscriptionId: string, applied: readonly AppliedOperation[]): Promise<SubscriptionMapping>;
+  /** Maps one more platform product on the subscription's agreement (e.g. after a full upgrade). */
+  setProductId(connectionId: string, subscriptionId: string, productId: string, psaId: number): Promise<SubscriptionMapping>;
+}
+
+export interface MappingRepositories {
+  customers: MappingRepository<CustomerMapping, CustomerLink>;
+  products: MappingRepository<ProductMapping, ProductLink>;
+  subscriptions: SubscriptionMappingRepository;
+  /** Per kind { total, mapped, unmapped, failed } for a connection's mapping pages. */
+  summary(connectionId: string): Promise<MappingSummary>;
+  /** Drops every mapping of a connection (when the connection is deleted). */
+  removeConnection(connectionId: string): Promise<number>;
+}
+
+/** Where a mapped subscription's lines live, in the shape the PSA gateway takes; null while not linked. */
+export function psaTargetOf(m: SubscriptionMapping): PsaTarget | null {
+  if (!m.linked || m.companyId === undefined || m.agreementId === undefined || m.description === undefined) return null;
+  return {
+    companyId: m.companyId,
+    agreementId: m.agreementId,
+    productIds: m.productIds ?? {},
+    description: m.description,
+    ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+interface MappingDoc {
+  _id: string;
+  connectionId: string;
+  platformId: string;
+  status: MappingStatus;
+  linked: boolean;
+  psaKey?: string;
+  label?: string;
+  error?: { message: string; at: Date };
+  lastSyncAt?: Date;
+  contentHash?: string;
+  createdAt: Date;
+  updatedAt: Date;
+  [field: string]: unknown;
+}
+
+interface KindSpec<V, L, D> {
+  collection: string;
+  /** For messages: "customer", "product", "subscription". */
+  noun: string;
+  /** Fields removed by disconnect. */
+  linkFields: readonly string[];
+  /** Optional link fields: markMapped removes them when the new link lacks them. */
+  optionalLinkFields: readonly string[];
+  linkDoc(link: L): Record<string, unknown>;
+  displayDoc(display: D): Record<string, unknown>;
+  /** Customers only: the PSA record identity that must be unique per connection. */
+  psaKeyOf?(link: L): string;
+  /** What the PSA record is called in a conflict message. */
+  psaNoun?: string;
+  searchFields: readonly string[];
+  view(common: MappingCommon, doc: MappingDoc): V;
+}
+
+const docId = (connectionId: string, platformId: string) => `${connectionId}/${platformId}`;
+const iso = (d: Date | undefined) => (d ? d.toISOString() : undefined);
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+function commonView(doc: MappingDoc): MappingCommon {
+  return defined({
+    connectionId: doc.connectionId,
+    platformId: doc.platformId,
+    status: doc.status,
+    linked: doc.linked,
+    label: doc.label,
+    error: doc.error ? { message: doc.error.message, at: doc.error.at.toISOString() } : undefined,
+    lastSyncAt: iso(doc.lastSyncAt),
+    contentHash: doc.contentHash,
+    createdAt: doc.createdAt.toISOString(),
+    updatedAt: doc.updatedAt.toISOString(),
+  });
+}
+
+function mappingRepository<V extends MappingCommon, L, D extends { label?: string }>(
+  db: Db,
+  spec: KindSpec<V, L, D>,
+  now: () => Date,
+): { api: MappingRepository<V, L, D>; col: Collection<MappingDoc>; toView(doc: MappingDoc): V } {
+  const col = db.collection<MappingDoc>(spec.collection);
+  const toView = (doc: MappingDoc) => spec.view(commonView(doc), doc);
+  const unlinkedKey = (platformId: string) => `none:${platformId}`;
+
+  /** Fields a brand-new record gets, minus those the same update `$set`s. */
+  function onInsert(connectionId: string, platformId: string, at: Date, set: Record<string, unknown>): Record<string, unknown> {
+    const base: Record<string, unknown> = { connectionId, platformId, status: 'unmapped', linked: false, createdAt: at };
+    if (spec.psaKeyOf) base.psaKey = unlinkedKey(platformId);
+    return Object.fromEntries(Object.entries(base).filter(([k]) => !(k in set)));
+  }
+
+  /** An upserting single-document write; retried once when two first writes of one record race. */
+  async function upsert(connectionId: string, platformId: string, update: { $set: Record<string, unknown>; $unset?: Record<string, ''> }): Promise<MappingDoc> {
+    const at = update.$set.updatedAt as Date;
+    const full = { ...update, $setOnInsert: onInsert(connectionId, platformId, at, update.$set) };
+    if (full.$unset && Object.keys(full.$unset).length === 0) delete full.$unset;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const doc = await col.findOneAndUpdate({ _id: docId(connectionId, platformId) }, full, { upsert: true, returnDocument: 'after' });
+        if (!doc) throw new Error(`upsert of ${spec.noun} mapping ${docId(connectionId, platformId)} returned nothing`);
+        return doc;
+      } catch (e) {
+        if (!isDuplicateKeyError(e)) throw e;
+        const psaKey = update.$set.psaKey;
+        if (typeof psaKey === 'string' && spec.psaKeyOf) {
+          const holder = await col.findOne({ connectionId, psaKey });
+          if (holder && holder.platformId !== platformId) {
+            throw new ConflictError(
+              `${spec.psaNoun ?? 'PSA record'} ${psaKey.slice(4)} is already mapped to ${spec.noun} "${holder.platformId}" on connection "${connectionId}"; disconnect that one first`,
+            );
+          }
+        }
+        if (attempt >= 1) throw e;
+      }
+    }
+  }
+
+  function displaySet(display: D | undefined): Record<string, unknown> {
+    return display ? defined(spec.displayDoc(display)) : {};
+  }
+
+  const api: MappingRepository<V, L, D> = {
+    async track(connectionId, items) {
+      let created = 0;
+      for (const item of items) {
+        const at = now();
+        const { platformId, ...display } = item;
+        const set = displaySet(display as unknown as D);
+        const insert = { ...onInsert(connectionId, platformId, at, set), updatedAt: at };
+        try {
+          const res = await col.updateOne(
+            { _id: docId(connectionId, platformId) },
+            { ...(Object.keys(set).length > 0 ? { $set: set } : {}), $setOnInsert: insert },
+            { upsert: true },
+          );
+          created += res.upsertedCount;
+        } catch (e) {
+          // Another writer created it first: it exists, which is all track promises.
+          if (!isDuplicateKeyError(e)) throw e;
+        }
+      }
+      return created;
+    },
+
+    async get(connectionId, platformId) {
+      const doc = await col.findOne({ _id: docId(connectionId, platformId) });
+      return doc ? toView(doc) : null;
+    },
+
+    async markMapped(connectionId, platformId, link, opts = {}) {
+      const at = now();
+      const set: Record<string, unknown> = { ...displaySet(opts.display), ...spec.linkDoc(link), status: 'mapped', linked: true, updatedAt: at };
+      if (spec.psaKeyOf) set.psaKey = spec.psaKeyOf(link);
+      const unset: Record<string, ''> = { error: '' };
+      // Fields of a previous link that the new one does not have must not linger.
+      for (const f of spec.optionalLinkFields) if (!(f in set)) unset[f] = '';
+      if (opts.synced) {
+        set.lastSyncAt = opts.synced.at ?? at;
+        if (opts.synced.contentHash) set.contentHash = opts.synced.contentHash;
+        else unset.contentHash = '';
+      } else {
+        // A new link has not received this record's values yet: the next sync must push them.
+        unset.contentHash = '';
+      }
+      return toView(await upsert(connectionId, platformId, { $set: set, $unset: unset }));
+    },
+
+    async markSynced(connectionId, platformId, outcome = {}) {
+      const at = now();
+      const set: Record<string, unknown> = { status: 'mapped', lastSyncAt: outcome.at ?? at, updatedAt: at };
+      if (outcome.contentHash) set.contentHash = outcome.contentHash;
+      const doc = await col.findOneAndUpdate(
+        { _id: docId(connectionId, platformId), linked: true },
+        { $set: set, $unset: { error: '' } },
+        { returnDocument: 'after' },
+      );
+      if (doc) return toView(doc);
+      const exists = await col.findOne({ _id: docId(connectionId, platformId) }, { projection: { _id: 1 } });
+      if (!exists) throw new NotFoundError(`${spec.noun} mapping`, docId(connectionId, platformId));
+      throw new ConflictError(`${spec.noun} "${platformId}" is not mapped on connection "${connectionId}"; map it before syncing`);
+    },
+
+    async markFailed(connectionId, platformId, message, opts = {}) {
+      const at = opts.at ?? now();
+      const set = { ...displaySet(opts.display), status: 'failed', error: { message: message.slice(0, 2000), at }, updatedAt: now() };
+      return toView(await upsert(connectionId, platformId, { $set: set }));
+    },
+
+    async disconnect(connectionId, platformId) {
+      const unset: Record<string, ''> = { error: '', contentHash: '' };
+      for (const f of spec.linkFields) unset[f] = '';
+      const set: Record<string, unknown> = { status: 'unmapped', linked: false, updatedAt: now() };
+      if (spec.psaKeyOf) set.psaKey = unlinkedKey(platformId);
+      const before = await col.findOneAndUpdate({ _id: docId(connectionId, platformId) }, { $set: set, $unset: unset }, { returnDocument: 'before' });
+      return before ? toView(before) : null;
+    },
+
+    async remove(connectionId, platformId) {
+      const res = await col.deleteOne({ _id: docId(connectionId, platformId) });
+      return res.deletedCount === 1;
+    },
+
+    async list(connectionId, query = {}) {
+      const filter: Filter<MappingDoc> = { connectionId };
+      if (query.status) filter.status = Array.isArray(query.status) ? { $in: query.status } : query.status;
+      if (query.linked !== undefined) filter.linked = query.linked;
+      if (query.customerId !== undefined) filter.customerId = query.customerId;
+      if (query.search) filter.$or = spec.searchFields.map((f) => ({ [f]: containsRegex(query.search!) }));
+      const { limit, skip } = paging(query);
+      const [docs, total] = await Promise.all([
+        col.find(filter).sort({ label: 1, platformId: 1 }).skip(skip).limit(limit).toArray(),
+        col.countDocuments(filter),
+      ]);
+      return { items: docs.map(toView), total };
+    },
+
+    async counts(connectionId) {
+      const [mapped, unmapped, failed] = await Promise.all([
+        col.countDocuments({ connectionId, linked: true }),
+        col.countDocuments({ connectionId, linked: false }),
+        col.countDocuments({ connectionId, status: 'failed' }),
+      ]);
+      return { total: mapped + unmapped, mapped, unmapped, failed };
+    },
+  };
+  return { api, col, toView };
+}
+
+const psaLinkView = (doc: MappingDoc) => defined({ psaId: doc.psaId as number | undefined, psaName: doc.psaName as string | undefined });
+const labelOnly = (d: { label?: string }) => ({ label: d.label });
+
+/** The three mapping repositories over `db`. */
+export function createMappingRepositories(db: Db, now: () => Date = () => new Date()): MappingRepositories {
+  const customers = mappingRepository<CustomerMapping, CustomerLink, { label?: string }>(
+    db,
+    {
+      collection: CUSTOMER_MAPPINGS,
+      noun: 'customer',
+      psaNoun: 'PSA company',
+      linkFields: ['psaId', 'psaName'],
+      optionalLinkFields: ['psaName'],
+      linkDoc: (l) => defined({ psaId: l.psaId, psaName: l.psaName }),
+      displayDoc: labelOnly,
+      psaKeyOf: (l) => `psa:${l.psaId}`,
+      searchFields: ['platformId', 'label', 'psaName'],
+      view: (c, doc) => ({ ...c, ...psaLinkView(doc) }),
+    },
+    now,
+  );
+  const products = mappingRepository<ProductMapping, ProductLink, { label?: string }>(
+    db,
+    {
+      collection: PRODUCT_MAPPINGS,
+      noun: 'product',
+      linkFields: ['psaId', 'psaName'],
+      optionalLinkFields: ['psaName'],
+      linkDoc: (l) => defined({ psaId: l.psaId, psaName: l.psaName }),
+      displayDoc: labelOnly,
+      searchFields: ['platformId', 'label', 'psaName'],
+      view: (c, doc) => ({ ...c, ...psaLinkView(doc) }),
+    },
+    now,
+  );
+  const subs = mappingRepository<SubscriptionMapping, SubscriptionLink, SubscriptionDisplay>(
+    db,
+    {
+      collection: SUBSCRIPTION_MAPPINGS,
+      noun: 'subscription',
+      linkFields: ['companyId', 'agreementId', 'productIds', 'description', 'billCustomer', 'lineIds'],
+      // lineIds are not part of a link: re-saving a mapping keeps the lines already created.
+      optionalLinkFields: ['billCustomer'],
+      linkDoc: (l) =>
+        defined({
+          companyId: l.companyId,
+          agreementId: l.agreementId,
+          productIds: encodeKeys(l.productIds),
+          description: l.description,
+          billCustomer: l.billCustomer,
+        }),
+      displayDoc: (d) => ({ label: d.label, customerId: d.customerId, customerName: d.customerName, productId: d.productId }),
+      searchFields: ['platformId', 'label', 'customerName', 'customerId'],
+      view: (c, doc) => ({
+        ...c,
+        ...defined({
+          customerId: doc.customerId as string | undefined,
+          customerName: doc.customerName as string | undefined,
+          productId: doc.productId as string | undefined,
+          companyId: doc.companyId as number | undefined,
+          agreementId: doc.agreementId as number | undefined,
+          productIds: doc.productIds ? decodeKeys(doc.productIds as Record<string, number>) : undefined,
+          description: doc.description as string | undefined,
+          billCustomer: doc.billCustomer as SubscriptionLink['billCustomer'],
+        }),
+        lineIds: decodeKeys(doc.lineIds as Record<string, number> | undefined),
+      }),
+    },
+    now,
+  );
+
+  async function updateSubscription(connectionId: string, subscriptionId: string, update: { $set?: Record<string, unknown>; $unset?: Record<string, ''> }) {
+    const $set = { ...(update.$set ?? {}), updatedAt: now() };
+    const doc = await subs.col.findOneAndUpdate(
+      { _id: docId(connectionId, subscriptionId) },
+      update.$unset && Object.keys(update.$unset).length > 0 ? { $set, $unset: update.$unset } : { $set },
+      { returnDocument: 'after' },
+    );
+    if (!doc) throw new NotFoundError('subscription mapping', docId(connectionId, subscriptionId));
+    return subs.toView(doc);
+  }
+
+  function lineChanges(changes: Record<string, number | null>) {
+    const $set: Record<string, unknown> = {};
+    const $unset: Record<string, ''> = {};
+    for (const [key, psaId] of Object.entries(changes)) {
+      // `$set` on one dotted path per line: concurrent writers of other lines never clobber each other.
+      if (psaId === null) $unset[`lineIds.${encodeLineKey(key)}`] = '';
+      else $set[`lineIds.${encodeLineKey(key)}`] = psaId;
+    }
+    return { $set, $unset };
+  }
+
+  const subscriptions: SubscriptionMappingRepository = {
+    ...subs.api,
+    async markMapped(connectionId, subscriptionId, link, opts) {
+      // Lines live on one agreement: moving a subscription that has lines must go through disconnect.
+      const current = await subs.api.get(connectionId, subscriptionId);
+      const lines = Object.keys(current?.lineIds ?? {}).length;
+      if (current?.linked && current.agreementId !== link.agreementId && lines > 0) {
+        throw new ConflictError(
+          `subscription "${subscriptionId}" has ${lines} PSA line(s) on agreement ${current.agreementId}; disconnect it before mapping it to agreement ${link.agreementId}`,
+        );
+      }
+      return subs.api.markMapped(connectionId, subscriptionId, link, opts);
+    },
+    setLineIds: (connectionId, subscriptionId, changes) => updateSubscription(connectionId, subscriptionId, lineChanges(changes)),
+    recordApplied: (connectionId, subscriptionId, applied) =>
+      updateSubscription(connectionId, subscriptionId, lineChanges(Object.fromEntries(applied.map((a) => [a.lineKey, a.psaId])))),
+    setProductId: (connectionId, subscriptionId, productId, psaId) =>
+      updateSubscription(connectionId, subscriptionId, { $set: { [`productIds.${encodeLineKey(productId)}`]: psaId } }),
+  };
+
+  return {
+    customers: customers.api,
+    products: products.api,
+    subscriptions,
+    async summary(connectionId) {
+      const [c, p, s] = await Promise.all([customers.api.counts(connectionId), products.api.counts(connectionId), subs.api.counts(connectionId)]);
+      return { customers: c, products: p, subscriptions: s };
+    },
+    async removeConnection(connectionId) {
+      const results = await Promise.all([customers.col, products.col, subs.col].map((c) => c.deleteMany({ connectionId })));
+      return results.reduce((n, r) => n + r.deletedCount, 0);
+    },
+  };
+}

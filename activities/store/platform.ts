@@ -1,0 +1,241 @@
+/**
+ * Platform records (customers, products, subscriptions, monthly invoices). The platform is the
+ * source of truth and pushes them to us; we keep the latest copy of each for mapping, the
+ * global sync and reconciliation. Upserts replace a record's fields with what was pushed.
+ */
+import type { Db, Document, Filter } from 'mongodb';
+import { z } from 'zod';
+import { isIsoDate } from '../../domain/dates';
+import { isMoney, normalizeMoney } from '../../domain/money';
+import { parseInput } from './errors';
+import { containsRegex, paging, type IndexSpec, type Page } from './mongo';
+
+export const PLATFORM_CUSTOMERS = 'platform_customers';
+export const PLATFORM_PRODUCTS = 'platform_products';
+export const PLATFORM_SUBSCRIPTIONS = 'platform_subscriptions';
+export const PLATFORM_INVOICES = 'platform_invoices';
+
+export const platformIndexes: IndexSpec[] = [
+  { collection: PLATFORM_PRODUCTS, key: { provider: 1 }, name: 'provider' },
+  { collection: PLATFORM_SUBSCRIPTIONS, key: { customerId: 1 }, name: 'customer' },
+  { collection: PLATFORM_SUBSCRIPTIONS, key: { productId: 1 }, name: 'product' },
+  { collection: PLATFORM_SUBSCRIPTIONS, key: { provider: 1, status: 1 }, name: 'provider_status' },
+  { collection: PLATFORM_INVOICES, key: { subscriptionId: 1, month: 1, kind: 1 }, name: 'subscription_month_kind', unique: true },
+  { collection: PLATFORM_INVOICES, key: { month: 1, provider: 1 }, name: 'month_provider' },
+];
+
+const Id = z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long');
+const Text = (max = 500) => z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).max(max, 'is too long');
+const MoneyField = z
+  .string({ required_error: 'is required', invalid_type_error: 'must be a decimal string such as "22.00"' })
+  .refine(isMoney, 'must be a decimal string with at most 4 decimals, such as "22.00"')
+  .transform(normalizeMoney);
+const DateField = z
+  .string({ required_error: 'is required', invalid_type_error: 'must be a date string YYYY-MM-DD' })
+  .refine(isIsoDate, 'must be a calendar date YYYY-MM-DD');
+const Quantity = z.number({ required_error: 'is required', invalid_type_error: 'must be a number' }).int('must be a whole number').nonnegative('must not be negative');
+const Frequency = z.enum(['monthly', 'yearly'], { errorMap: () => ({ message: 'must be "monthly" or "yearly"' }) });
+/** Billing month `YYYY-MM`. */
+export const MonthSchema = z
+  .string({ required_error: 'is required', invalid_type_error: 'must be a month YYYY-MM' })
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM');
+
+export const PlatformCustomerSchema = z
+  .object({
+    id: Id,
+    name: Text(200).min(1, 'must not be empty'),
+    address: Text().optional(),
+    city: Text(100).optional(),
+    state: Text(100).optional(),
+    zip: Text(20).optional(),
+    country: Text(100).optional(),
+  })
+  .strict();
+export type PlatformCustomer = z.infer<typeof PlatformCustomerSchema>;
+
+export const PlatformProductSchema = z
+  .object({
+    id: Id,
+    name: Text(200).min(1, 'must not be empty'),
+    /** Manufacturer part number (MPN). */
+    partNumber: Text(100).min(1, 'must not be empty'),
+    /** Provider / manufacturer, e.g. "Microsoft CSP" (ConnectWise manufacturer, Autotask vendor). */
+    provider: Text(100).min(1, 'must not be empty'),
+    description: Text(2000).optional(),
+    unitPrice: MoneyField,
+    unitCost: MoneyField,
+    billingFrequency: Frequency,
+    kind: z.enum(['saas', 'iaas'], { errorMap: () => ({ message: 'must be "saas" or "iaas"' }) }).default('saas'),
+  })
+  .strict();
+export type PlatformProduct = z.infer<typeof PlatformProductSchema>;
+
+export const SUBSCRIPTION_STATUSES = ['pending', 'active', 'suspended', 'cancelled', 'expired'] as const;
+export const PlatformSubscriptionSchema = z
+  .object({
+    id: Id,
+    customerId: Id,
+    productId: Id,
+    provider: Text(100).min(1, 'must not be empty'),
+    quantity: Quantity,
+    unitPrice: MoneyField,
+    unitCost: MoneyField,
+    startDate: DateField,
+    /** Last day of the term; null = open-ended. */
+    endDate: DateField.nullable(),
+    billingFrequency: Frequency,
+    autoRenew: z.boolean({ invalid_type_error: 'must be true or false' }).default(false),
+    status: z.enum(SUBSCRIPTION_STATUSES, { errorMap: () => ({ message: `must be one of ${SUBSCRIPTION_STATUSES.join(', ')}` }) }),
+    kind: z.enum(['saas', 'iaas'], { errorMap: () => ({ message: 'must be "saas" or "iaas"' }) }).default('saas'),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.endDate !== null && s.endDate < s.startDate) {
+      ctx.addIssue({ code: 'custom', path: ['endDate'], message: `must not be before startDate (${s.startDate})` });
+    }
+  });
+export type PlatformSubscription = z.infer<typeof PlatformSubscriptionSchema>;
+
+/** A final monthly invoice line for one subscription: what the reseller pays (cost) or the customer pays (price). */
+export const PlatformInvoiceSchema = z
+  .object({
+    subscriptionId: Id,
+    customerId: Id,
+    provider: Text(100).min(1, 'must not be empty'),
+    month: MonthSchema,
+    kind: z.enum(['reseller', 'customer'], { errorMap: () => ({ message: 'must be "reseller" or "customer"' }) }),
+    /** Licenses of the last billing period (IaaS: 1). */
+    quantity: Quantity,
+    /** Billed usage quantity (proration / consumption), when it differs from `quantity`. */
+    usageQuantity: z.number({ invalid_type_error: 'must be a number' }).nonnegative('must not be negative').optional(),
+    /** Invoice total for the month: the reseller cost or the customer price. */
+    amount: MoneyField,
+    issuedOn: DateField.optional(),
+  })
+  .strict();
+export type PlatformInvoice = z.infer<typeof PlatformInvoiceSchema>;
+export type PlatformInvoiceInput = z.input<typeof PlatformInvoiceSchema>;
+
+const invoiceId = (i: { subscriptionId: string; month: string; kind: string }) => `${i.subscriptionId}|${i.month}|${i.kind}`;
+
+
+export interface PlatformRepository {
+  upsertCustomer(input: z.input<typeof PlatformCustomerSchema>): Promise<PlatformCustomer>;
+  upsertProduct(input: z.input<typeof PlatformProductSchema>): Promise<PlatformProduct>;
+  upsertSubscription(input: z.input<typeof PlatformSubscriptionSchema>): Promise<PlatformSubscription>;
+  upsertInvoice(input: PlatformInvoiceInput): Promise<PlatformInvoice>;
+  getCustomer(id: string): Promise<PlatformCustomer | null>;
+  getProduct(id: string): Promise<PlatformProduct | null>;
+  getSubscription(id: string): Promise<PlatformSubscription | null>;
+  getInvoice(subscriptionId: string, month: string, kind: PlatformInvoice['kind']): Promise<PlatformInvoice | null>;
+  /** Both invoices of a subscription's month, each null until the platform has generated it (§6 `pending`). */
+  invoicesFor(subscriptionId: string, month: string): Promise<{ reseller: PlatformInvoice | null; customer: PlatformInvoice | null }>;
+  /** Customers by name/id text, sorted by name. */
+  listCustomers(q?: { search?: string; limit?: number; skip?: number }): Promise<Page<PlatformCustomer>>;
+  listProducts(q?: { provider?: string; search?: string; limit?: number; skip?: number }): Promise<Page<PlatformProduct>>;
+  listSubscriptions(q?: {
+    customerId?: string;
+    productId?: string;
+    provider?: string;
+    status?: PlatformSubscription['status'] | PlatformSubscription['status'][];
+    limit?: number;
+    skip?: number;
+  }): Promise<Page<PlatformSubscription>>;
+  listInvoices(q: { month: string; provider?: string; subscriptionId?: string; kind?: PlatformInvoice['kind'] }): Promise<PlatformInvoice[]>;
+}
+
+type StoredDoc = { _id: string; updatedAt?: Date } & Document;
+
+/** One collection of pushed records keyed by the platform id (`_id`). */
+function keptRecords<T extends { id: string }>(db: Db, name: string, now: () => Date) {
+  const col = db.collection<StoredDoc>(name);
+  const toRecord = (doc: StoredDoc): T => {
+    const { _id, updatedAt: _u, ...rest } = doc;
+    return { id: _id, ...rest } as unknown as T;
+  };
+  return {
+    /** A pushed record replaces the stored one whole, so a field the platform dropped disappears too. */
+    async put(record: T): Promise<T> {
+      const { id, ...fields } = record;
+      await col.replaceOne({ _id: id }, { ...fields, updatedAt: now() }, { upsert: true });
+      return record;
+    },
+    async get(id: string): Promise<T | null> {
+      const doc = await col.findOne({ _id: id });
+      return doc ? toRecord(doc) : null;
+    },
+    async page(filter: Filter<StoredDoc>, sort: Record<string, 1>, p: { limit?: number; skip?: number }): Promise<Page<T>> {
+      const { limit, skip } = paging(p);
+      const [docs, total] = await Promise.all([col.find(filter).sort(sort).skip(skip).limit(limit).toArray(), col.countDocuments(filter)]);
+      return { items: docs.map(toRecord), total };
+    },
+  };
+}
+
+type InvoiceDoc = PlatformInvoice & { _id: string; updatedAt: Date };
+function fromStoredInvoice(doc: InvoiceDoc): PlatformInvoice {
+  const { _id, updatedAt: _u, ...rest } = doc;
+  return rest;
+}
+
+/** The platform-records repository over `db`. */
+export function createPlatformRepository(db: Db, now: () => Date = () => new Date()): PlatformRepository {
+  const customers = keptRecords<PlatformCustomer>(db, PLATFORM_CUSTOMERS, now);
+  const products = keptRecords<PlatformProduct>(db, PLATFORM_PRODUCTS, now);
+  const subscriptions = keptRecords<PlatformSubscription>(db, PLATFORM_SUBSCRIPTIONS, now);
+  const invoices = db.collection<InvoiceDoc>(PLATFORM_INVOICES);
+
+  return {
+    upsertCustomer: (input) => customers.put(parseInput(PlatformCustomerSchema, input)),
+    upsertProduct: (input) => products.put(parseInput(PlatformProductSchema, input)),
+    upsertSubscription: (input) => subscriptions.put(parseInput(PlatformSubscriptionSchema, input)),
+    async upsertInvoice(input) {
+      const inv = parseInput(PlatformInvoiceSchema, input);
+      await invoices.replaceOne({ _id: invoiceId(inv) }, { ...inv, updatedAt: now() }, { upsert: true });
+      return inv;
+    },
+
+    getCustomer: (id) => customers.get(id),
+    getProduct: (id) => products.get(id),
+    getSubscription: (id) => subscriptions.get(id),
+    async getInvoice(subscriptionId, month, kind) {
+      const d = await invoices.findOne({ _id: invoiceId({ subscriptionId, month, kind }) });
+      return d ? fromStoredInvoice(d) : null;
+    },
+    async invoicesFor(subscriptionId, month) {
+      const docs = await invoices.find({ subscriptionId, month }).toArray();
+      const of = (k: PlatformInvoice['kind']) => {
+        const d = docs.find((x) => x.kind === k);
+        return d ? fromStoredInvoice(d) : null;
+      };
+      return { reseller: of('reseller'), customer: of('customer') };
+    },
+
+    listCustomers(q = {}) {
+      const filter: Filter<StoredDoc> = q.search ? { $or: [{ name: containsRegex(q.search) }, { _id: containsRegex(q.search) }] } : {};
+      return customers.page(filter, { name: 1, _id: 1 }, q);
+    },
+    listProducts(q = {}) {
+      const filter: Filter<StoredDoc> = {};
+      if (q.provider) filter.provider = q.provider;
+      if (q.search) filter.$or = [{ name: containsRegex(q.search) }, { partNumber: containsRegex(q.search) }, { _id: containsRegex(q.search) }];
+      return products.page(filter, { name: 1, _id: 1 }, q);
+    },
+    listSubscriptions(q = {}) {
+      const filter: Filter<StoredDoc> = {};
+      if (q.customerId) filter.customerId = q.customerId;
+      if (q.productId) filter.productId = q.productId;
+      if (q.provider) filter.provider = q.provider;
+      if (q.status) filter.status = Array.isArray(q.status) ? { $in: q.status } : q.status;
+      return subscriptions.page(filter, { _id: 1 }, q);
+    },
+    async listInvoices(q) {
+      const filter: Filter<InvoiceDoc> = { month: q.month };
+      if (q.provider) filter.provider = q.provider;
+      if (q.subscriptionId) filter.subscriptionId = q.subscriptionId;
+      if (q.kind) filter.kind = q.kind;
+      const docs = await invoices.find(filter).sort({ subscriptionId: 1, kind: 1 }).toArray();
+      return docs.map(fromStoredInvoice);
+    },
+  };
+}
