@@ -101,12 +101,16 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
     }
   }
 
-  /** begin → run → complete, or the journaled result when the key was applied before. */
-  async function journaled(op: KeyedOperation, lineKey: string, run: (unfinished: boolean) => Promise<Outcome>): Promise<AppliedOperation> {
+  /**
+   * begin → run → complete, or the journaled result when the key was applied before. `run`
+   * must be safe for a key left `started`: contract-service writes look before they create,
+   * and a price PATCH is the same write twice.
+   */
+  async function journaled(op: KeyedOperation, lineKey: string, run: () => Promise<Outcome>): Promise<AppliedOperation> {
     const entry = await journal.get(op.idempotencyKey);
     if (entry?.state === 'done' && entry.result) return { ...entry.result, replayed: true };
     if (!entry) await journal.begin(op.idempotencyKey, op.operation);
-    const result: AppliedOperation = { idempotencyKey: op.idempotencyKey, lineKey, ...(await run(entry !== null)), replayed: false };
+    const result: AppliedOperation = { idempotencyKey: op.idempotencyKey, lineKey, ...(await run()), replayed: false };
     await journal.complete(result);
     return result;
   }
