@@ -111,7 +111,8 @@ export function createConnectionRepository(db: Db, keys: SecretKeyring, now: () 
   const col = db.collection<ConnectionDoc>(CONNECTIONS);
 
   async function patch(id: string, set: Record<string, unknown>): Promise<Connection> {
-    const doc = await col.findOneAndUpdate({ _id: id }, { $set: { ...set, updatedAt: now() } }, { ...withoutSecret, returnDocument: 'after' });
+    // No projection here: FerretDB's findAndModify does not implement one (toView drops the secret).
+    const doc = await col.findOneAndUpdate({ _id: id }, { $set: { ...set, updatedAt: now() } }, { returnDocument: 'after' });
     if (!doc) throw new NotFoundError('connection', id);
     return toView(doc);
   }

@@ -65,7 +65,7 @@ export { connectMongo, isDuplicateKeyError, type Page } from './mongo';
 export * from './errors';
 export * from './secrets';
 export * from './connection-schemas';
-export type { Connection, ConnectionWithSecret, ConnectionRepository, Timestamp } from './connections';
+export * from './connections';
 export * from './platform';
 export * from './mappings';
 export * from './operation-journal';
