@@ -16,11 +16,10 @@ export interface SubscriptionMappingPort {
   autoMapping(connectionId: string, report: SubscriptionReport): Promise<SubscriptionMapping | null>;
   /** Platform product id → PSA catalog item / service id, for every mapped product. */
   productPsaIds(connectionId: string): Promise<Record<string, number>>;
-  recordSync(
-    connectionId: string,
-    subscriptionId: string,
-    update: { status: MappingStatus; error?: string; lineIds?: Record<string, number>; lastSyncAt?: Date },
-  ): Promise<void>;
+  /** A successful PSA write: line ids recorded, status `mapped`, last sync time set. */
+  recordApplied(connectionId: string, subscriptionId: string, applied: readonly AppliedOperation[]): Promise<void>;
+  /** A failed sync: status `failed` with the PSA's (or our) message. */
+  recordFailure(connectionId: string, subscriptionId: string, message: string): Promise<void>;
 }
 
 export interface SubscriptionActivityDeps {
@@ -54,7 +53,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
       const missing = productsOf(input.operations).filter((p) => productIds[p] === undefined);
       if (missing.length > 0) {
         const message = `product ${missing.join(', ')} is not mapped to a ${input.mapping.psa === 'connectwise' ? 'ConnectWise catalog item' : 'Autotask service'} on connection ${input.connectionId}`;
-        await deps.mappings.recordSync(input.connectionId, input.subscriptionId, { status: 'failed', error: message });
+        await deps.mappings.recordFailure(input.connectionId, input.subscriptionId, message);
         throw ApplicationFailure.nonRetryable(message, 'ProductNotMapped');
       }
       const target: PsaTarget = {
@@ -66,20 +65,18 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
       };
       try {
         const applied = await withPsaFailures(() => gateway.apply(target, input.operations, input.lineIds));
-        const lineIds = { ...input.lineIds };
-        for (const a of applied) if (a.psaId !== null) lineIds[a.lineKey] = a.psaId;
-        await deps.mappings.recordSync(input.connectionId, input.subscriptionId, { status: 'mapped', lineIds, lastSyncAt: new Date() });
+        await deps.mappings.recordApplied(input.connectionId, input.subscriptionId, applied);
         return applied;
       } catch (err) {
         if (err instanceof ApplicationFailure && err.nonRetryable) {
-          await deps.mappings.recordSync(input.connectionId, input.subscriptionId, { status: 'failed', error: err.message });
+          await deps.mappings.recordFailure(input.connectionId, input.subscriptionId, err.message);
         }
         throw err;
       }
     },
 
-    async recordSyncStatus(input: { connectionId: string; subscriptionId: string; status: MappingStatus; error?: string }): Promise<void> {
-      await deps.mappings.recordSync(input.connectionId, input.subscriptionId, { status: input.status, error: input.error });
+    async recordSyncFailure(input: { connectionId: string; subscriptionId: string; error: string }): Promise<void> {
+      await deps.mappings.recordFailure(input.connectionId, input.subscriptionId, input.error);
     },
 
     /** Partial upgrade (§3): the new subscription gets its own workflow, on the same agreement. */

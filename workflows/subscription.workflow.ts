@@ -39,7 +39,7 @@ import {
 import { PsaConnectionId, PsaCustomerId, PsaMappingStatus, PsaSubscriptionId, PsaType } from './search-attributes';
 import { subscriptionSummary } from './summary';
 
-const { recordSubscription, recordSyncStatus, startSpawnedSubscription } = proxyActivities<
+const { recordSubscription, recordSyncFailure, startSpawnedSubscription } = proxyActivities<
   ReturnType<typeof createSubscriptionActivities>
 >({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } });
 
@@ -236,7 +236,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     s.lastError = { message, at: new Date().toISOString(), step };
     setStatus('failed');
     publish();
-    await recordSyncStatus({ connectionId, subscriptionId, status: 'failed', error: message });
+    await recordSyncFailure({ connectionId, subscriptionId, error: message });
   }
 
   function setStatus(status: MappingStatus): void {

@@ -1,0 +1,105 @@
+/**
+ * The subscription workflow's view of the mapping store: record what the platform reported,
+ * map a subscription automatically when nothing is ambiguous, and keep the mapping document in
+ * step with what the PSA holds.
+ */
+import type { AppliedOperation } from '../psa/psa-gateway.port';
+import type { GatewayRegistry } from '../psa/gateway-registry';
+import type { Store } from '../store';
+import type { SubscriptionMapping, SubscriptionReport } from '../../workflows/messages';
+import type { SubscriptionMappingPort } from '../subscription.activities';
+
+/** Line description: the subscription id is always in it, so drift and hand-made copies can be found. */
+export function lineDescription(parts: { subscriptionId: string; productName?: string; quantity?: number }): string {
+  const name = parts.productName ? `${parts.productName} ` : '';
+  return `${name}sub ${parts.subscriptionId}`;
+}
+
+export function createSubscriptionMappingPort(deps: { store: Store; gateways: GatewayRegistry }): SubscriptionMappingPort {
+  const { store } = deps;
+  return {
+    async recordReport(connectionId, report) {
+      const s = report.subscription;
+      const product = await store.platform.getProduct(s.productId);
+      const { billCustomer: _billCustomer, ...fields } = s; // a mapping setting, not platform data
+      await store.platform.upsertSubscription({
+        ...fields,
+        customerId: report.customerId,
+        provider: report.provider ?? product?.provider ?? 'unknown',
+        status: 'active',
+      });
+      const customer = await store.platform.getCustomer(report.customerId);
+      await store.mappings.subscriptions.track(connectionId, [
+        {
+          platformId: s.id,
+          label: product ? `${product.name} (${s.id})` : s.id,
+          customerId: report.customerId,
+          ...(customer ? { customerName: customer.name } : {}),
+          productId: s.productId,
+        },
+      ]);
+    },
+
+    async autoMapping(connectionId, report) {
+      const s = report.subscription;
+      const existing = await store.mappings.subscriptions.get(connectionId, s.id);
+      const connection = await store.connections.get(connectionId);
+      if (!connection) return null;
+      const rules = {
+        positiveChange: connection.rules.positiveChange,
+        negativeChange: connection.rules.negativeChange,
+        cancellation: connection.rules.cancellation,
+      };
+      const gateway = await deps.gateways.forConnection(connectionId);
+      let companyId = existing?.linked ? existing.companyId : undefined;
+      let agreementId = existing?.linked ? existing.agreementId : undefined;
+      if (companyId === undefined || agreementId === undefined) {
+        const customer = await store.mappings.customers.get(connectionId, report.customerId);
+        const product = await store.mappings.products.get(connectionId, s.productId);
+        if (customer?.status !== 'mapped' || customer.psaId === undefined || product?.status !== 'mapped') return null;
+        const agreements = await gateway.listAgreements(customer.psaId);
+        if (agreements.length !== 1) return null; // none, or several: an admin chooses
+        companyId = customer.psaId;
+        agreementId = agreements[0]!.id;
+      }
+      const agreement = (await gateway.listAgreements(companyId)).find((a) => a.id === agreementId);
+      if (!agreement) return null;
+      const productName = (await store.platform.getProduct(s.productId))?.name;
+      const mapping: SubscriptionMapping = {
+        psa: connection.psa,
+        companyId,
+        agreementId,
+        agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
+        rules,
+        description: existing?.description ?? lineDescription({ subscriptionId: s.id, productName }),
+      };
+      if (!existing?.linked) {
+        await store.mappings.subscriptions.markMapped(connectionId, s.id, {
+          companyId,
+          agreementId,
+          productIds: {},
+          description: mapping.description,
+        });
+      }
+      return mapping;
+    },
+
+    async productPsaIds(connectionId) {
+      const ids: Record<string, number> = {};
+      for (let skip = 0; ; skip += 500) {
+        const page = await store.mappings.products.list(connectionId, { status: 'mapped', limit: 500, skip });
+        for (const p of page.items) if (p.psaId !== undefined) ids[p.platformId] = p.psaId;
+        if (page.items.length < 500) return ids;
+      }
+    },
+
+    async recordApplied(connectionId, subscriptionId, applied: readonly AppliedOperation[]) {
+      await store.mappings.subscriptions.recordApplied(connectionId, subscriptionId, applied);
+      await store.mappings.subscriptions.markSynced(connectionId, subscriptionId);
+    },
+
+    async recordFailure(connectionId, subscriptionId, message) {
+      await store.mappings.subscriptions.markFailed(connectionId, subscriptionId, message);
+    },
+  };
+}
