@@ -8,6 +8,11 @@
  * the last mapping/sync went fine), `failed` (the last mapping or sync attempt failed — the
  * record may or may not be linked; `linked` says which). Summary counts follow the seed:
  * total = mapped + unmapped by link, and `failed` is counted inside those two as well.
+ *
+ * Concurrency: on FerretDB 1.24 an update reads the whole document and writes it back, so two
+ * concurrent updates of ONE document can lose one (MongoDB would apply both). Identity holds
+ * regardless (unique indexes are checked by SQLite on every write), and data that several
+ * writers touch at once — the PSA line ids — lives in one document per line.
  */
 import type { Collection, Db, Filter } from 'mongodb';
 import type { AppliedOperation, PsaTarget } from '../psa/psa-gateway.port';
@@ -19,6 +24,8 @@ import { containsRegex, isDuplicateKeyError, paging, type IndexSpec, type Page }
 export const CUSTOMER_MAPPINGS = 'customer_mappings';
 export const PRODUCT_MAPPINGS = 'product_mappings';
 export const SUBSCRIPTION_MAPPINGS = 'subscription_mappings';
+/** PSA line ids of mapped subscriptions, one document per line (see createMappingRepositories). */
+export const SUBSCRIPTION_LINES = 'subscription_lines';
 
 export const mappingIndexes: IndexSpec[] = [
   ...[CUSTOMER_MAPPINGS, PRODUCT_MAPPINGS, SUBSCRIPTION_MAPPINGS].flatMap((collection): IndexSpec[] => [
@@ -32,6 +39,7 @@ export const mappingIndexes: IndexSpec[] = [
   // FerretDB/SQLite, and partial indexes are not available on FerretDB.
   { collection: CUSTOMER_MAPPINGS, key: { connectionId: 1, psaKey: 1 }, name: 'connection_psa_company', unique: true },
   { collection: SUBSCRIPTION_MAPPINGS, key: { connectionId: 1, customerId: 1 }, name: 'connection_customer' },
+  { collection: SUBSCRIPTION_LINES, key: { connectionId: 1, subscriptionId: 1, lineKey: 1 }, name: 'connection_subscription_line', unique: true },
 ];
 
 export type MappingStatus = 'unmapped' | 'mapped' | 'failed';
@@ -75,7 +83,7 @@ export type ProductMapping = MappingCommon & Partial<ProductLink>;
 export type SubscriptionMapping = MappingCommon &
   Partial<SubscriptionLink> &
   Omit<SubscriptionDisplay, 'label'> & {
-    /** Planner line key → PSA line id (ConnectWise addition / Autotask contract service). */
+    /** Planner line key → PSA line id (ConnectWise addition / Autotask contract service / adjustment). */
     lineIds: Record<string, number>;
   };
 
@@ -167,6 +175,15 @@ interface MappingDoc {
   createdAt: Date;
   updatedAt: Date;
   [field: string]: unknown;
+}
+
+interface LineDoc {
+  _id: string;
+  connectionId: string;
+  subscriptionId: string;
+  lineKey: string;
+  psaId: number;
+  updatedAt: Date;
 }
 
 interface KindSpec<V, L, D> {
@@ -399,8 +416,7 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
     {
       collection: SUBSCRIPTION_MAPPINGS,
       noun: 'subscription',
-      linkFields: ['companyId', 'agreementId', 'productIds', 'description', 'billCustomer', 'lineIds'],
-      // lineIds are not part of a link: re-saving a mapping keeps the lines already created.
+      linkFields: ['companyId', 'agreementId', 'productIds', 'description', 'billCustomer'],
       optionalLinkFields: ['billCustomer'],
       linkDoc: (l) =>
         defined({
@@ -424,52 +440,98 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
           description: doc.description as string | undefined,
           billCustomer: doc.billCustomer as SubscriptionLink['billCustomer'],
         }),
-        lineIds: decodeKeys(doc.lineIds as Record<string, number> | undefined),
+        lineIds: {}, // filled from the lines collection by the subscription repository
       }),
     },
     now,
   );
 
-  async function updateSubscription(connectionId: string, subscriptionId: string, update: { $set?: Record<string, unknown>; $unset?: Record<string, ''> }) {
-    const $set = { ...(update.$set ?? {}), updatedAt: now() };
-    const doc = await subs.col.findOneAndUpdate(
-      { _id: docId(connectionId, subscriptionId) },
-      update.$unset && Object.keys(update.$unset).length > 0 ? { $set, $unset: update.$unset } : { $set },
-      { returnDocument: 'after' },
-    );
-    if (!doc) throw new NotFoundError('subscription mapping', docId(connectionId, subscriptionId));
-    return subs.toView(doc);
+  // Line ids live in their own documents, one per (connection, subscription, line key), not
+  // in the mapping: FerretDB 1.24 applies an update by reading the document and writing all of
+  // it back, so two concurrent updates of one document lose one of them (a global sync marking
+  // the mapping synced while the subscription workflow records a new line would drop the line
+  // id, and the next retry would create a second line). Separate documents never contend.
+  const lines = db.collection<LineDoc>(SUBSCRIPTION_LINES);
+  const lineDocId = (connectionId: string, subscriptionId: string, lineKey: string) => JSON.stringify([connectionId, subscriptionId, lineKey]);
+
+  async function lineIdsOf(connectionId: string, subscriptionIds: string[]): Promise<Map<string, Record<string, number>>> {
+    const out = new Map<string, Record<string, number>>(subscriptionIds.map((id) => [id, {}]));
+    if (subscriptionIds.length === 0) return out;
+    const docs = await lines.find({ connectionId, subscriptionId: { $in: subscriptionIds } }).toArray();
+    for (const d of docs) out.get(d.subscriptionId)![d.lineKey] = d.psaId;
+    return out;
+  }
+  async function withLines(v: SubscriptionMapping): Promise<SubscriptionMapping>;
+  async function withLines(v: SubscriptionMapping | null): Promise<SubscriptionMapping | null>;
+  async function withLines(v: SubscriptionMapping | null): Promise<SubscriptionMapping | null> {
+    if (!v) return null;
+    return { ...v, lineIds: (await lineIdsOf(v.connectionId, [v.platformId])).get(v.platformId) ?? {} };
   }
 
-  function lineChanges(changes: Record<string, number | null>) {
-    const $set: Record<string, unknown> = {};
-    const $unset: Record<string, ''> = {};
-    for (const [key, psaId] of Object.entries(changes)) {
-      // `$set` on one dotted path per line: concurrent writers of other lines never clobber each other.
-      if (psaId === null) $unset[`lineIds.${encodeLineKey(key)}`] = '';
-      else $set[`lineIds.${encodeLineKey(key)}`] = psaId;
+  async function setLines(connectionId: string, subscriptionId: string, changes: Record<string, number | null>): Promise<SubscriptionMapping> {
+    const exists = await subs.col.findOne({ _id: docId(connectionId, subscriptionId) });
+    if (!exists) throw new NotFoundError('subscription mapping', docId(connectionId, subscriptionId));
+    for (const [lineKey, psaId] of Object.entries(changes)) {
+      if (lineKey.length === 0) throw new RangeError('line key must not be empty');
+      const _id = lineDocId(connectionId, subscriptionId, lineKey);
+      if (psaId === null) {
+        await lines.deleteOne({ _id });
+        continue;
+      }
+      const update = { $set: { psaId, updatedAt: now() }, $setOnInsert: { connectionId, subscriptionId, lineKey } };
+      try {
+        await lines.updateOne({ _id }, update, { upsert: true });
+      } catch (e) {
+        // Two first writes of one line raced; the line exists now, so a plain update finishes the job.
+        if (!isDuplicateKeyError(e)) throw e;
+        await lines.updateOne({ _id }, { $set: update.$set });
+      }
     }
-    return { $set, $unset };
+    return withLines(subs.toView(exists));
   }
 
   const subscriptions: SubscriptionMappingRepository = {
     ...subs.api,
+    get: async (connectionId, subscriptionId) => withLines(await subs.api.get(connectionId, subscriptionId)),
     async markMapped(connectionId, subscriptionId, link, opts) {
       // Lines live on one agreement: moving a subscription that has lines must go through disconnect.
-      const current = await subs.api.get(connectionId, subscriptionId);
-      const lines = Object.keys(current?.lineIds ?? {}).length;
-      if (current?.linked && current.agreementId !== link.agreementId && lines > 0) {
+      const current = await subscriptions.get(connectionId, subscriptionId);
+      const count = Object.keys(current?.lineIds ?? {}).length;
+      if (current?.linked && current.agreementId !== link.agreementId && count > 0) {
         throw new ConflictError(
-          `subscription "${subscriptionId}" has ${lines} PSA line(s) on agreement ${current.agreementId}; disconnect it before mapping it to agreement ${link.agreementId}`,
+          `subscription "${subscriptionId}" has ${count} PSA line(s) on agreement ${current.agreementId}; disconnect it before mapping it to agreement ${link.agreementId}`,
         );
       }
-      return subs.api.markMapped(connectionId, subscriptionId, link, opts);
+      return withLines(await subs.api.markMapped(connectionId, subscriptionId, link, opts));
     },
-    setLineIds: (connectionId, subscriptionId, changes) => updateSubscription(connectionId, subscriptionId, lineChanges(changes)),
+    markSynced: async (connectionId, subscriptionId, outcome) => withLines(await subs.api.markSynced(connectionId, subscriptionId, outcome)),
+    markFailed: async (connectionId, subscriptionId, message, opts) => withLines(await subs.api.markFailed(connectionId, subscriptionId, message, opts)),
+    async disconnect(connectionId, subscriptionId) {
+      const before = await withLines(await subs.api.disconnect(connectionId, subscriptionId));
+      await lines.deleteMany({ connectionId, subscriptionId });
+      return before;
+    },
+    async remove(connectionId, subscriptionId) {
+      await lines.deleteMany({ connectionId, subscriptionId });
+      return subs.api.remove(connectionId, subscriptionId);
+    },
+    async list(connectionId, query) {
+      const page = await subs.api.list(connectionId, query);
+      const byId = await lineIdsOf(connectionId, page.items.map((i) => i.platformId));
+      return { ...page, items: page.items.map((i) => ({ ...i, lineIds: byId.get(i.platformId) ?? {} })) };
+    },
+    setLineIds: (connectionId, subscriptionId, changes) => setLines(connectionId, subscriptionId, changes),
     recordApplied: (connectionId, subscriptionId, applied) =>
-      updateSubscription(connectionId, subscriptionId, lineChanges(Object.fromEntries(applied.map((a) => [a.lineKey, a.psaId])))),
-    setProductId: (connectionId, subscriptionId, productId, psaId) =>
-      updateSubscription(connectionId, subscriptionId, { $set: { [`productIds.${encodeLineKey(productId)}`]: psaId } }),
+      setLines(connectionId, subscriptionId, Object.fromEntries(applied.map((a) => [a.lineKey, a.psaId]))),
+    async setProductId(connectionId, subscriptionId, productId, psaId) {
+      const doc = await subs.col.findOneAndUpdate(
+        { _id: docId(connectionId, subscriptionId) },
+        { $set: { [`productIds.${encodeLineKey(productId)}`]: psaId, updatedAt: now() } },
+        { returnDocument: 'after' },
+      );
+      if (!doc) throw new NotFoundError('subscription mapping', docId(connectionId, subscriptionId));
+      return withLines(subs.toView(doc));
+    },
   };
 
   return {
@@ -482,6 +544,7 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
     },
     async removeConnection(connectionId) {
       const results = await Promise.all([customers.col, products.col, subs.col].map((c) => c.deleteMany({ connectionId })));
+      await lines.deleteMany({ connectionId });
       return results.reduce((n, r) => n + r.deletedCount, 0);
     },
   };
