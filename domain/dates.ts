@@ -7,23 +7,51 @@ export type IsoDate = string;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
 
+/** Days in month `m` (1–12) of year `y` (proleptic Gregorian). */
+function daysInMonth(y: number, m: number): number {
+  if (m === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return m === 4 || m === 6 || m === 9 || m === 11 ? 30 : 31;
+}
+
 /** True for a real calendar date in `YYYY-MM-DD` form (rejects 2026-02-30). */
 export function isIsoDate(s: string): boolean {
   const m = DATE_RE.exec(s);
   if (!m) return false;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  return mo >= 1 && mo <= 12 && d >= 1 && d <= daysInMonth(y, mo);
+}
+
+// Integer civil-calendar arithmetic (days ↔ y/m/d), no Date objects: the billing engine does
+// a lot of date math per event, and this keeps it allocation-free and identical to Date.UTC.
+function daysFromCivil(y: number, m: number, d: number): number {
+  const yy = m <= 2 ? y - 1 : y;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
 }
 
 /** Days since 1970-01-01. */
 export function toDayNumber(d: IsoDate): number {
   if (!isIsoDate(d)) throw new RangeError(`not a calendar date: "${d}"`);
-  const [y, mo, da] = d.split('-').map(Number) as [number, number, number];
-  return Date.UTC(y, mo - 1, da) / DAY_MS;
+  return daysFromCivil(Number(d.slice(0, 4)), Number(d.slice(5, 7)), Number(d.slice(8, 10)));
 }
 
 export function fromDayNumber(n: number): IsoDate {
-  return new Date(n * DAY_MS).toISOString().slice(0, 10);
+  const z = n + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  if (y < 0 || y > 9999) return new Date(n * DAY_MS).toISOString().slice(0, 10);
+  return `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
 }
 
 /** The UTC calendar date of an instant (e.g. the workflow clock). */
@@ -40,8 +68,9 @@ export const minDate = (...ds: IsoDate[]): IsoDate => ds.reduce((a, b) => (b < a
 export const firstOfMonth = (d: IsoDate): IsoDate => `${d.slice(0, 7)}-01`;
 /** FONM(d): first day of the month after d. */
 export function firstOfNextMonth(d: IsoDate): IsoDate {
-  const [y, m] = d.split('-').map(Number) as [number, number];
-  return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
+  const y = Number(d.slice(0, 4));
+  const m = Number(d.slice(5, 7));
+  return m === 12 ? `${String(y + 1).padStart(4, '0')}-01-01` : `${d.slice(0, 4)}-${m < 9 ? '0' : ''}${m + 1}-01`;
 }
 /** EOM(d): last day of d's month. */
 export const endOfMonth = (d: IsoDate): IsoDate => addDays(firstOfNextMonth(d), -1);

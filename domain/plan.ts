@@ -3,7 +3,7 @@
  * reducer the subscription workflow uses (openLedger / applyEvent / foldAt) and shows what the
  * PSAs would hold.
  */
-import { firstOfMonth, firstOfNextMonth, isIsoDate, type IsoDate } from './dates';
+import { firstOfMonth, isIsoDate, type IsoDate } from './dates';
 import { netAdjustments } from './autotask-projection';
 import { emptyOps, type Ledger, type PsaOps } from './ledger-types';
 import { applyParsed, foldParsed, openParsed } from './ledger';
@@ -56,20 +56,13 @@ export function replayScenario(scenario: Scenario, asOfArg?: IsoDate): ReplayRes
   };
   const mainOps = emptyOps();
   open(openParsed({ rules: scenario.rules, agreement: scenario.agreement, subscription: scenario.subscription, parentSubscriptionId: null }, mainOps), mainOps);
+  // §4 rule 4: applyParsed folds the target ledger up to its event's month first (folds are
+  // cumulative, so one catch-up fold equals the month-by-month timer ones); the rest happens here.
   const foldAll = (through: IsoDate) => {
-    // Each month start in turn, as the workflow's timer would (folds are cumulative, so this
-    // only matters for the ops, which then show one fold per month).
-    for (const ledger of ledgers.values()) {
-      let m = firstOfNextMonth(ledger.foldedThrough);
-      while (m <= through) {
-        foldParsed(ledger, m, ops[ledger.state.id]!);
-        m = firstOfNextMonth(m);
-      }
-    }
+    for (const ledger of ledgers.values()) foldParsed(ledger, through, ops[ledger.state.id]!);
   };
   for (const event of scenario.events) {
     if (event.date > asOf) break;
-    foldAll(firstOfMonth(event.date));
     const id = event.subscriptionId ?? scenario.subscription.id;
     const ledger = ledgers.get(id)!;
     const spawned = applyParsed(ledger, event, ops[id]!);

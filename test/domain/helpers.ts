@@ -36,7 +36,7 @@ type Rules = { positiveChange?: 'actual-date' | 'first-of-month'; negativeChange
 
 export function scenario(
   events: SubscriptionEventInput[],
-  opts: { rules?: Rules; subscription?: Partial<typeof SUB> & Record<string, unknown>; agreement?: { startDate?: string; periodType?: 'monthly' | 'yearly' }; asOf?: string } = {},
+  opts: { rules?: Rules; subscription?: Record<string, unknown>; agreement?: { startDate?: string; periodType?: 'monthly' | 'yearly' }; asOf?: string } = {},
 ): ScenarioInput {
   return {
     psa: 'connectwise',
