@@ -181,13 +181,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       if (!(await applyStep('mapped', opened.ledger, opened.ops, mapping))) return;
     }
     while (s.ledger && !failed()) {
-      if (foldDue()) {
+      const event = s.pendingEvents[0];
+      // A fold happens once its month has started, and before any event dated on or after it,
+      // so events that arrive late still land in the month they belong to (§4 rule 4).
+      if (foldDue() && (!event || s.nextFoldDate! <= event.date)) {
         const monthStart = s.nextFoldDate!;
         const folded = foldAt(s.ledger, monthStart);
         if (!(await applyStep(`fold ${monthStart}`, folded.ledger, folded.ops, mapping))) return;
         continue;
       }
-      const event = s.pendingEvents[0];
       if (!event) return;
       const problems = checkEvent(s.ledger, event);
       if (problems.length > 0) {

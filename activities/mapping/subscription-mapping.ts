@@ -9,10 +9,12 @@ import type { Store } from '../store';
 import type { SubscriptionMapping, SubscriptionReport } from '../../workflows/messages';
 import type { SubscriptionMappingPort } from '../subscription.activities';
 
-/** Line description: the subscription id is always in it, so drift and hand-made copies can be found. */
-export function lineDescription(parts: { subscriptionId: string; productName?: string; quantity?: number }): string {
-  const name = parts.productName ? `${parts.productName} ` : '';
-  return `${name}sub ${parts.subscriptionId}`;
+/**
+ * Line description: the subscription id always comes first, so it survives the PSA's length
+ * limit (ConnectWise: 60 characters) and drift or hand-made copies can be found by it.
+ */
+export function lineDescription(parts: { subscriptionId: string; productName?: string }): string {
+  return parts.productName ? `${parts.subscriptionId} ${parts.productName}` : parts.subscriptionId;
 }
 
 export function createSubscriptionMappingPort(deps: { store: Store; gateways: GatewayRegistry }): SubscriptionMappingPort {

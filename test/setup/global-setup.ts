@@ -4,7 +4,8 @@
  * time-skipping test server is started per test file by @temporalio/testing from its path.
  * TEST_SERVERS=none skips all of it (pure unit runs).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import os from 'node:os';
 import path from 'node:path';
 import { startFerretDb } from '../../sandbox/stack/ferretdb';
@@ -13,15 +14,22 @@ import { startTemporalDevServer } from '../../sandbox/stack/temporal-dev-server'
 import { requireTool } from '../../sandbox/stack/tools';
 import { startSmtpSink } from '../../sandbox/smtp-sink/smtp-sink';
 
+const quietLogger = new DefaultLogger('WARN');
+
 export default async function globalSetup(): Promise<void> {
   if (process.env.TEST_SERVERS === 'none') return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'psa-connector-test-'));
   const started = Date.now();
+  const bundlePath = path.join(dir, 'workflow-bundle.js');
   const [temporal, ferret, sink] = await Promise.all([
     freePort().then((port) => startTemporalDevServer({ port, logFile: path.join(dir, 'temporal.log') })),
     freePort().then((port) => startFerretDb({ port, dataDir: path.join(dir, 'ferretdb'), logFile: path.join(dir, 'ferretdb.log') })),
     Promise.all([freePort(), freePort()]).then(([smtpPort, httpPort]) => startSmtpSink({ smtpPort, httpPort })),
   ]);
+  // Bundled once per run: every test worker loads it instead of running webpack again.
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  writeFileSync(bundlePath, code);
+  process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
   (globalThis as Record<string, unknown>).__psaTestServers = { temporal, ferret, sink, dir };
   process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.TEST_MONGO_URL = ferret.url;

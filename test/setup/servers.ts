@@ -5,11 +5,13 @@ export interface TestServers {
   smtpUrl: string;
   smtpApiUrl: string;
   temporalTestServerPath: string;
+  /** Prebuilt workflow bundle (workflows/index.ts). */
+  workflowBundle: string;
 }
 
 export function testServers(): TestServers {
   const env = process.env;
-  if (!env.TEST_TEMPORAL_ADDRESS || !env.TEST_MONGO_URL || !env.TEST_SMTP_URL || !env.TEST_SMTP_API_URL || !env.TEST_TEMPORAL_TEST_SERVER) {
+  if (!env.TEST_TEMPORAL_ADDRESS || !env.TEST_MONGO_URL || !env.TEST_SMTP_URL || !env.TEST_SMTP_API_URL || !env.TEST_TEMPORAL_TEST_SERVER || !env.TEST_WORKFLOW_BUNDLE) {
     throw new Error('test servers are not running (TEST_SERVERS=none?) — run this test through `npm test` or `npx jest`');
   }
   return {
@@ -18,6 +20,7 @@ export function testServers(): TestServers {
     smtpUrl: env.TEST_SMTP_URL,
     smtpApiUrl: env.TEST_SMTP_API_URL,
     temporalTestServerPath: env.TEST_TEMPORAL_TEST_SERVER,
+    workflowBundle: env.TEST_WORKFLOW_BUNDLE,
   };
 }
 

@@ -1,0 +1,114 @@
+/**
+ * A real connector in-process for workflow tests: the Temporal dev server and FerretDB from the
+ * jest global setup, a PSA sandbox on a free port, the real activities and gateways, and a
+ * worker on its own task queue. Only time is real: tests wait for the workflow to catch up.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { MongoClient } from 'mongodb';
+import { createActivities, type Activities } from '../../activities';
+import { createGatewayRegistry, type GatewayRegistry } from '../../activities/psa/gateway-registry';
+import { connectMongo, createStore, ensureIndexes, parseEncryptionKey, type Store } from '../../activities/store';
+import { createPlatformClient, type PlatformClient } from '../../client/platform-client';
+import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';
+import { DEFAULT_CW_SANDBOX_CREDENTIALS } from '../../sandbox/connectwise/auth';
+import { startConnectWiseSandbox, type ConnectWiseSandbox } from '../../sandbox/connectwise/server';
+import { testDbUrl, testServers } from '../setup/servers';
+
+export interface Harness {
+  psa: 'connectwise' | 'autotask';
+  connectionId: string;
+  taskQueue: string;
+  store: Store;
+  gateways: GatewayRegistry;
+  client: Client;
+  platform: PlatformClient;
+  cw?: ConnectWiseSandbox;
+  at?: AutotaskSandbox;
+  /** Starts (or restarts) the worker, optionally with some activities wrapped. */
+  startWorker(wrap?: (a: Activities) => Activities): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(psa: 'connectwise' | 'autotask', name: string): Promise<Harness> {
+  const servers = testServers();
+  const taskQueue = `${name}-${randomUUID().slice(0, 8)}`;
+  const connectionId = `${psa === 'connectwise' ? 'cw' : 'at'}-${randomUUID().slice(0, 6)}`;
+  const { client: mongo, db } = await connectMongo(testDbUrl(servers.mongoUrl, `${name}_${randomUUID().slice(0, 6)}`));
+  await ensureIndexes(db);
+  const store = createStore(db, { secretKeys: { current: parseEncryptionKey(Buffer.alloc(32, 9).toString('base64')) } });
+
+  let cw: ConnectWiseSandbox | undefined;
+  let at: AutotaskSandbox | undefined;
+  if (psa === 'connectwise') {
+    cw = await startConnectWiseSandbox({ port: 0, seed: 'demo', rateLimit: { limit: 0, windowMs: 10_000 } });
+    const c = DEFAULT_CW_SANDBOX_CREDENTIALS;
+    await store.connections.create({
+      id: connectionId, psa, name: 'ConnectWise sandbox',
+      settings: { baseUrl: cw.apiUrl, companyId: c.companyId, publicKey: c.publicKey, clientId: c.clientId },
+      secret: c.privateKey,
+    });
+  } else {
+    at = await startAutotaskSandbox({ port: 0, seed: 'demo' });
+    const c = DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS;
+    await store.connections.create({
+      id: connectionId, psa, name: 'Autotask sandbox',
+      settings: { discoveryUrl: at.url, username: c.username, integrationCode: c.integrationCode },
+      secret: c.secret,
+    });
+  }
+  const gateways = createGatewayRegistry({ connections: store.connections, journal: store.journal });
+  const connection = await Connection.connect({ address: servers.temporalAddress });
+  const client = new Client({ connection });
+  const platform = createPlatformClient(client, { taskQueue });
+
+  let worker: { instance: Worker; running: Promise<void>; native: NativeConnection } | undefined;
+  const h: Harness = {
+    psa, connectionId, taskQueue, store, gateways, client, platform, cw, at,
+    async startWorker(wrap = (a) => a) {
+      const native = await NativeConnection.connect({ address: servers.temporalAddress });
+      const instance = await Worker.create({
+        connection: native,
+        taskQueue,
+        workflowBundle: { codePath: servers.workflowBundle },
+        activities: wrap(createActivities({ store, gateways, temporal: client, taskQueue })),
+      });
+      worker = { instance, native, running: instance.run() };
+    },
+    async stopWorker() {
+      if (!worker) return;
+      worker.instance.shutdown();
+      await worker.running;
+      await worker.native.close();
+      worker = undefined;
+    },
+    async close() {
+      await h.stopWorker();
+      await connection.close();
+      await mongo.close();
+      await cw?.close();
+      await at?.close();
+    },
+  };
+  return h;
+}
+
+/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+export type { MongoClient };
