@@ -54,10 +54,10 @@ export const STORE_INDEXES: readonly IndexSpec[] = [
 
 /** Creates every index the store needs; safe to call at every start-up (existing ones are kept). */
 export async function ensureIndexes(db: Db): Promise<void> {
-  const byCollection = new Map<string, IndexSpec[]>();
-  for (const spec of STORE_INDEXES) byCollection.set(spec.collection, [...(byCollection.get(spec.collection) ?? []), spec]);
-  for (const [collection, specs] of byCollection) {
-    await db.collection(collection).createIndexes(specs.map((s) => ({ key: s.key, name: s.name, ...(s.unique ? { unique: true } : {}) })));
+  // One index per command: FerretDB 1.24 panics (and drops the connection) on a createIndexes
+  // listing several indexes that all exist already.
+  for (const s of STORE_INDEXES) {
+    await db.collection(s.collection).createIndex(s.key, { name: s.name, ...(s.unique ? { unique: true } : {}) });
   }
 }
 

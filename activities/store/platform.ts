@@ -186,9 +186,10 @@ export function createPlatformRepository(db: Db, now: () => Date = () => new Dat
   const invoices = db.collection<InvoiceDoc>(PLATFORM_INVOICES);
 
   return {
-    upsertCustomer: (input) => customers.put(parseInput(PlatformCustomerSchema, input)),
-    upsertProduct: (input) => products.put(parseInput(PlatformProductSchema, input)),
-    upsertSubscription: (input) => subscriptions.put(parseInput(PlatformSubscriptionSchema, input)),
+    // async, so bad input rejects the promise like every other failure.
+    upsertCustomer: async (input) => customers.put(parseInput(PlatformCustomerSchema, input)),
+    upsertProduct: async (input) => products.put(parseInput(PlatformProductSchema, input)),
+    upsertSubscription: async (input) => subscriptions.put(parseInput(PlatformSubscriptionSchema, input)),
     async upsertInvoice(input) {
       const inv = parseInput(PlatformInvoiceSchema, input);
       await invoices.replaceOne({ _id: invoiceId(inv) }, { ...inv, updatedAt: now() }, { upsert: true });

@@ -88,4 +88,11 @@ describe('FerretDB behaviours the store depends on', () => {
     const col = await fresh('twice');
     await expect(col.createIndex({ c: 1, p: 1 }, { unique: true })).resolves.toBe('c_1_p_1');
   });
+
+  it('BUT createIndexes listing several indexes that all exist drops the connection (ensureIndexes sends one per command)', async () => {
+    const specs = [{ key: { x: 1 }, name: 'mx' }, { key: { y: 1 }, name: 'my' }];
+    await db.collection('multi').createIndexes(specs);
+    await expect(db.collection('multi').createIndexes(specs)).rejects.toThrow(/closed/);
+    await expect(db.collection('multi').countDocuments()).resolves.toBe(0); // the driver reconnects
+  });
 });

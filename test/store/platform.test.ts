@@ -1,0 +1,87 @@
+import type { Db, MongoClient } from 'mongodb';
+import { createPlatformRepository, StoreInputError, type PlatformRepository } from '../../activities/store';
+import { openTestDb } from './store-db';
+
+describe('platform records', () => {
+  let client: MongoClient;
+  let db: Db;
+  let p: PlatformRepository;
+  beforeAll(async () => {
+    ({ client, db } = await openTestDb('store_platform'));
+    p = createPlatformRepository(db);
+  });
+  afterAll(async () => {
+    await client.close();
+  });
+
+  const sub = {
+    id: 'sub-1',
+    customerId: 'c1',
+    productId: 'm365-bp',
+    provider: 'Microsoft CSP',
+    quantity: 10,
+    unitPrice: '22',
+    unitCost: '18.7',
+    startDate: '2026-03-01',
+    endDate: '2027-02-28',
+    billingFrequency: 'monthly' as const,
+    autoRenew: true,
+    status: 'active' as const,
+  };
+
+  it('upserts and reads back customers, products and subscriptions (money normalized, defaults filled)', async () => {
+    await p.upsertCustomer({ id: 'c1', name: 'Acme Inc', city: 'Tampa', country: 'US' });
+    await p.upsertCustomer({ id: 'c2', name: 'Dunco Fruit Supply' });
+    await p.upsertProduct({ id: 'm365-bp', name: 'Microsoft 365 Business Premium', partNumber: 'CFQ7TTC0LCHC', provider: 'Microsoft CSP', unitPrice: '22.00', unitCost: '18.70', billingFrequency: 'monthly' });
+    await p.upsertProduct({ id: 'gws', name: 'Google Workspace', partNumber: 'GWS-1', provider: 'Google', unitPrice: '6', unitCost: '5', billingFrequency: 'yearly', kind: 'saas' });
+    expect(await p.upsertSubscription(sub)).toMatchObject({ unitPrice: '22.00', unitCost: '18.70', kind: 'saas' });
+    await p.upsertSubscription({ ...sub, id: 'sub-2', customerId: 'c2', status: 'cancelled' });
+    expect(await p.getCustomer('c1')).toEqual({ id: 'c1', name: 'Acme Inc', city: 'Tampa', country: 'US' });
+    expect(await p.getProduct('m365-bp')).toMatchObject({ kind: 'saas', partNumber: 'CFQ7TTC0LCHC' });
+    expect(await p.getSubscription('sub-1')).toEqual({ ...sub, unitPrice: '22.00', unitCost: '18.70', kind: 'saas' });
+    expect(await p.getSubscription('nope')).toBeNull();
+  });
+
+  it('an upsert replaces the record whole (fields the platform dropped disappear)', async () => {
+    await p.upsertCustomer({ id: 'c1', name: 'Acme Incorporated' });
+    expect(await p.getCustomer('c1')).toEqual({ id: 'c1', name: 'Acme Incorporated' });
+  });
+
+  it('lists with filters, search and paging', async () => {
+    expect((await p.listCustomers({ search: 'dunco' })).items.map((c) => c.id)).toEqual(['c2']);
+    expect(await p.listCustomers({ limit: 1 })).toMatchObject({ total: 2, items: [{ id: 'c1' }] });
+    expect((await p.listProducts({ provider: 'Google' })).items.map((x) => x.id)).toEqual(['gws']);
+    expect((await p.listProducts({ search: 'cfq7' })).items.map((x) => x.id)).toEqual(['m365-bp']);
+    expect((await p.listSubscriptions({ customerId: 'c2' })).items.map((s) => s.id)).toEqual(['sub-2']);
+    expect((await p.listSubscriptions({ status: ['active', 'suspended'] })).items.map((s) => s.id)).toEqual(['sub-1']);
+    expect((await p.listSubscriptions({ provider: 'Microsoft CSP' })).total).toBe(2);
+  });
+
+  it('invoices: one per (subscription, month, kind); both looked up for reconciliation', async () => {
+    const reseller = { subscriptionId: 'sub-1', customerId: 'c1', provider: 'Microsoft CSP', month: '2026-03', kind: 'reseller' as const, quantity: 10, usageQuantity: 9.5, amount: '177.65' };
+    await p.upsertInvoice(reseller);
+    expect(await p.invoicesFor('sub-1', '2026-03')).toEqual({ reseller, customer: null });
+    await p.upsertInvoice({ ...reseller, kind: 'customer', amount: '209' });
+    await p.upsertInvoice({ ...reseller, kind: 'customer', amount: '209.00' }); // re-push: still one
+    expect(await p.invoicesFor('sub-1', '2026-03')).toMatchObject({ reseller: { amount: '177.65' }, customer: { amount: '209.00' } });
+    expect(await p.listInvoices({ month: '2026-03' })).toHaveLength(2);
+    expect(await p.listInvoices({ month: '2026-03', kind: 'customer' })).toHaveLength(1);
+    expect(await p.getInvoice('sub-1', '2026-04', 'reseller')).toBeNull();
+  });
+
+  it('rejects bad records with field paths', async () => {
+    const err = await p
+      .upsertSubscription({ ...sub, quantity: 1.5, unitPrice: 22, startDate: '2026-02-30', endDate: '2026-01-01', status: 'gone' } as never)
+      .catch((e: StoreInputError) => e);
+    expect(err).toBeInstanceOf(StoreInputError);
+    expect((err as Error).message.split('\n')).toEqual(
+      expect.arrayContaining([
+        'quantity: must be a whole number',
+        'unitPrice: must be a decimal string such as "22.00"',
+        'startDate: must be a calendar date YYYY-MM-DD',
+        expect.stringMatching(/^status: must be one of pending, active/),
+      ]),
+    );
+    await expect(p.upsertInvoice({ subscriptionId: 's', customerId: 'c', provider: 'x', month: '2026-13', kind: 'reseller', quantity: 1, amount: '1' })).rejects.toThrow('month: must be a month YYYY-MM');
+  });
+});

@@ -1,0 +1,32 @@
+import { MongoClient } from 'mongodb';
+import { connectMongo, createStore, ensureIndexes, generateEncryptionKey, parseEncryptionKey, STORE_INDEXES } from '../../activities/store';
+import { testDbUrl, testServers } from '../setup/servers';
+
+describe('createStore / ensureIndexes / connectMongo', () => {
+  it('connects to the URL\'s database, creates every index idempotently, and composes the repositories', async () => {
+    const { client, db } = await connectMongo(testDbUrl(testServers().mongoUrl, 'store_compose'));
+    try {
+      expect(db.databaseName).toBe('store_compose');
+      await db.dropDatabase();
+      await ensureIndexes(db);
+      await ensureIndexes(db);
+      for (const spec of STORE_INDEXES) {
+        const indexes = await db.collection(spec.collection).indexes();
+        expect(indexes).toContainEqual(expect.objectContaining({ name: spec.name, key: spec.key, ...(spec.unique ? { unique: true } : {}) }));
+      }
+      const store = createStore(db, { secretKeys: { current: parseEncryptionKey(generateEncryptionKey()) } });
+      expect(Object.keys(store).sort()).toEqual(['connections', 'journal', 'mappings', 'notifications', 'platform', 'reconciliations']);
+      await store.connections.create({ id: 'at-1', psa: 'autotask', name: 'AT', settings: { username: 'u', integrationCode: 'i' }, secret: 's3cret' });
+      expect((await store.connections.getWithSecret('at-1'))?.secret).toBe('s3cret');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('fails fast on an unreachable server', async () => {
+    const started = Date.now();
+    await expect(connectMongo('mongodb://127.0.0.1:9/x', { serverSelectionTimeoutMS: 300 })).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(MongoClient).toBeDefined();
+  });
+});
