@@ -2,7 +2,7 @@
  * What the store's design relies on, pinned against the real FerretDB the tests run on. Where
  * MongoDB 7 differs, the comment says so and the store's code covers both.
  */
-import type { Db, MongoClient } from 'mongodb';
+import type { Db, IndexDescription, MongoClient } from 'mongodb';
 import { isDuplicateKeyError } from '../../activities/store';
 import { openTestDb } from './store-db';
 
@@ -90,7 +90,7 @@ describe('FerretDB behaviours the store depends on', () => {
   });
 
   it('BUT createIndexes listing several indexes that all exist drops the connection (ensureIndexes sends one per command)', async () => {
-    const specs = [{ key: { x: 1 }, name: 'mx' }, { key: { y: 1 }, name: 'my' }];
+    const specs: IndexDescription[] = [{ key: { x: 1 }, name: 'mx' }, { key: { y: 1 }, name: 'my' }];
     await db.collection('multi').createIndexes(specs);
     await expect(db.collection('multi').createIndexes(specs)).rejects.toThrow(/closed/);
     await expect(db.collection('multi').countDocuments()).resolves.toBe(0); // the driver reconnects
