@@ -3,6 +3,11 @@
  * billing month, subscription), holding the status, its reason, what the platform invoiced and
  * what the PSA holds, the admin's accept/reject decision and every status change. The
  * reconciliation workflow writes them; the admin API reads them as the reconciliation log.
+ *
+ * One writer per record: FerretDB 1.24 applies an update by reading the document and writing it
+ * back whole, so concurrent updates of one record can lose one (MongoDB would not). Route
+ * accept/reject through the run's workflow (signal → activity → `decide`) rather than writing
+ * from the HTTP handler, so its writes are serialized with the daily checks.
  */
 import type { Db, Filter } from 'mongodb';
 import type { Money } from '../../domain/money';
