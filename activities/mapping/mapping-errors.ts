@@ -1,0 +1,34 @@
+/**
+ * The errors the mapping service throws, so its callers (HTTP API, CLI through the API) can
+ * answer each the same way: NotFoundError → 404, ConflictError → 409, ValidationError → 400
+ * with one "field path: reason" problem per line, PsaError → 502 with the PSA's own message.
+ * They are the store's own classes: one set of error types from the database to the wire.
+ */
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { BillingInputError, type Problem } from '../../domain/problems';
+import { ConflictError, NotFoundError, StoreInputError } from '../store/errors';
+
+export { ConflictError, NotFoundError };
+export { PsaError, isPsaError } from '../psa/http/psa-error';
+
+/** Bad input: every problem found, each with a field path and a reason. */
+export const ValidationError = StoreInputError;
+export type ValidationError = StoreInputError;
+
+/** A validation error from one or more problems. */
+export const invalid = (...problems: Problem[]): StoreInputError => new StoreInputError(problems);
+
+/**
+ * Runs `fn`, turning the billing engine's and the platform client's BillingInputError into
+ * our ValidationError, and Temporal's "no such workflow" into a NotFoundError, so callers see
+ * one set of error types.
+ */
+export async function normalizeErrors<T>(fn: () => Promise<T>, notFound?: { kind: string; id: string }): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof BillingInputError) throw new StoreInputError(e.problems);
+    if (e instanceof WorkflowNotFoundError && notFound) throw new NotFoundError(notFound.kind, notFound.id);
+    throw e;
+  }
+}

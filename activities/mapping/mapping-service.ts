@@ -1,0 +1,36 @@
+/**
+ * The mapping service: everything an MSP admin does to connect the platform to a PSA (seed 004
+ * "Credentials", "Global Sync Rules", "Customer/Product Mapping", "Mapped Services"), plus the
+ * platform's intake. One implementation behind both admin surfaces: the HTTP API calls it, the
+ * CLI calls the HTTP API.
+ *
+ * Every operation validates its input with zod and throws one of: ValidationError (400, a
+ * "field path: reason" problem per line), NotFoundError (404), ConflictError (409), PsaError
+ * (502, the PSA's own message) — see mapping-errors.ts.
+ */
+import { createConnectionOperations } from './mapping-service.connections';
+import type { MappingServiceDeps } from './mapping-service.deps';
+import { createIntakeOperations } from './mapping-service.intake';
+import { createCustomerOperations, createProductOperations } from './mapping-service.records';
+import { createServiceOperations } from './mapping-service.services';
+import { NotFoundError } from './mapping-errors';
+
+export type { MappingServiceDeps } from './mapping-service.deps';
+
+export function createMappingService(deps: MappingServiceDeps) {
+  return {
+    connections: createConnectionOperations(deps),
+    customers: createCustomerOperations(deps),
+    products: createProductOperations(deps),
+    services: createServiceOperations(deps),
+    platform: createIntakeOperations(deps),
+
+    /** Per kind { total, mapped, unmapped, failed } (seed 004: failed counts inside mapped/unmapped). */
+    async summary(connectionId: string) {
+      if (!(await deps.store.connections.get(connectionId))) throw new NotFoundError('connection', connectionId);
+      return deps.store.mappings.summary(connectionId);
+    },
+  };
+}
+
+export type MappingService = ReturnType<typeof createMappingService>;
