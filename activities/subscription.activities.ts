@@ -3,11 +3,11 @@
  * PSA operations through the connection's gateway (idempotently: the gateway journals every
  * key), and keep the subscription's mapping document in step.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { LedgerInit } from '../domain/schemas';
 import type { PsaTarget, AppliedOperation, KeyedOperation, PsaGateway } from './psa/psa-gateway.port';
 import type { MappingStatus, SubscriptionMapping, SubscriptionReport } from '../workflows/messages';
-import { withPsaFailures } from './psa-failure';
+import { withFailureTypes } from './psa-failure';
 
 /** What the subscription activities need from the mapping store. */
 export interface SubscriptionMappingPort {
@@ -16,8 +16,8 @@ export interface SubscriptionMappingPort {
   autoMapping(connectionId: string, report: SubscriptionReport): Promise<SubscriptionMapping | null>;
   /** Platform product id → PSA catalog item / service id, for every mapped product. */
   productPsaIds(connectionId: string): Promise<Record<string, number>>;
-  /** A successful PSA write: line ids recorded, status `mapped`, last sync time set. */
-  recordApplied(connectionId: string, subscriptionId: string, applied: readonly AppliedOperation[]): Promise<void>;
+  /** A successful PSA write: mapping linked as the workflow knows it, line ids recorded, status `mapped`, last sync time set. */
+  recordApplied(connectionId: string, subscriptionId: string, mapping: SubscriptionMapping, applied: readonly AppliedOperation[]): Promise<void>;
   /** A failed sync: status `failed` with the PSA's (or our) message. */
   recordFailure(connectionId: string, subscriptionId: string, message: string): Promise<void>;
 }
@@ -63,15 +63,22 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
         description: input.mapping.description,
         billCustomer: input.mapping.billCustomer,
       };
+      // Heartbeats while the PSA works, so a worker that dies mid-write is noticed in seconds
+      // and the retry (which finds what was already written through the journal) runs soon.
+      const beat = setInterval(() => heartbeat(), 2_000);
       try {
-        const applied = await withPsaFailures(() => gateway.apply(target, input.operations, input.lineIds));
-        await deps.mappings.recordApplied(input.connectionId, input.subscriptionId, applied);
-        return applied;
+        return await withFailureTypes(async () => {
+          const applied = await gateway.apply(target, input.operations, input.lineIds);
+          await deps.mappings.recordApplied(input.connectionId, input.subscriptionId, input.mapping, applied);
+          return applied;
+        });
       } catch (err) {
         if (err instanceof ApplicationFailure && err.nonRetryable) {
           await deps.mappings.recordFailure(input.connectionId, input.subscriptionId, err.message);
         }
         throw err;
+      } finally {
+        clearInterval(beat);
       }
     },
 

@@ -46,7 +46,8 @@ const { recordSubscription, recordSyncFailure, startSpawnedSubscription } = prox
 // PSA writes: transient errors (429, 5xx, timeouts) retry for a while; a PSA validation error
 // is non-retryable and surfaces at once as a failed sync the admin can see and retry.
 const { applyOperations } = proxyActivities<ReturnType<typeof createSubscriptionActivities>>({
-  startToCloseTimeout: '2 minutes',
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 12 },
 });
 
@@ -227,8 +228,10 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     s.lastError = null;
     s.lastSyncAt = new Date().toISOString();
     s.nextFoldDate = nextFoldDate(ledger);
-    s.history.push({ seq: s.seq, at: s.lastSyncAt, what, operations: operations.length });
-    if (s.history.length > HISTORY_KEPT) s.history.splice(0, s.history.length - HISTORY_KEPT);
+    if (operations.length > 0 || !what.startsWith('fold')) {
+      s.history.push({ seq: s.seq, at: s.lastSyncAt, what, operations: operations.length });
+      if (s.history.length > HISTORY_KEPT) s.history.splice(0, s.history.length - HISTORY_KEPT);
+    }
     if (s.mappingStatus !== 'mapped') setStatus('mapped');
     return true;
   }

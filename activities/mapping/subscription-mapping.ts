@@ -95,7 +95,18 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
       }
     },
 
-    async recordApplied(connectionId, subscriptionId, applied: readonly AppliedOperation[]) {
+    async recordApplied(connectionId, subscriptionId, mapping, applied: readonly AppliedOperation[]) {
+      // The workflow's mapping is the authority: link the document if it is not (yet) linked.
+      const doc = await store.mappings.subscriptions.get(connectionId, subscriptionId);
+      if (!doc?.linked) {
+        await store.mappings.subscriptions.markMapped(connectionId, subscriptionId, {
+          companyId: mapping.companyId,
+          agreementId: mapping.agreementId,
+          productIds: {},
+          description: mapping.description,
+          ...(mapping.billCustomer ? { billCustomer: mapping.billCustomer } : {}),
+        });
+      }
       await store.mappings.subscriptions.recordApplied(connectionId, subscriptionId, applied);
       await store.mappings.subscriptions.markSynced(connectionId, subscriptionId);
     },
