@@ -1,0 +1,65 @@
+/**
+ * The admin HTTP API process: configuration (worker/config.ts) → MongoDB → Temporal client →
+ * mapping service → fastify on API_HOST:API_PORT. SIGINT/SIGTERM close it gracefully.
+ */
+import { createMappingService } from '../../activities/mapping/mapping-service';
+import { createMappingSettingsRepository } from '../../activities/mapping/mapping-settings';
+import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
+import { connectMongo, createStore, ensureIndexes, parseEncryptionKey } from '../../activities/store';
+import { loadConfig } from '../../worker/config';
+import { createPlatformClient } from '../platform-client';
+import { connectTemporal } from '../temporal';
+import { createAdminApi } from './admin-api';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const { client: mongo, db } = await connectMongo(config.MONGO_URL);
+  await ensureIndexes(db);
+  const store = createStore(db, { secretKeys: { current: parseEncryptionKey(config.SECRETS_KEY) } });
+  const { client: temporal, connection } = await connectTemporal({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+  });
+  const service = createMappingService({
+    store,
+    gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
+    journal: store.journal,
+    platform: createPlatformClient(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE }),
+    settings: createMappingSettingsRepository(db),
+  });
+  const app = createAdminApi({
+    service,
+    async health() {
+      await db.command({ ping: 1 });
+      await connection.healthService.check({});
+      return { mongo: 'ok', temporal: 'ok' };
+    },
+    // The message only: a stack trace adds nothing for the operator and may quote request data.
+    onError: (error, route) => console.error(`api: ${route} failed: ${error instanceof Error ? error.message : String(error)}`),
+  });
+  await app.listen({ host: config.API_HOST, port: config.API_PORT });
+  console.log(`api: listening on http://${config.API_HOST}:${config.API_PORT}/api (Temporal ${config.TEMPORAL_ADDRESS}, task queue "${config.TEMPORAL_TASK_QUEUE}")`);
+
+  const shutdown = async () => {
+    await app.close();
+    await connection.close();
+    await mongo.close();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      shutdown().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          console.error('api: shutdown failed:', err instanceof Error ? err.message : err);
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error('api failed:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

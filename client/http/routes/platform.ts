@@ -1,0 +1,31 @@
+/**
+ * What the platform pushes: customers and products (global), subscriptions and their lifecycle
+ * events (per connection); a subscription's state; and the dry-run plan preview.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { MappingService } from '../../../activities/mapping/mapping-service';
+import { invalid } from '../../../activities/mapping/mapping-errors';
+import { isIsoDate } from '../../../domain/dates';
+import { planScenario } from '../../../domain/plan';
+
+type Sub = { Params: { id: string; pid: string } };
+
+export function registerPlatformRoutes(app: FastifyInstance, service: MappingService): void {
+  app.put('/api/platform/customers', async (request) => service.platform.upsertCustomers(request.body));
+  app.put('/api/platform/products', async (request) => service.platform.upsertProducts(request.body));
+
+  app.post<{ Params: { id: string } }>('/api/connections/:id/subscriptions', async (request, reply) =>
+    reply.status(202).send(await service.platform.reportSubscription(request.params.id, request.body)),
+  );
+  app.post<Sub>('/api/connections/:id/subscriptions/:pid/events', async (request, reply) =>
+    reply.status(202).send(await service.platform.sendEvent(request.params.id, request.params.pid, request.body)),
+  );
+  app.get<Sub>('/api/connections/:id/subscriptions/:pid/state', async (request) => service.platform.subscriptionState(request.params.id, request.params.pid));
+
+  /** The `plan` command over HTTP: body = scenario, `?asOf=YYYY-MM-DD`. */
+  app.post<{ Querystring: { asOf?: string } }>('/api/plan', async (request) => {
+    const { asOf } = request.query;
+    if (asOf !== undefined && !isIsoDate(asOf)) throw invalid({ path: 'asOf', message: `must be a calendar date YYYY-MM-DD (got ${asOf})` });
+    return planScenario(request.body, asOf);
+  });
+}

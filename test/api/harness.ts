@@ -1,0 +1,157 @@
+/**
+ * The admin API over real parts for tests: FerretDB and the Temporal dev server from the jest
+ * global setup, the ConnectWise and Autotask sandboxes in-process, the real store, gateways,
+ * platform client and mapping service. No worker runs: tests see the workflows' signals in
+ * their histories. Each file passes its own name (database, task queue and connection ids stay
+ * apart from other files').
+ */
+import type { Client, Connection } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import type { Db, MongoClient } from 'mongodb';
+import { createMappingService, type MappingService } from '../../activities/mapping/mapping-service';
+import { createMappingSettingsRepository } from '../../activities/mapping/mapping-settings';
+import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
+import { connectMongo, createStore, ensureIndexes, generateEncryptionKey, parseEncryptionKey, type Store } from '../../activities/store';
+import { createAdminApi } from '../../client/http/admin-api';
+import { createPlatformClient } from '../../client/platform-client';
+import { connectTemporal } from '../../client/temporal';
+import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';
+import { startConnectWiseSandbox, type ConnectWiseSandbox } from '../../sandbox/connectwise/server';
+import { ensureSearchAttributes } from '../../worker/search-attributes';
+import { testDbUrl, testServers } from '../setup/servers';
+
+export interface Harness {
+  app: FastifyInstance;
+  /** Where the API listens, e.g. http://127.0.0.1:40123. */
+  url: string;
+  service: MappingService;
+  store: Store;
+  db: Db;
+  cw: ConnectWiseSandbox;
+  at: AutotaskSandbox;
+  temporal: Client;
+  taskQueue: string;
+  /** Lines the API reported through onError (must stay empty). */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+export async function startHarness(name: string): Promise<Harness> {
+  const servers = testServers();
+  const { client: mongo, db }: { client: MongoClient; db: Db } = await connectMongo(testDbUrl(servers.mongoUrl, name));
+  await db.dropDatabase();
+  await ensureIndexes(db);
+  const store = createStore(db, { secretKeys: { current: parseEncryptionKey(generateEncryptionKey()) } });
+  const [cw, at] = await Promise.all([
+    startConnectWiseSandbox({ seed: 'demo', rateLimit: { limit: 0, windowMs: 10_000 } }),
+    startAutotaskSandbox({ seed: 'demo' }),
+  ]);
+  const taskQueue = `${name}-${Date.now()}`;
+  const { client: temporal, connection }: { client: Client; connection: Connection } = await connectTemporal({
+    address: servers.temporalAddress,
+    namespace: 'default',
+    taskQueue,
+  });
+  await ensureSearchAttributes(connection, 'default');
+  const service = createMappingService({
+    store,
+    gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
+    journal: store.journal,
+    platform: createPlatformClient(temporal, { taskQueue }),
+    settings: createMappingSettingsRepository(db),
+    stateQueryTimeoutMs: 1_000,
+  });
+  const errors: string[] = [];
+  const app = createAdminApi({ service, onError: (e, route) => errors.push(`${route}: ${e instanceof Error ? e.stack : String(e)}`) });
+  // Over real HTTP: fastify's inject() pulls in an ESM-only module jest cannot load.
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return {
+    app,
+    url,
+    service,
+    store,
+    db,
+    cw,
+    at,
+    temporal,
+    taskQueue,
+    errors,
+    async close() {
+      await app.close();
+      await Promise.all([cw.close(), at.close()]);
+      await connection.close();
+      await mongo.close();
+    },
+  };
+}
+
+/** A ConnectWise connection body for the sandbox (secret = the private key). */
+export const cwConnection = (h: Harness, id: string, secret = h.cw.credentials.privateKey) => ({
+  id,
+  psa: 'connectwise',
+  name: `ConnectWise ${id}`,
+  settings: { baseUrl: h.cw.apiUrl, companyId: h.cw.credentials.companyId, publicKey: h.cw.credentials.publicKey, clientId: h.cw.credentials.clientId },
+  secret,
+});
+
+/** An Autotask connection body for the sandbox. */
+export const atConnection = (h: Harness, id: string, secret = DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS.secret) => ({
+  id,
+  psa: 'autotask',
+  name: `Autotask ${id}`,
+  settings: { discoveryUrl: h.at.url, username: DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS.username, integrationCode: DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS.integrationCode },
+  secret,
+});
+
+/** Platform records matching the sandboxes' demo seeds. */
+export const demoCustomers = [
+  { id: 'c-acme', name: 'Acme Ltd.', city: 'Leeds' },
+  { id: 'c-globex', name: 'Globex Corp', city: 'Springfield' },
+  { id: 'c-initech', name: 'Initech', city: 'Austin' },
+  { id: 'c-umbrella', name: 'Umbrella Health', city: 'Berlin' },
+  { id: 'c-new', name: 'Brand New Customer Inc', city: 'Paris' },
+];
+export const demoProducts = [
+  { id: 'p-m365bp', name: 'Microsoft 365 Business Premium', partNumber: 'M365-BP', provider: 'Microsoft CSP', unitPrice: '22.00', unitCost: '18.70', billingFrequency: 'monthly' },
+  { id: 'p-e3', name: 'Microsoft 365 E3', partNumber: 'M365-E3', provider: 'Microsoft CSP', unitPrice: '36.00', unitCost: '30.60', billingFrequency: 'monthly' },
+  { id: 'p-backup', name: 'Cloud Backup Yearly', partNumber: 'BKP-Y-01', provider: 'Acronis', unitPrice: '96.00', unitCost: '72.00', billingFrequency: 'yearly' },
+];
+
+/** A subscription report body. */
+export const report = (id: string, customerId: string, productId: string, extra: Record<string, unknown> = {}) => ({
+  customerId,
+  subscription: {
+    id,
+    productId,
+    quantity: 10,
+    unitPrice: '22.00',
+    unitCost: '18.70',
+    startDate: '2026-03-01',
+    endDate: '2027-02-28',
+    billingFrequency: 'monthly',
+    autoRenew: true,
+    ...extra,
+  },
+});
+
+/** Names of the signals a workflow has received, in order. */
+export async function signalsOf(temporal: Client, workflowId: string): Promise<string[]> {
+  const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
+  return (history.events ?? []).flatMap((e) => (e.workflowExecutionSignaledEventAttributes?.signalName ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
+}
+
+export interface ApiAnswer {
+  status: number;
+  /** The parsed JSON body ({} when empty). */
+  body: Record<string, any>;
+  /** The raw body, for "no secret in any answer" checks. */
+  text: string;
+}
+
+/** One request to the API; JSON in, JSON out. `raw` sends the string as is (bad JSON tests). */
+export async function request(h: Harness, method: string, path: string, payload?: unknown, raw?: string): Promise<ApiAnswer> {
+  const body = raw ?? (payload === undefined ? undefined : JSON.stringify(payload));
+  const res = await fetch(`${h.url}${path}`, { method, ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }) });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {}, text };
+}
