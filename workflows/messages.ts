@@ -36,6 +36,8 @@ export interface HistoryEntry {
   at: string;
   what: string;
   operations: number;
+  /** Autotask adjustments posted on a later day because theirs already held one (§5). */
+  shifted?: Array<{ lineKey: string; from: string; to: string }>;
 }
 
 /** What the `state` query returns: enough for an admin to understand every line. */

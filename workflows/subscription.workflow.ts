@@ -31,6 +31,7 @@ import {
   subscriptionCreated,
   subscriptionMapped,
   subscriptionUnmapped,
+  type HistoryEntry,
   type MappingStatus,
   type SubscriptionMapping,
   type SubscriptionReport,
@@ -214,11 +215,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     const planned = mapping.psa === 'connectwise' ? ops.connectwise : ops.autotask;
     const base = `${workflowInfo().workflowId}/${s.seq}`;
     const operations = planned.map((operation, i) => ({ idempotencyKey: `${base}/${i}`, operation }));
+    const shifted: NonNullable<HistoryEntry['shifted']> = [];
     try {
       const applied = operations.length
         ? await applyOperations({ connectionId, subscriptionId, mapping, operations, lineIds: s.lineIds })
         : [];
-      for (const a of applied) if (a.psaId !== null) s.lineIds[a.lineKey] = a.psaId;
+      for (const a of applied) {
+        if (a.psaId !== null) s.lineIds[a.lineKey] = a.psaId;
+        if (a.shiftedFrom && a.effectiveDate) shifted.push({ lineKey: a.lineKey, from: a.shiftedFrom, to: a.effectiveDate });
+      }
     } catch (err) {
       await fail(what, err);
       return false;
@@ -229,7 +234,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     s.lastSyncAt = new Date().toISOString();
     s.nextFoldDate = nextFoldDate(ledger);
     if (operations.length > 0 || !what.startsWith('fold')) {
-      s.history.push({ seq: s.seq, at: s.lastSyncAt, what, operations: operations.length });
+      s.history.push({ seq: s.seq, at: s.lastSyncAt, what, operations: operations.length, ...(shifted.length ? { shifted } : {}) });
       if (s.history.length > HISTORY_KEPT) s.history.splice(0, s.history.length - HISTORY_KEPT);
     }
     if (s.mappingStatus !== 'mapped') setStatus('mapped');

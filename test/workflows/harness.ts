@@ -26,6 +26,8 @@ export interface Harness {
   platform: PlatformClient;
   cw?: ConnectWiseSandbox;
   at?: AutotaskSandbox;
+  /** What a worker in another process needs to join (see worker-process.ts). */
+  workerEnv: NodeJS.ProcessEnv;
   /** Starts (or restarts) the worker, optionally with some activities wrapped. */
   startWorker(wrap?: (a: Activities) => Activities): Promise<void>;
   stopWorker(): Promise<void>;
@@ -36,9 +38,11 @@ export async function startHarness(psa: 'connectwise' | 'autotask', name: string
   const servers = testServers();
   const taskQueue = `${name}-${randomUUID().slice(0, 8)}`;
   const connectionId = `${psa === 'connectwise' ? 'cw' : 'at'}-${randomUUID().slice(0, 6)}`;
-  const { client: mongo, db } = await connectMongo(testDbUrl(servers.mongoUrl, `${name}_${randomUUID().slice(0, 6)}`));
+  const dbUrl = testDbUrl(servers.mongoUrl, `${name}_${randomUUID().slice(0, 6)}`);
+  const secretsKey = Buffer.alloc(32, 9).toString('base64');
+  const { client: mongo, db } = await connectMongo(dbUrl);
   await ensureIndexes(db);
-  const store = createStore(db, { secretKeys: { current: parseEncryptionKey(Buffer.alloc(32, 9).toString('base64')) } });
+  const store = createStore(db, { secretKeys: { current: parseEncryptionKey(secretsKey) } });
 
   let cw: ConnectWiseSandbox | undefined;
   let at: AutotaskSandbox | undefined;
@@ -67,6 +71,15 @@ export async function startHarness(psa: 'connectwise' | 'autotask', name: string
   let worker: { instance: Worker; running: Promise<void>; native: NativeConnection } | undefined;
   const h: Harness = {
     psa, connectionId, taskQueue, store, gateways, client, platform, cw, at,
+    workerEnv: {
+      ...process.env,
+      TEMPORAL_ADDRESS: servers.temporalAddress,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      MONGO_URL: dbUrl,
+      SECRETS_KEY: secretsKey,
+      WORKFLOW_BUNDLE: servers.workflowBundle,
+      LOG_LEVEL: 'warn',
+    },
     async startWorker(wrap = (a) => a) {
       const native = await NativeConnection.connect({ address: servers.temporalAddress });
       const instance = await Worker.create({
