@@ -49,6 +49,34 @@ export interface AgreementSummary {
   endDate: IsoDate | null;
   periodType: 'monthly' | 'yearly';
 }
+/**
+ * Fields the global sync may overwrite on a mapped company (§2 field toggles, seed 004 "Global
+ * Sync Rules" → Company). Only the given fields are written; each gateway maps them to its PSA.
+ */
+export interface CompanyUpdate {
+  name?: string;
+  address?: string;
+  city?: string;
+  state?: string;
+  zip?: string;
+  country?: string;
+}
+/** Fields the global sync may overwrite on a mapped catalog item / service (§2 → Inventory Product). */
+export interface CatalogItemUpdate {
+  name?: string;
+  description?: string;
+  partNumber?: string;
+  unitPrice?: Money;
+  unitCost?: Money;
+  /** Provider / manufacturer name. */
+  provider?: string;
+}
+/** What an update wrote, and the given fields this PSA has no place for (never silently dropped). */
+export interface RecordUpdateResult {
+  written: string[];
+  unsupported: string[];
+}
+
 /** A billing line as the PSA holds it, for reconciliation (§6). */
 export interface PsaLineSnapshot {
   psaId: number;
@@ -88,6 +116,10 @@ export interface PsaGateway {
     unitCost: Money;
     periodType: 'monthly' | 'yearly';
   }): Promise<{ id: number }>;
+  /** PATCHes only the given fields of a mapped company (global sync). */
+  updateCompany(companyId: number, fields: CompanyUpdate): Promise<RecordUpdateResult>;
+  /** PATCHes only the given fields of a mapped catalog item (ConnectWise) / service (Autotask). */
+  updateCatalogItem(catalogItemId: number, fields: CatalogItemUpdate): Promise<RecordUpdateResult>;
   listAgreements(companyId: number): Promise<AgreementSummary[]>;
   /** Applies planned operations in order; `lineIds` maps planner keys to PSA ids known so far. */
   apply(target: PsaTarget, operations: KeyedOperation[], lineIds: Record<string, number>): Promise<AppliedOperation[]>;

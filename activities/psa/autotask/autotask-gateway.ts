@@ -24,6 +24,7 @@ import type {
   CatalogMatch,
   CompanyMatch,
   JournalEntry,
+  RecordUpdateResult,
   KeyedOperation,
   OperationJournal,
   PsaGateway,
@@ -312,6 +313,37 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
         isActive: true,
       });
       return { id };
+    },
+
+    // Global sync: PATCH only the given fields. Autotask keeps the country as a countryID
+    // reference and the provider as a vendor company; neither is resolved by name here, so
+    // they are reported `unsupported` rather than written wrongly.
+    async updateCompany(companyId, f): Promise<RecordUpdateResult> {
+      const fields = {
+        companyName: f.name,
+        address1: f.address,
+        city: f.city,
+        state: f.state,
+        postalCode: f.zip,
+      };
+      const names = { companyName: 'name', address1: 'address', city: 'city', state: 'state', postalCode: 'zip' } as const;
+      const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+      if (Object.keys(body).length) await client.update('/Companies', { id: companyId, ...body });
+      return { written: Object.keys(body).map((k) => names[k as keyof typeof names]), unsupported: f.country === undefined ? [] : ['country'] };
+    },
+
+    async updateCatalogItem(serviceId, f): Promise<RecordUpdateResult> {
+      const fields = {
+        name: f.name,
+        description: f.description,
+        sku: f.partNumber,
+        unitPrice: f.unitPrice === undefined ? undefined : moneyToJsonNumber(f.unitPrice),
+        unitCost: f.unitCost === undefined ? undefined : moneyToJsonNumber(f.unitCost),
+      };
+      const names = { name: 'name', description: 'description', sku: 'partNumber', unitPrice: 'unitPrice', unitCost: 'unitCost' } as const;
+      const body = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+      if (Object.keys(body).length) await client.update('/Services', { id: serviceId, ...body });
+      return { written: Object.keys(body).map((k) => names[k as keyof typeof names]), unsupported: f.provider === undefined ? [] : ['provider'] };
     },
 
     async listAgreements(companyId) {

@@ -14,13 +14,16 @@ import { realSleep } from '../http/sleep';
 import type {
   AgreementSummary,
   AppliedOperation,
+  CatalogItemUpdate,
   CatalogMatch,
   CompanyMatch,
+  CompanyUpdate,
   KeyedOperation,
   OperationJournal,
   PsaGateway,
   PsaLineSnapshot,
   PsaTarget,
+  RecordUpdateResult,
 } from '../psa-gateway.port';
 import { createConnectWiseClient, type ConnectWiseClientDeps } from './connectwise-client';
 import { describeWithTag, operationTag, tagConditions } from './operation-tag';
@@ -182,6 +185,43 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
     );
   }
 
+  // ---- global sync: PATCH only the fields given (a PATCH of values is safe to repeat) --------
+
+  /** port field → [ConnectWise field, value]; references (country, manufacturer) go by name. */
+  function patchFrom(entries: Array<[string, string, unknown] | null>): { patch: CwPatchOp[]; written: string[] } {
+    const present = entries.filter((e): e is [string, string, unknown] => e !== null && e[2] !== undefined);
+    return { patch: present.map(([, path, value]) => ({ op: 'replace' as const, path, value })), written: present.map(([f]) => f) };
+  }
+
+  async function updateCompany(companyId: number, f: CompanyUpdate): Promise<RecordUpdateResult> {
+    const { patch, written } = patchFrom([
+      ['name', 'name', f.name?.slice(0, 50)],
+      ['address', 'addressLine1', f.address],
+      ['city', 'city', f.city],
+      ['state', 'state', f.state],
+      ['zip', 'zip', f.zip],
+      ['country', 'country', f.country === undefined ? undefined : { name: f.country }],
+    ]);
+    if (patch.length) await client.companies.update(companyId, patch);
+    return { written, unsupported: [] };
+  }
+
+  async function updateCatalogItem(catalogItemId: number, f: CatalogItemUpdate): Promise<RecordUpdateResult> {
+    // Same field choices as createCatalogItem: the name is the item's description, the platform
+    // description its customer description; the part number is the manufacturer's (seed 004
+    // "Mfg. Part Number"), leaving the item's identifier alone.
+    const { patch, written } = patchFrom([
+      ['name', 'description', f.name?.slice(0, 60)],
+      ['description', 'customerDescription', f.description],
+      ['partNumber', 'manufacturerPartNumber', f.partNumber],
+      ['unitPrice', 'price', f.unitPrice === undefined ? undefined : moneyToJsonNumber(f.unitPrice)],
+      ['unitCost', 'cost', f.unitCost === undefined ? undefined : moneyToJsonNumber(f.unitCost)],
+      ['provider', 'manufacturer', f.provider === undefined ? undefined : { name: f.provider }],
+    ]);
+    if (patch.length) await client.catalog.update(catalogItemId, patch);
+    return { written, unsupported: [] };
+  }
+
   function toSummary(a: CwAgreement): AgreementSummary {
     const where = `/finance/agreements/${a.id}`;
     // Additions may not start before the billing start date, so that is the start that matters (§4 rule 1).
@@ -331,6 +371,8 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
     createCompany,
     findCatalogItems,
     createCatalogItem,
+    updateCompany,
+    updateCatalogItem,
     listAgreements,
     apply,
     readLine,
