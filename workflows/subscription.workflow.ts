@@ -57,6 +57,8 @@ export interface SubscriptionWorkflowInput {
   subscriptionId: string;
   /** State carried across continue-as-new. */
   carried?: CarriedState;
+  /** History length after which the run continues as new (default 5,000; tests lower it). */
+  historyLimit?: number;
 }
 
 interface CarriedState extends SubscriptionWorkflowState {
@@ -136,9 +138,10 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       await condition(allHandlersFinished);
       if (!hasWork()) return;
     }
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 5_000) {
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? 5_000)) {
+      // Signals that arrive meanwhile are kept in `s` by their handlers and carried over.
       await condition(allHandlersFinished);
-      await continueAsNew<typeof subscriptionWorkflow>({ connectionId, subscriptionId, carried: s });
+      await continueAsNew<typeof subscriptionWorkflow>({ ...input, carried: s });
     }
   }
 
