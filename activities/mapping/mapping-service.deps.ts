@@ -1,4 +1,5 @@
 /** What the mapping service is built from; tests pass real local servers, production real ones. */
+import type { Client } from '@temporalio/client';
 import type { PlatformClient } from '../../client/platform-client';
 import type { GatewayRegistry } from '../psa/gateway-registry';
 import type { OperationJournal } from '../psa/psa-gateway.port';
@@ -13,6 +14,8 @@ export interface MappingServiceDeps {
   journal: OperationJournal;
   /** Signals the subscription workflows (map, unmap, retry, events, state). */
   platform: PlatformClient;
+  /** The Temporal client under `platform`: its abort signal bounds the state query. */
+  temporal: Pick<Client, 'withAbortSignal'>;
   settings: MappingSettingsRepository;
   now?: () => Date;
   /** How long a subscription's state query may take before we answer without it (default 5 s). */

@@ -87,18 +87,24 @@ export function createIntakeOperations(deps: MappingServiceDeps) {
       await mustConnection(connectionId);
       const mapping = await store.mappings.subscriptions.get(connectionId, subscriptionId);
       const timeoutMs = deps.stateQueryTimeoutMs ?? 5_000;
-      let timer: NodeJS.Timeout | undefined;
-      const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no worker answered the state query within ${timeoutMs} ms`)), timeoutMs);
-      });
-      const query = normalizeErrors(() => deps.platform.state(connectionId, subscriptionId), { kind: 'subscription workflow', id: subscriptionWorkflowId(connectionId, subscriptionId) });
-      query.catch(() => undefined); // the race below reports it; a late failure must not go unhandled
+      // Without a worker a query is retried until its deadline; abort it, so nothing outlives the request.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), timeoutMs);
       try {
-        const workflow = await Promise.race([query, deadline]);
+        const workflow = await deps.temporal.withAbortSignal(abort.signal, () =>
+          normalizeErrors(() => deps.platform.state(connectionId, subscriptionId), { kind: 'subscription workflow', id: subscriptionWorkflowId(connectionId, subscriptionId) }),
+        );
         return { connectionId, subscriptionId, mapping, workflow };
       } catch (e) {
         if (e instanceof NotFoundError && !mapping) throw new NotFoundError('subscription', `${connectionId}/${subscriptionId}`);
-        const workflowError = e instanceof NotFoundError ? 'no workflow has been started for this subscription' : e instanceof Error ? e.message : String(e);
+        const workflowError =
+          e instanceof NotFoundError
+            ? 'no workflow has been started for this subscription'
+            : abort.signal.aborted
+              ? `no worker answered the state query within ${timeoutMs} ms`
+              : e instanceof Error
+                ? e.message
+                : String(e);
         return { connectionId, subscriptionId, mapping, workflow: null, workflowError };
       } finally {
         clearTimeout(timer);

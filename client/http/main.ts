@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
     journal: store.journal,
     platform: createPlatformClient(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE }),
+    temporal,
     settings: createMappingSettingsRepository(db),
   });
   const app = createAdminApi({

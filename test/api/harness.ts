@@ -58,6 +58,7 @@ export async function startHarness(name: string): Promise<Harness> {
     gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
     journal: store.journal,
     platform: createPlatformClient(temporal, { taskQueue }),
+    temporal,
     settings: createMappingSettingsRepository(db),
     stateQueryTimeoutMs: 1_000,
   });
