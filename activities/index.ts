@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { createSubscriptionMappingPort } from './mapping/subscription-mapping';
+import { createReconciliationActivities } from './reconciliation/reconciliation.activities';
 import type { GatewayRegistry } from './psa/gateway-registry';
 import type { Store } from './store';
 import { createSubscriptionActivities } from './subscription.activities';
@@ -20,6 +21,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const platform = createPlatformClient(deps.temporal, { taskQueue: deps.taskQueue });
   return {
+    ...createReconciliationActivities(deps),
     ...createSubscriptionActivities({
       mappings: createSubscriptionMappingPort(deps),
       gateways: deps.gateways,

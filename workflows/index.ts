@@ -1,2 +1,3 @@
 /** Every workflow the worker runs (one module: the worker's workflowsPath and the prebuilt bundle). */
 export { subscriptionWorkflow } from './subscription.workflow';
+export { reconciliationWorkflow, scheduledReconciliationWorkflow } from './reconciliation.workflow';
