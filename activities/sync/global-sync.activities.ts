@@ -1,0 +1,179 @@
+/**
+ * The global sync (billing-rules.md §2, seed 004 "Global Sync Rules"): pushes the platform's
+ * values of mapped customers, products and subscriptions to the PSA — only the fields the
+ * connection's toggles enable, and only when they changed since the last successful push.
+ *
+ * "Changed" is the mapping's `contentHash` (the hash Map & Sync stores too, sync-fields.ts):
+ * the same values give the same hash, so a sync with nothing changed writes nothing, and one
+ * changed field gives exactly one PATCH of the record.
+ *
+ * Subscriptions (agreement addition / contract service unit price & cost) are not written
+ * here: their lines have one writer, the subscription's workflow, so a changed price is handed
+ * to it as a `price-changed` event, which the billing engine turns into line updates.
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type { PlatformClient } from '../../client/platform-client';
+import { isoDateOf } from '../../domain/dates';
+import { BillingInputError } from '../../domain/problems';
+import { enabledFields, syncHash, syncValues } from '../mapping/sync-fields';
+import { isPsaError } from '../psa/http';
+import type { GatewayRegistry } from '../psa/gateway-registry';
+import type { CatalogItemUpdate, CompanyUpdate, PsaGateway } from '../psa/psa-gateway.port';
+import { withFailureTypes } from '../psa-failure';
+import { NotFoundError, type Connection, type MappingCommon, type Store } from '../store';
+
+export const SYNC_KINDS = ['customer', 'product', 'subscription'] as const;
+export type SyncKind = (typeof SYNC_KINDS)[number];
+
+export type SyncOutcome = 'pushed' | 'unchanged' | 'failed' | 'skipped';
+
+export interface SyncEntityResult {
+  kind: SyncKind;
+  platformId: string;
+  outcome: SyncOutcome;
+  /** Fields written (pushed) — for subscriptions, handed to the subscription workflow. */
+  fields?: string[];
+  /** Fields the toggles enable that this PSA has no place for (reported, not written). */
+  unsupported?: string[];
+  /** Why it failed or was skipped. */
+  reason?: string;
+}
+
+export interface SyncTally { pushed: number; unchanged: number; failed: number; skipped: number }
+
+export interface SyncPageResult extends SyncTally {
+  kind: SyncKind;
+  skip: number;
+  /** Failed and skipped entities of the page (pushed/unchanged ones are only counted). */
+  problems: SyncEntityResult[];
+}
+
+export interface SyncPlan {
+  /** False when the connection turned autoSync off after the schedule fired. */
+  autoSync: boolean;
+  psa: Connection['psa'];
+  /** Linked (mapped or failed-after-mapped) records per kind: what a full sync visits. */
+  linked: Record<SyncKind, number>;
+}
+
+export interface GlobalSyncActivityDeps {
+  store: Store;
+  gateways: GatewayRegistry;
+  /** Hands a changed subscription price to its workflow, and reads the workflow's current prices. */
+  platform: Pick<PlatformClient, 'sendEvent' | 'state'>;
+  now?: () => Date;
+}
+
+/** Most records one page visits; keeps each activity short and the workflow history small. */
+export const MAX_SYNC_PAGE = 500;
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** Values of the given fields, absent ones dropped (a PATCH never blanks a PSA field). */
+const present = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
+
+export function createGlobalSyncActivities(deps: GlobalSyncActivityDeps) {
+  const { store } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function connection(connectionId: string): Promise<Connection> {
+    const conn = await store.connections.get(connectionId);
+    if (!conn) throw new NotFoundError('connection', connectionId);
+    return conn;
+  }
+
+  const repoOf = (kind: SyncKind) =>
+    kind === 'customer' ? store.mappings.customers : kind === 'product' ? store.mappings.products : store.mappings.subscriptions;
+
+  /**
+   * One record. A refusal (PSA validation, bad data) is recorded on the mapping as `failed`
+   * and returned; a transient error (429, 5xx, network) is thrown so the activity retries —
+   * records already pushed in the page are `unchanged` on the retry, so nothing is written twice.
+   */
+  async function syncOne(conn: Connection, gateway: PsaGateway, kind: SyncKind, mapping: MappingCommon & { psaId?: number }): Promise<SyncEntityResult> {
+    const base = { kind, platformId: mapping.platformId };
+    if (!mapping.linked) return { ...base, outcome: 'skipped', reason: 'not mapped' };
+    try {
+      if (kind === 'subscription') return await syncSubscription(conn, mapping);
+      const record = kind === 'customer' ? await store.platform.getCustomer(mapping.platformId) : await store.platform.getProduct(mapping.platformId);
+      if (!record) return { ...base, outcome: 'skipped', reason: `the platform no longer has ${kind} ${mapping.platformId}` };
+      const fields: string[] = kind === 'customer' ? enabledFields(conn.rules.fieldToggles.company) : enabledFields(conn.rules.fieldToggles.product);
+      if (fields.length === 0) return { ...base, outcome: 'skipped', reason: 'every field toggle is off' };
+      const hash = syncHash(record, fields);
+      if (hash === mapping.contentHash) return { ...base, outcome: 'unchanged' };
+      const values = present(syncValues(record, fields));
+      const res =
+        kind === 'customer'
+          ? await gateway.updateCompany(mapping.psaId!, values as CompanyUpdate)
+          : await gateway.updateCatalogItem(mapping.psaId!, values as CatalogItemUpdate);
+      await repoOf(kind).markSynced(conn.id, mapping.platformId, { at: now(), contentHash: hash });
+      return { ...base, outcome: 'pushed', fields: res.written, ...(res.unsupported.length ? { unsupported: res.unsupported } : {}) };
+    } catch (e) {
+      if (isPsaError(e) && e.retryable) throw e;
+      if (!isPsaError(e) && !(e instanceof NotFoundError) && !(e instanceof BillingInputError)) throw e;
+      const reason = `global sync failed: ${messageOf(e)}`;
+      await repoOf(kind).markFailed(conn.id, mapping.platformId, reason);
+      return { ...base, outcome: 'failed', reason };
+    }
+  }
+
+  async function syncSubscription(conn: Connection, mapping: MappingCommon): Promise<SyncEntityResult> {
+    const base = { kind: 'subscription' as const, platformId: mapping.platformId };
+    // A failed subscription waits for the admin's retry; marking it synced would hide the failure.
+    if (mapping.status === 'failed') return { ...base, outcome: 'skipped', reason: 'its last sync failed; retry the subscription first' };
+    const sub = await store.platform.getSubscription(mapping.platformId);
+    if (!sub) return { ...base, outcome: 'skipped', reason: `the platform no longer has subscription ${mapping.platformId}` };
+    const fields = enabledFields(conn.rules.fieldToggles.addition);
+    if (fields.length === 0) return { ...base, outcome: 'skipped', reason: 'every field toggle is off' };
+    const hash = syncHash(sub, fields);
+    if (hash === mapping.contentHash) return { ...base, outcome: 'unchanged' };
+    const ledger = (await deps.platform.state(conn.id, mapping.platformId)).ledger;
+    if (!ledger) return { ...base, outcome: 'skipped', reason: 'the subscription has not been billed yet' };
+    // A toggled-off field keeps what the lines bill now (§2: the sync may not overwrite it).
+    const unitPrice = fields.includes('unitPrice') ? sub.unitPrice : ledger.state.unitPrice;
+    const unitCost = fields.includes('unitCost') ? sub.unitCost : ledger.state.unitCost;
+    const changed = unitPrice !== ledger.state.unitPrice || unitCost !== ledger.state.unitCost;
+    if (changed) {
+      await deps.platform.sendEvent(conn.id, mapping.platformId, { type: 'price-changed', date: isoDateOf(now().getTime()), unitPrice, unitCost });
+    }
+    await store.mappings.subscriptions.markSynced(conn.id, mapping.platformId, { at: now(), contentHash: hash });
+    return changed ? { ...base, outcome: 'pushed', fields } : { ...base, outcome: 'unchanged' };
+  }
+
+  return {
+    /** What a run will visit, and whether the schedule should still run it. */
+    async planGlobalSync(input: { connectionId: string }): Promise<SyncPlan> {
+      const conn = await withFailureTypes(() => connection(input.connectionId));
+      const linked = Object.fromEntries(
+        await Promise.all(SYNC_KINDS.map(async (k) => [k, (await repoOf(k).list(conn.id, { linked: true, limit: 1 })).total] as const)),
+      ) as Record<SyncKind, number>;
+      return { autoSync: conn.rules.autoSync, psa: conn.psa, linked };
+    },
+
+    /** One page of linked records of one kind, in the repository's stable order (label, id). */
+    async syncPage(input: { connectionId: string; kind: SyncKind; skip: number; limit: number }): Promise<SyncPageResult> {
+      const limit = Math.min(Math.max(1, input.limit), MAX_SYNC_PAGE);
+      const conn = await withFailureTypes(() => connection(input.connectionId));
+      const gateway = await deps.gateways.forConnection(conn.id);
+      const page = await repoOf(input.kind).list(conn.id, { linked: true, skip: input.skip, limit });
+      const out: SyncPageResult = { kind: input.kind, skip: input.skip, pushed: 0, unchanged: 0, failed: 0, skipped: 0, problems: [] };
+      for (const m of page.items) {
+        const r = await withFailureTypes(() => syncOne(conn, gateway, input.kind, m as MappingCommon & { psaId?: number }));
+        out[r.outcome]++;
+        if (r.outcome === 'failed' || r.outcome === 'skipped') out.problems.push(r);
+      }
+      return out;
+    },
+
+    /** On-demand sync of one record ("Map & Sync" later, or `sync run --entity customer:ID`). */
+    async syncEntity(input: { connectionId: string; kind: SyncKind; platformId: string }): Promise<SyncEntityResult> {
+      return withFailureTypes(async () => {
+        const conn = await connection(input.connectionId);
+        const mapping = await repoOf(input.kind).get(conn.id, input.platformId);
+        if (!mapping) throw ApplicationFailure.nonRetryable(`${input.kind} "${input.platformId}" has no mapping on connection "${conn.id}"`, 'NotFoundError');
+        return syncOne(conn, await deps.gateways.forConnection(conn.id), input.kind, mapping as MappingCommon & { psaId?: number });
+      });
+    },
+  };
+}
+
+export type GlobalSyncActivities = ReturnType<typeof createGlobalSyncActivities>;
