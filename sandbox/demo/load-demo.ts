@@ -1,1 +1,100 @@
-export async function loadDemoData(_: { env: NodeJS.ProcessEnv; connectWiseUrl: string; autotaskUrl: string }): Promise<string> { return 'demo data: not yet'; }
+/**
+ * Loads the demo world into a running stack (idempotent: a restart finds it and adds nothing):
+ * PSA connections to both sandboxes, platform records, customer and product mappings, and the
+ * subscriptions with their lifecycle events, reported through the platform client library so
+ * each becomes a subscription workflow in the Temporal Web UI.
+ */
+import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
+import { connectMongo, createStore, parseEncryptionKey, type Store } from '../../activities/store';
+import { createPlatformClient } from '../../client/platform-client';
+import { connectTemporal } from '../../client/temporal';
+import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS } from '../autotask/server';
+import { DEFAULT_CW_SANDBOX_CREDENTIALS } from '../connectwise/auth';
+import { demoCustomers, demoProducts, demoSubscriptions } from './demo-data';
+
+export interface DemoTargets {
+  env: NodeJS.ProcessEnv;
+  /** ConnectWise sandbox root and Autotask sandbox (zone discovery) root. */
+  connectWiseUrl: string;
+  autotaskUrl: string;
+}
+
+export async function loadDemoData(t: DemoTargets): Promise<string> {
+  const { client: mongo, db } = await connectMongo(t.env.MONGO_URL!);
+  const { client: temporal, connection } = await connectTemporal({
+    address: t.env.TEMPORAL_ADDRESS!,
+    namespace: t.env.TEMPORAL_NAMESPACE ?? 'default',
+    taskQueue: t.env.TEMPORAL_TASK_QUEUE ?? 'psa-connector',
+  });
+  try {
+    const store = createStore(db, { secretKeys: { current: parseEncryptionKey(t.env.SECRETS_KEY!) } });
+    const platform = createPlatformClient(temporal, { taskQueue: t.env.TEMPORAL_TASK_QUEUE ?? 'psa-connector' });
+    await ensureConnections(store, t);
+    for (const c of demoCustomers) await store.platform.upsertCustomer({ id: c.id, name: c.name, city: c.city });
+    for (const p of demoProducts) {
+      await store.platform.upsertProduct({ ...p, provider: 'Microsoft CSP', billingFrequency: 'monthly' });
+    }
+    let started = 0;
+    for (const [connectionId, psa, prefix] of [['cw-demo', 'connectwise', 'cw'], ['at-demo', 'autotask', 'at']] as const) {
+      await mapCustomersAndProducts(store, connectionId, psa);
+      for (const { report, events } of demoSubscriptions(prefix)) {
+        if (await alreadyLoaded(platform, connectionId, report.subscription.id)) continue;
+        await platform.reportSubscription(connectionId, report);
+        for (const e of events) await platform.sendEvent(connectionId, report.subscription.id, e);
+        started++;
+      }
+    }
+    return started ? `demo data: ${started} subscription workflows started` : 'demo data: already loaded';
+  } finally {
+    await connection.close();
+    await mongo.close();
+  }
+}
+
+async function ensureConnections(store: Store, t: DemoTargets): Promise<void> {
+  const cw = DEFAULT_CW_SANDBOX_CREDENTIALS;
+  const at = DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS;
+  const notifications = { enabled: true, recipients: ['msp-admin@example.test'], templates: { serviceMapping: true, billingReconciliation: true } };
+  if (!(await store.connections.get('cw-demo'))) {
+    await store.connections.create({
+      id: 'cw-demo', psa: 'connectwise', name: 'ConnectWise sandbox (demo)', notifications,
+      settings: { baseUrl: `${t.connectWiseUrl}/v4_6_release/apis/3.0`, companyId: cw.companyId, publicKey: cw.publicKey, clientId: cw.clientId },
+      secret: cw.privateKey,
+    });
+  }
+  if (!(await store.connections.get('at-demo'))) {
+    await store.connections.create({
+      id: 'at-demo', psa: 'autotask', name: 'Autotask sandbox (demo)', notifications,
+      settings: { discoveryUrl: t.autotaskUrl, username: at.username, integrationCode: at.integrationCode },
+      secret: at.secret,
+    });
+  }
+}
+
+/** Maps the demo customers to the sandbox companies of the same name, and the products to catalog items. */
+async function mapCustomersAndProducts(store: Store, connectionId: string, psa: 'connectwise' | 'autotask'): Promise<void> {
+  const gateway = await createGatewayRegistry({ connections: store.connections, journal: store.journal }).forConnection(connectionId);
+  for (const c of demoCustomers) {
+    await store.mappings.customers.track(connectionId, [{ platformId: c.id, label: c.name }]);
+    const existing = await store.mappings.customers.get(connectionId, c.id);
+    if (!c.psaName || existing?.linked) continue;
+    const [match] = await gateway.findCompanies(c.psaName[psa]);
+    if (match) await store.mappings.customers.markMapped(connectionId, c.id, { psaId: match.id, psaName: match.name });
+  }
+  for (const p of demoProducts) {
+    await store.mappings.products.track(connectionId, [{ platformId: p.id, label: p.name }]);
+    if ((await store.mappings.products.get(connectionId, p.id))?.linked) continue;
+    const [match] = await gateway.findCatalogItems({ name: p.name });
+    const psaId = match && match.score > 0.8 ? match.id : (await gateway.createCatalogItem({ ...p, periodType: 'monthly' })).id;
+    await store.mappings.products.markMapped(connectionId, p.id, { psaId, psaName: match && match.id === psaId ? match.name : p.name });
+  }
+}
+
+async function alreadyLoaded(platform: ReturnType<typeof createPlatformClient>, connectionId: string, subscriptionId: string): Promise<boolean> {
+  try {
+    const s = await platform.state(connectionId, subscriptionId);
+    return s.report !== null;
+  } catch {
+    return false; // no such workflow yet
+  }
+}
