@@ -5,14 +5,19 @@
  * Run: `npx psa-connector <command>` (bin shim, no build) or `npm run cli -- <command>`.
  */
 import { Command, CommanderError } from 'commander';
+import { DEFAULT_API_URL } from './api-client';
+import { register as registerConnections } from './commands/connections';
+import { register as registerMappings } from './commands/mappings';
 import { register as registerPlan } from './commands/plan';
+import { register as registerPlatform } from './commands/platform';
 
 /** Every subcommand, in help order. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerPlatform];
 
 export function buildProgram(): Command {
   const program = new Command('psa-connector')
     .description('Keeps cloud-marketplace subscriptions billed correctly in ConnectWise PSA and Autotask PSA.')
+    .option('--api <url>', `admin HTTP API the admin commands talk to (env PSA_CONNECTOR_API, default ${DEFAULT_API_URL})`)
     .showHelpAfterError()
     .exitOverride();
   for (const register of COMMANDS) register(program);

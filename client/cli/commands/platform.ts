@@ -1,0 +1,92 @@
+/**
+ * `psa-connector summary`, `events send`, `subscriptions state|report`, `platform import FILE`:
+ * mapping counts, and what the platform pushes (for demos and tests too).
+ */
+import type { Command } from 'commander';
+import { action, connectionOption, readJson, seg } from '../command-kit';
+import { CliFailure, EXIT_INVALID, invalidInput, type Api } from '../api-client';
+
+/** `platform import` file: any of the three lists. */
+interface ImportFile {
+  customers?: unknown[];
+  products?: unknown[];
+  subscriptions?: unknown[];
+}
+
+async function importFile(api: Api, file: unknown, connection: string | undefined) {
+  if (typeof file !== 'object' || file === null || Array.isArray(file)) throw invalidInput({ path: '', message: 'must be an object with customers, products and/or subscriptions lists' });
+  const f = file as ImportFile & Record<string, unknown>;
+  const unknownKeys = Object.keys(f).filter((k) => !['customers', 'products', 'subscriptions'].includes(k));
+  if (unknownKeys.length > 0) throw invalidInput(...unknownKeys.map((k) => ({ path: k, message: 'is not a known field' })));
+  if (f.subscriptions?.length && !connection) throw invalidInput({ path: '--connection', message: 'is required to report subscriptions' });
+  const out: Record<string, unknown> = {};
+  if (f.customers !== undefined) out.customers = await api.call('PUT', '/api/platform/customers', { customers: f.customers });
+  if (f.products !== undefined) out.products = await api.call('PUT', '/api/platform/products', { products: f.products });
+  if (f.subscriptions !== undefined) {
+    if (!Array.isArray(f.subscriptions)) throw invalidInput({ path: 'subscriptions', message: 'must be a list' });
+    const reported: unknown[] = [];
+    for (const [i, s] of f.subscriptions.entries()) {
+      try {
+        reported.push(await api.call('POST', `/api/connections/${seg(connection!)}/subscriptions`, s));
+      } catch (e) {
+        // Name the record in the file: "subscriptions[3].subscription.quantity: ...".
+        if (e instanceof CliFailure && e.exitCode === EXIT_INVALID) throw new CliFailure(e.lines.map((l) => `subscriptions[${i}].${l}`), EXIT_INVALID);
+        throw e;
+      }
+    }
+    out.subscriptions = { reported: reported.length };
+  }
+  return out;
+}
+
+export function register(program: Command): void {
+  program
+    .command('summary')
+    .description('Mapping counts per kind: total, mapped, unmapped, failed.')
+    .addOption(connectionOption())
+    .action(action(async (api, o: { connection: string }) => api.call('GET', `/api/connections/${seg(o.connection)}/summary`)));
+
+  program
+    .command('events')
+    .description("Send a subscription's lifecycle events.")
+    .command('send <subscription>')
+    .description('Send one lifecycle event (JSON: quantity-changed, full-upgrade, partial-upgrade, cancelled, renewed, price-changed).')
+    .addOption(connectionOption())
+    .option('--event <json>', 'the event as JSON, e.g. {"type":"quantity-changed","date":"2026-03-15","quantity":15}')
+    .option('--file <file>', 'read the event from a JSON file (- for stdin)')
+    .action(
+      action(async (api, id: string, o: { connection: string; event?: string; file?: string }) => {
+        if ((o.event === undefined) === (o.file === undefined)) throw invalidInput({ path: '--event', message: 'give exactly one of --event or --file' });
+        let event: unknown;
+        if (o.file !== undefined) event = readJson(o.file, '--file');
+        else {
+          try {
+            event = JSON.parse(o.event!) as unknown;
+          } catch (e) {
+            throw invalidInput({ path: '--event', message: `is not valid JSON: ${(e as Error).message}` });
+          }
+        }
+        return api.call('POST', `/api/connections/${seg(o.connection)}/subscriptions/${seg(id)}/events`, event);
+      }),
+    );
+
+  const subscriptions = program.command('subscriptions').description('Subscriptions as the platform reports them.');
+  subscriptions
+    .command('state <subscription>')
+    .description("The subscription's mapping document and its workflow's state.")
+    .addOption(connectionOption())
+    .action(action(async (api, id: string, o: { connection: string }) => api.call('GET', `/api/connections/${seg(o.connection)}/subscriptions/${seg(id)}/state`)));
+  subscriptions
+    .command('report <file>')
+    .description('Report one subscription ({ customerId, provider?, subscription }) from a JSON file (- for stdin).')
+    .addOption(connectionOption())
+    .action(action(async (api, file: string, o: { connection: string }) => api.call('POST', `/api/connections/${seg(o.connection)}/subscriptions`, readJson(file, 'file'))));
+
+  program
+    .command('platform')
+    .description('Platform records.')
+    .command('import <file>')
+    .description('Bulk import { customers?, products?, subscriptions? } from a JSON file (- for stdin); subscriptions need --connection.')
+    .option('-c, --connection <id>', 'connection to report the subscriptions on (env PSA_CONNECTOR_CONNECTION)', process.env.PSA_CONNECTOR_CONNECTION)
+    .action(action(async (api, file: string, o: { connection?: string }) => importFile(api, readJson(file, 'file'), o.connection)));
+}
