@@ -4,6 +4,13 @@
  * local servers the same way.
  */
 import type { Client } from '@temporalio/client';
+import type { Db } from 'mongodb';
+import type { Mailer } from './notifications/mailer';
+import { createNotificationActivities } from './notifications/notification.activities';
+import { createSeatCountActivities } from './seat-count/seat-count.activities';
+import { createUsageCountRepository } from './seat-count/usage-counts';
+import { createGlobalSyncActivities } from './sync/global-sync.activities';
+import { createServiceCatalogActivities } from './sync/service-catalog.activities';
 import { createSubscriptionMappingPort } from './mapping/subscription-mapping';
 import { createReconciliationActivities } from './reconciliation/reconciliation.activities';
 import type { GatewayRegistry } from './psa/gateway-registry';
@@ -16,12 +23,20 @@ export interface ActivityDeps {
   gateways: GatewayRegistry;
   temporal: Client;
   taskQueue: string;
+  /** The store's database, for the seat-count, catalog-status and digest collections (optional: tests without them). */
+  db?: Db;
+  /** §8 digests (SMTP_URL / MAIL_FROM); without it the digest activity fails, non-retryable. */
+  mailer?: Mailer;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const platform = createPlatformClient(deps.temporal, { taskQueue: deps.taskQueue });
   return {
     ...createReconciliationActivities(deps),
+    ...createGlobalSyncActivities({ store: deps.store, gateways: deps.gateways, platform }),
+    ...createServiceCatalogActivities(deps),
+    ...createSeatCountActivities({ ...deps, ...(deps.db ? { usage: createUsageCountRepository(deps.db) } : {}) }),
+    ...createNotificationActivities(deps),
     ...createSubscriptionActivities({
       mappings: createSubscriptionMappingPort(deps),
       gateways: deps.gateways,

@@ -20,6 +20,7 @@ import type { Duration } from '@temporalio/common';
 import { contentHash } from '../activities/store/content-hash';
 import type { Connection } from '../activities/store';
 import { DEFAULT_CUTOVER_CALENDAR, type CutoverEntry } from '../domain/cutover-calendar';
+import { reconciliationScheduleSpecs } from '../workflows/reconciliation-schedules';
 
 export const SCHEDULE_KINDS = ['global-sync', 'reconciliation', 'notification-digest', 'seat-count'] as const;
 export type ScheduleKind = (typeof SCHEDULE_KINDS)[number];
@@ -69,8 +70,6 @@ export interface ScheduleRow {
   recentRuns: Array<{ scheduledAt: string; workflowId: string }>;
 }
 
-const slug = (s: string) => s.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-
 /** Every schedule the connections imply, sorted by id. */
 export function plannedSchedules(connections: readonly Connection[], settings: ScheduleSettings): PlannedSchedule[] {
   const prefix = settings.idPrefix ?? '';
@@ -89,14 +88,14 @@ export function plannedSchedules(connections: readonly Connection[], settings: S
         args: [{ connectionId: c.id, scheduled: true }], catchupWindow: '12 hours',
       });
     }
-    for (const e of calendar) {
-      // §6: checks start on the provider's cutover start day of the month after the billing month.
-      const id = `${prefix}reconciliation/${c.id}/${slug(e.provider)}`;
+    // §6: one per provider, at its cutover start day (the reconciliation workflow's own specs).
+    for (const r of reconciliationScheduleSpecs(c.id, calendar)) {
+      const day = r.spec.calendars[0]!.dayOfMonth;
       out.push({
-        scheduleId: id, kind: 'reconciliation', connectionId: c.id, provider: e.provider,
-        description: `Billing reconciliation of ${e.provider} for ${c.name} (${c.id}) monthly on day ${e.cutoverStartDay} at 00:00 UTC`,
-        at: { dayOfMonth: e.cutoverStartDay, hour: 0 }, workflowType: 'reconciliationWorkflow', workflowId: id,
-        args: [{ connectionId: c.id, provider: e.provider }], catchupWindow: '3 days',
+        scheduleId: `${prefix}${r.scheduleId}`, kind: 'reconciliation', connectionId: c.id, provider: r.provider,
+        description: `Billing reconciliation of ${r.provider} for ${c.name} (${c.id}) monthly on day ${day} at 00:00 UTC`,
+        at: { dayOfMonth: day, hour: 0 }, workflowType: r.action.workflowType, workflowId: `${prefix}${r.action.workflowId}`,
+        args: r.action.args, catchupWindow: r.policies.catchupWindow,
       });
     }
     const n = c.notifications;

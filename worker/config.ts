@@ -51,6 +51,14 @@ export const configSchema = z.object({
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port(8080),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** §8 daily digest hour, UTC (schedule `notification-digest/<connection>`); docs/operations.md. */
+  NOTIFICATION_DIGEST_HOUR_UTC: z.coerce.number({ invalid_type_error: 'must be an hour 0–23' }).int('must be a whole hour').min(0, 'must be 0–23').max(23, 'must be 0–23').default(7),
+  /** §7 daily seat-count hour, UTC (schedule `seat-count/<connection>`). */
+  SEAT_COUNT_HOUR_UTC: z.coerce.number({ invalid_type_error: 'must be an hour 0–23' }).int('must be a whole hour').min(0, 'must be 0–23').max(23, 'must be 0–23').default(1),
+  /** Prepended to our schedule ids, to keep deployments sharing one namespace apart. */
+  SCHEDULE_ID_PREFIX: z.string().regex(/^[A-Za-z0-9._/-]*$/, 'may hold only letters, digits and . _ / -').default(''),
+  /** Apply the schedules the connections imply when the worker starts ("true"/"false"). */
+  APPLY_SCHEDULES_ON_START: z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be "true" or "false"' }) }).default('true'),
 });
 
 export type Config = z.infer<typeof configSchema>;

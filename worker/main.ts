@@ -4,6 +4,8 @@
  */
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { createSmtpMailer } from '../activities/notifications/mailer';
+import { applySchedules } from '../client/schedules';
 import { createGatewayRegistry } from '../activities/psa/gateway-registry';
 import { connectMongo, createStore, ensureIndexes, parseEncryptionKey } from '../activities/store';
 import { connectTemporal } from '../client/temporal';
@@ -32,9 +34,18 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...workflowSource(),
-    activities: createActivities({ store, gateways, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE }),
+    activities: createActivities({ store, gateways, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, db, mailer: createSmtpMailer({ smtpUrl: config.SMTP_URL, from: config.MAIL_FROM }) }),
     shutdownGraceTime: '10 seconds',
   });
+  if (config.APPLY_SCHEDULES_ON_START === 'true') {
+    const applied = await applySchedules(temporal, await store.connections.list(), {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      digestHourUtc: config.NOTIFICATION_DIGEST_HOUR_UTC,
+      seatCountHourUtc: config.SEAT_COUNT_HOUR_UTC,
+      idPrefix: config.SCHEDULE_ID_PREFIX,
+    });
+    console.log(`worker: schedules ${applied.created.length} created, ${applied.updated.length} updated, ${applied.unchanged.length} unchanged, ${applied.deleted.length} deleted`);
+  }
   console.log(`worker: polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
   await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs the handlers)
   await connection.close();
