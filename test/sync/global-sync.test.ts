@@ -1,0 +1,98 @@
+/**
+ * Global sync (§2) on the real connector: Temporal dev server, FerretDB, the ConnectWise
+ * sandbox. Writes are counted with the sandbox's traffic log: nothing changed → zero writes,
+ * one field changed → exactly one PATCH.
+ */
+import type { GlobalSyncResult } from '../../workflows/global-sync.workflow';
+import { startHarness, type Harness } from '../workflows/harness';
+
+const WRITES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
+
+describe('global sync (ConnectWise sandbox)', () => {
+  let h: Harness;
+  let companyId: number;
+  let run = 0;
+
+  const writes = () => h.cw!.traffic.log().filter((r) => WRITES.has(r.method));
+  const sync = async (input: Record<string, unknown> = {}): Promise<GlobalSyncResult> => {
+    h.cw!.traffic.clear();
+    return h.client.workflow.execute('globalSyncWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId: `global-sync/${h.connectionId}/test-${++run}`,
+      args: [{ connectionId: h.connectionId, ...input }],
+    });
+  };
+  const company = () => h.cw!.state.companies.find((c) => c.id === companyId)!;
+
+  beforeAll(async () => {
+    h = await startHarness('connectwise', 'global_sync');
+    await h.startWorker();
+    const gateway = await h.gateways.forConnection(h.connectionId);
+    companyId = (await gateway.findCompanies('Acme Ltd'))[0]!.id;
+    await h.store.platform.upsertCustomer({ id: 'cust-1', name: 'Acme Ltd', address: '1 Park Row', city: 'Leeds', zip: 'LS1 5AB' });
+    await h.store.mappings.customers.markMapped(h.connectionId, 'cust-1', { psaId: companyId }, { display: { label: 'Acme Ltd' } });
+    // Linked but never synced: the first sync pushes its values once.
+    await h.store.platform.upsertCustomer({ id: 'cust-2', name: 'Unmapped Co' });
+    await h.store.mappings.customers.track(h.connectionId, [{ platformId: 'cust-2', label: 'Unmapped Co' }]);
+  }, 60_000);
+  afterAll(async () => h?.close());
+
+  it('pushes a newly mapped customer once, then writes nothing while nothing changes', async () => {
+    const first = await sync();
+    expect(first).toMatchObject({ status: 'completed', pushed: 1, unchanged: 0, failed: 0 });
+    expect(writes().map((w) => w.route)).toEqual(['PATCH /v4_6_release/apis/3.0/company/companies/:id']);
+    expect(company()).toMatchObject({ name: 'Acme Ltd', addressLine1: '1 Park Row', city: 'Leeds', zip: 'LS1 5AB' });
+
+    const second = await sync();
+    expect(second).toMatchObject({ pushed: 0, unchanged: 1, failed: 0 });
+    expect(writes()).toHaveLength(0);
+    expect((await h.store.mappings.customers.get(h.connectionId, 'cust-1'))!.status).toBe('mapped');
+  });
+
+  it('one changed field → exactly one PSA write', async () => {
+    await h.store.platform.upsertCustomer({ id: 'cust-1', name: 'Acme Ltd', address: '1 Park Row', city: 'York', zip: 'LS1 5AB' });
+    const r = await sync();
+    expect(r).toMatchObject({ pushed: 1, unchanged: 0 });
+    expect(writes()).toHaveLength(1);
+    expect(company().city).toBe('York');
+    expect(await sync()).toMatchObject({ pushed: 0, unchanged: 1 });
+    expect(writes()).toHaveLength(0);
+  });
+
+  it('a PSA refusal marks the mapping failed with the PSA message and the run goes on', async () => {
+    // A company that is not there: ConnectWise answers 404, a refusal (not retried).
+    await h.store.platform.upsertCustomer({ id: 'cust-3', name: 'Ghost Inc' });
+    await h.store.mappings.customers.markMapped(h.connectionId, 'cust-3', { psaId: 999_999 }, { display: { label: 'Ghost Inc' } });
+    const r = await sync();
+    expect(r).toMatchObject({ pushed: 0, unchanged: 1, failed: 1 });
+    expect(r.problems).toEqual([expect.objectContaining({ kind: 'customer', platformId: 'cust-3', outcome: 'failed' })]);
+    const m = await h.store.mappings.customers.get(h.connectionId, 'cust-3');
+    expect(m).toMatchObject({ status: 'failed', linked: true });
+    expect(m!.error!.message).toMatch(/global sync failed/);
+    await h.store.mappings.customers.disconnect(h.connectionId, 'cust-3');
+  });
+
+  it('syncs one entity on demand', async () => {
+    await h.store.platform.upsertCustomer({ id: 'cust-1', name: 'Acme Ltd', address: '2 Park Row', city: 'York', zip: 'LS1 5AB' });
+    const r = await sync({ entity: { kind: 'customer', platformId: 'cust-1' } });
+    expect(r).toMatchObject({ pushed: 1, byKind: { customer: { pushed: 1 } } });
+    expect(writes()).toHaveLength(1);
+    expect(company().addressLine1).toBe('2 Park Row');
+  });
+
+  it('pushes only the toggled fields of a product, and a scheduled run does nothing while autoSync is off', async () => {
+    const gateway = await h.gateways.forConnection(h.connectionId);
+    const [item] = await gateway.findCatalogItems({ name: 'Microsoft 365 Business Premium' });
+    await h.store.platform.upsertProduct({ id: 'prod-1', name: 'M365 Premium', partNumber: 'MPN-1', provider: 'Microsoft CSP', unitPrice: '23.00', unitCost: '19.00', billingFrequency: 'monthly' });
+    await h.store.mappings.products.markMapped(h.connectionId, 'prod-1', { psaId: item!.id });
+    await h.store.connections.updateRules(h.connectionId, { fieldToggles: { product: { name: false, description: false, provider: false, partNumber: false } } });
+
+    expect(await sync({ scheduled: true })).toMatchObject({ status: 'skipped-auto-sync-off', pushed: 0 });
+    expect(writes()).toHaveLength(0);
+
+    const r = await sync();
+    expect(r.byKind.product).toMatchObject({ pushed: 1 });
+    const after = h.cw!.state.catalog.find((c) => c.id === item!.id)!;
+    expect(after).toMatchObject({ price: 23, cost: 19, description: item!.name });
+  });
+});
