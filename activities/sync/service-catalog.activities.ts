@@ -65,7 +65,8 @@ export interface ServiceCatalogDeps {
   now?: () => Date;
 }
 
-export function createServiceCatalogActivities(deps: ServiceCatalogDeps) {
+/** The push and status list with plain errors (the admin API maps them to 400/404/409/502). */
+export function createServiceCatalog(deps: ServiceCatalogDeps) {
   const now = deps.now ?? (() => new Date());
   const statuses = () => {
     if (!deps.db) throw ApplicationFailure.nonRetryable('this process was started without a database for catalog statuses', 'CatalogNotConfigured');
@@ -92,31 +93,29 @@ export function createServiceCatalogActivities(deps: ServiceCatalogDeps) {
   return {
     /** Pushes every plan (§7: all together); returns each plan's status. A name clash fails the push. */
     async pushServiceCatalog(input: { connectionId: string } & CatalogPushInput): Promise<ServicePushResult[]> {
-      return withFailureTypes(async () => {
-        const { connectionId, ...rest } = input;
-        const body = parseInput(CatalogPushInputSchema, rest);
-        const gateway = await deps.gateways.forConnection(connectionId);
-        if (gateway.psa !== 'autotask') throw new StoreInputError([{ path: 'connectionId', message: `is a ${gateway.psa} connection; the service catalog push is for Autotask only` }]);
-        const plans: ServicePlan[] =
-          body.plans ??
-          (await allProducts()).map((p) => ({
-            key: p.id, name: p.name, ...(p.description ? { description: p.description } : {}),
-            unitCost: p.unitCost, unitPrice: p.unitPrice, periodType: p.billingFrequency, billingCodeId: body.billingCodeId!,
-          }));
-        // Known before the push: everything not yet synced.
-        await save(connectionId, plans.map((p) => ({ key: p.key, name: p.name, status: 'not-synced' as const })));
-        try {
-          const results = await (gateway as AutotaskGateway).pushServiceCatalog(plans);
-          await save(connectionId, results);
-          return results;
-        } catch (e) {
-          if (isPsaError(e) && e.kind === 'validation') {
-            const message = e.psaMessage ?? e.message;
-            await save(connectionId, plans.map((p) => ({ key: p.key, name: p.name, status: 'error' as const, error: message })));
-          }
-          throw e;
+      const { connectionId, ...rest } = input;
+      const body = parseInput(CatalogPushInputSchema, rest);
+      const gateway = await deps.gateways.forConnection(connectionId);
+      if (gateway.psa !== 'autotask') throw new StoreInputError([{ path: 'connectionId', message: `is a ${gateway.psa} connection; the service catalog push is for Autotask only` }]);
+      const plans: ServicePlan[] =
+        body.plans ??
+        (await allProducts()).map((p) => ({
+          key: p.id, name: p.name, ...(p.description ? { description: p.description } : {}),
+          unitCost: p.unitCost, unitPrice: p.unitPrice, periodType: p.billingFrequency, billingCodeId: body.billingCodeId!,
+        }));
+      // Known before the push: everything not yet synced.
+      await save(connectionId, plans.map((p) => ({ key: p.key, name: p.name, status: 'not-synced' as const })));
+      try {
+        const results = await (gateway as AutotaskGateway).pushServiceCatalog(plans);
+        await save(connectionId, results);
+        return results;
+      } catch (e) {
+        if (isPsaError(e) && e.kind === 'validation') {
+          const message = e.psaMessage ?? e.message;
+          await save(connectionId, plans.map((p) => ({ key: p.key, name: p.name, status: 'error' as const, error: message })));
         }
-      });
+        throw e;
+      }
     },
 
     /** Every plan's last status on a connection, by name. */
@@ -127,6 +126,17 @@ export function createServiceCatalogActivities(deps: ServiceCatalogDeps) {
         ...(d.serviceId !== undefined ? { serviceId: d.serviceId } : {}), ...(d.error ? { error: d.error } : {}),
       }));
     },
+  };
+}
+
+export type ServiceCatalog = ReturnType<typeof createServiceCatalog>;
+
+/** The same, as activities: refusals become non-retryable failures (withFailureTypes). */
+export function createServiceCatalogActivities(deps: ServiceCatalogDeps) {
+  const catalog = createServiceCatalog(deps);
+  return {
+    pushServiceCatalog: (input: Parameters<ServiceCatalog['pushServiceCatalog']>[0]) => withFailureTypes(() => catalog.pushServiceCatalog(input)),
+    serviceCatalogStatus: (input: { connectionId: string }) => withFailureTypes(() => catalog.serviceCatalogStatus(input)),
   };
 }
 

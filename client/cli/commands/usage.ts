@@ -1,0 +1,52 @@
+/** `psa-connector usage report|show|apply -c <id>`: §7 seat-count mode (daily usage counts, high-water mark). */
+import type { Command } from 'commander';
+import { invalidInput } from '../api-client';
+import { action, connectionOption, readJson, seg } from '../command-kit';
+
+interface ReportOptions { connection: string; subscription?: string; date?: string; count?: string; file?: string }
+
+export function register(program: Command): void {
+  const usage = program.command('usage').description('Seat-count mode: daily usage counts; the month bills its highest count.');
+
+  usage
+    .command('report')
+    .description('Store daily counts: --subscription --date --count, or --file with { subscriptionId, counts: [{ date, count }] } (- = stdin).')
+    .addOption(connectionOption())
+    .option('--subscription <id>', 'platform subscription id')
+    .option('--date <YYYY-MM-DD>', 'day of the count')
+    .option('--count <n>', 'seats in use that day')
+    .option('--file <path>', 'JSON report instead of the flags')
+    .action(
+      action(async (api, opts: ReportOptions) => {
+        let body: unknown;
+        if (opts.file) body = readJson(opts.file, '--file');
+        else {
+          const missing = (['subscription', 'date', 'count'] as const).filter((k) => opts[k] === undefined);
+          if (missing.length) throw invalidInput(...missing.map((k) => ({ path: `--${k}`, message: 'is required (or give --file)' })));
+          // The count goes as given; the API says why a non-number is wrong.
+          const count = /^\d+$/.test(opts.count!) ? Number(opts.count) : opts.count;
+          body = { subscriptionId: opts.subscription, counts: [{ date: opts.date, count }] };
+        }
+        return api.call('POST', `/api/connections/${seg(opts.connection)}/usage`, body);
+      }),
+    );
+
+  usage
+    .command('show')
+    .description('A subscription’s counts, high-water mark and what is billed.')
+    .addOption(connectionOption())
+    .requiredOption('--subscription <id>', 'platform subscription id')
+    .option('--month <YYYY-MM>', 'billing month (default: this month)')
+    .action(
+      action((api, opts: { connection: string; subscription: string; month?: string }) =>
+        api.call('GET', `/api/connections/${seg(opts.connection)}/usage/${seg(opts.subscription)}${opts.month ? `?month=${seg(opts.month)}` : ''}`),
+      ),
+    );
+
+  usage
+    .command('apply')
+    .description('Run the daily seat-count update now (at most one PSA update per subscription per day).')
+    .addOption(connectionOption())
+    .option('--day <YYYY-MM-DD>', 'bill as of this day (default: today)')
+    .action(action((api, opts: { connection: string; day?: string }) => api.call('POST', `/api/connections/${seg(opts.connection)}/seat-count/run`, opts.day ? { day: opts.day } : {})));
+}
