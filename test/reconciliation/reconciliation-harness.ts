@@ -1,0 +1,140 @@
+/**
+ * Reconciliation runs under the time-skipping test server: the workflow's daily timers jump, the
+ * activities are the real ones against FerretDB and a PSA sandbox (from the workflow harness).
+ * Helpers put a mapped subscription with its PSA line in place, and platform invoices.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { createActivities, type Activities } from '../../activities';
+import { toDayNumber } from '../../domain/dates';
+import { allSearchAttributes } from '../../workflows/search-attributes';
+import { reconciliationStateQuery, reconciliationWorkflowId, type ReconciliationRunState } from '../../workflows/reconciliation-messages';
+import type { reconciliationWorkflow } from '../../workflows/reconciliation.workflow';
+import { testServers } from '../setup/servers';
+import { eventually, startHarness, type Harness } from '../workflows/harness';
+import { mapAcmeAndProducts } from '../workflows/fixtures';
+
+export const PROVIDER = 'Microsoft CSP';
+const DAY_MS = 86_400_000;
+
+export interface ReconciliationHarness {
+  h: Harness;
+  env: TestWorkflowEnvironment;
+  companyId: number;
+  agreementId: number;
+  /** A month whose cutover window is still ahead in the test server's clock. */
+  month: string;
+  /** Runs `fn` with a worker (optionally with wrapped activities) on a fresh task queue. */
+  withWorker<T>(fn: (taskQueue: string) => Promise<T>, wrap?: (a: Activities) => Activities): Promise<T>;
+  start(taskQueue: string): Promise<Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>>;
+  /** Skips server time to 00:00 UTC of `date` (plus a minute) and waits until the run has done `checks` checks. */
+  skipTo(handle: { query: (q: typeof reconciliationStateQuery) => Promise<ReconciliationRunState> }, date: string, checks: number): Promise<ReconciliationRunState>;
+  close(): Promise<void>;
+}
+
+export async function startReconciliationHarness(name: string): Promise<ReconciliationHarness> {
+  const h = await startHarness('connectwise', name);
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServers().temporalTestServerPath } } });
+  // The test server validates search attributes against its own registry.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  const { companyId } = await mapAcmeAndProducts(h);
+  const gateway = await h.gateways.forConnection(h.connectionId);
+  const [agreement] = (await gateway.listAgreements(companyId)).filter((a) => a.name.startsWith('Acme'));
+  const now = new Date(await env.currentTimeMs());
+  const month = now.toISOString().slice(0, 7);
+
+  return {
+    h,
+    env,
+    companyId,
+    agreementId: agreement!.id,
+    month,
+    async withWorker(fn, wrap = (a) => a) {
+      const taskQueue = `${name}-${randomUUID().slice(0, 8)}`;
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: { codePath: testServers().workflowBundle },
+        activities: wrap(createActivities({ store: h.store, gateways: h.gateways, temporal: env.client, taskQueue })),
+      });
+      return worker.runUntil(fn(taskQueue));
+    },
+    start(taskQueue) {
+      return env.client.workflow.start<typeof reconciliationWorkflow>('reconciliationWorkflow', {
+        taskQueue,
+        workflowId: reconciliationWorkflowId(h.connectionId, PROVIDER, month),
+        args: [{ connectionId: h.connectionId, provider: PROVIDER, billingMonth: month }],
+      });
+    },
+    async skipTo(handle, date, checks) {
+      const ms = toDayNumber(date) * DAY_MS + 60_000 - (await env.currentTimeMs());
+      if (ms > 0) await env.sleep(ms);
+      return eventually(async () => {
+        const s = await handle.query(reconciliationStateQuery);
+        return s.checksDone >= checks && s.queue.length === 0 ? s : undefined;
+      }, `check ${checks} of the run`);
+    },
+    async close() {
+      await env.teardown();
+      await h.close();
+    },
+  };
+}
+
+export interface LineSpec {
+  subscriptionId: string;
+  productId?: 'm365-bp' | 'm365-e3';
+  kind?: 'saas' | 'iaas';
+  quantity: number;
+  unitPrice: string;
+  unitCost: string;
+}
+
+/** A platform subscription mapped to the Acme agreement with its base line in the ConnectWise sandbox. */
+export async function mappedSubscription(r: ReconciliationHarness, spec: LineSpec): Promise<{ psaId: number; lineKey: string }> {
+  const { h } = r;
+  const productId = spec.productId ?? 'm365-bp';
+  const kind = spec.kind ?? 'saas';
+  const start = `${r.month}-01`;
+  await h.store.platform.upsertSubscription({
+    id: spec.subscriptionId, customerId: 'cust-acme', productId, provider: PROVIDER, quantity: spec.quantity,
+    unitPrice: spec.unitPrice, unitCost: spec.unitCost, startDate: start, endDate: null, billingFrequency: 'monthly', status: 'active', kind,
+  });
+  const product = await h.store.mappings.products.get(h.connectionId, productId);
+  const target = { companyId: r.companyId, agreementId: r.agreementId, productIds: { [productId]: product!.psaId! }, description: `Subscription ${spec.subscriptionId}` };
+  const lineKey = `${spec.subscriptionId}/${productId}/base/${start}`;
+  const gateway = await h.gateways.forConnection(h.connectionId);
+  const [applied] = await gateway.apply(
+    target,
+    [{
+      idempotencyKey: `setup/${spec.subscriptionId}`,
+      operation: { type: 'cw.create-addition', addition: { lineKey, subscriptionId: spec.subscriptionId, productId, kind: 'base', quantity: spec.quantity, unitPrice: spec.unitPrice, unitCost: spec.unitCost, effectiveDate: start, cancelledDate: null } },
+    }],
+    {},
+  );
+  await h.store.mappings.subscriptions.markMapped(h.connectionId, spec.subscriptionId, target, { display: { customerId: 'cust-acme', customerName: 'Acme Ltd', productId } });
+  await h.store.mappings.subscriptions.setLineIds(h.connectionId, spec.subscriptionId, { [lineKey]: applied!.psaId! });
+  return { psaId: applied!.psaId!, lineKey };
+}
+
+/** Both final invoices of the month: reseller total (cost) and customer total (price). */
+export async function invoices(r: ReconciliationHarness, subscriptionId: string, v: { quantity: number; cost?: string; price?: string; usageQuantity?: number }): Promise<void> {
+  const base = { subscriptionId, customerId: 'cust-acme', provider: PROVIDER, month: r.month, quantity: v.quantity, ...(v.usageQuantity !== undefined ? { usageQuantity: v.usageQuantity } : {}) };
+  if (v.cost !== undefined) await r.h.store.platform.upsertInvoice({ ...base, kind: 'reseller', amount: v.cost });
+  if (v.price !== undefined) await r.h.store.platform.upsertInvoice({ ...base, kind: 'customer', amount: v.price });
+}
+
+/** The Acme agreement's additions in the sandbox, as ConnectWise stores them. */
+export function additionsOf(r: ReconciliationHarness): Array<Record<string, unknown>> {
+  return r.h.cw!.state.additions.filter((a) => a.agreementId === r.agreementId) as Array<Record<string, unknown>>;
+}
+
+export async function markInvoiced(r: ReconciliationHarness, ids: number[], invoiced = true): Promise<void> {
+  const res = await fetch(`${r.h.cw!.url}/__sandbox/additions/invoiced`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ids, invoiced }) });
+  if (!res.ok) throw new Error(`sandbox: ${res.status} ${await res.text()}`);
+}
