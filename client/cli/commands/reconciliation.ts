@@ -1,0 +1,108 @@
+/**
+ * `psa-connector reconciliation log|export|status|accept|reject|retry`: the monthly billing
+ * reconciliation (§6) over the admin API. Decisions name subscriptions (`--sub a,b`) or take
+ * every eligible item (`--all`); the run is (connection, provider, billing month).
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { apiBase, CliFailure, EXIT_FAILED, invalidInput } from '../api-client';
+import { action, connectionOption, list, seg, wholeNumber } from '../command-kit';
+
+interface LogOpts {
+  connection: string;
+  from?: string;
+  to?: string;
+  status?: string;
+  provider?: string;
+  customer?: string;
+  search?: string;
+  limit?: string;
+}
+
+function logQuery(o: LogOpts): string {
+  const q = new URLSearchParams();
+  if (o.from) q.set('from', o.from);
+  if (o.to) q.set('to', o.to);
+  if (o.status) q.set('status', o.status);
+  if (o.provider) q.set('provider', o.provider);
+  if (o.customer) q.set('customerId', o.customer);
+  if (o.search) q.set('search', o.search);
+  const limit = wholeNumber('--limit', o.limit);
+  if (limit !== undefined) q.set('limit', String(limit));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+const logFilters = (c: Command): Command =>
+  c
+    .addOption(connectionOption())
+    .option('--from <month>', 'first billing month (YYYY-MM or a date in it)')
+    .option('--to <month>', 'last billing month (YYYY-MM or a date in it)')
+    .option('-s, --status <list>', 'statuses, comma separated: pending, failed-review, pending-review, reconciled, rejected, failed')
+    .option('-p, --provider <name>', 'one provider, e.g. "Microsoft CSP"')
+    .option('--customer <id>', 'one platform customer')
+    .option('--search <text>', 'text in customer, plan or subscription id')
+    .option('--limit <n>', 'at most this many rows');
+
+const runPath = (o: { connection: string; provider: string; month: string }) =>
+  `/api/connections/${seg(o.connection)}/reconciliation/runs/${seg(o.provider)}/${seg(o.month)}`;
+
+export function register(program: Command): void {
+  const rec = program.command('reconciliation').description('Monthly billing reconciliation: the log, a run’s state, accept / reject / retry.');
+
+  logFilters(rec.command('log').description('Reconciliation log rows (JSON), newest month first.')).action(
+    action((api, o: LogOpts) => api.call('GET', `/api/connections/${seg(o.connection)}/reconciliation/log${logQuery(o)}`)),
+  );
+
+  logFilters(rec.command('export').description('Reconciliation log as CSV (stdout, or --out FILE).'))
+    .option('-o, --out <file>', 'write the CSV to this file')
+    .action(async (o: LogOpts & { out?: string }, command: Command) => {
+      const base = apiBase(command.optsWithGlobals<{ api?: string }>().api);
+      try {
+        const res = await fetch(`${base}/api/connections/${seg(o.connection)}/reconciliation/log.csv${logQuery(o)}`).catch((e: Error) => {
+          throw new CliFailure([`psa-connector: cannot reach the admin API at ${base} (${e.message})`], EXIT_FAILED);
+        });
+        const text = await res.text();
+        if (!res.ok) {
+          const err = JSON.parse(text || '{}') as { error?: string; problems?: Array<{ path: string; message: string }> };
+          if (res.status === 400 && err.problems) throw invalidInput(...err.problems);
+          throw new CliFailure([`psa-connector: ${err.error ?? `HTTP ${res.status}`}`], EXIT_FAILED);
+        }
+        if (o.out) writeFileSync(o.out, text);
+        else process.stdout.write(text);
+      } catch (e) {
+        if (!(e instanceof CliFailure)) throw e;
+        process.stderr.write(e.lines.map((l) => `${l}\n`).join(''));
+        process.exitCode = e.exitCode;
+      }
+    });
+
+  const run = (c: Command): Command =>
+    c
+      .addOption(connectionOption())
+      .requiredOption('-p, --provider <name>', 'provider, e.g. "Microsoft CSP" (or its slug microsoft-csp)')
+      .requiredOption('-m, --month <YYYY-MM>', 'billing month');
+
+  run(rec.command('status').description('A run’s state: every subscription with its status, reason and decision.')).action(
+    action((api, o: { connection: string; provider: string; month: string }) => api.call('GET', runPath(o))),
+  );
+
+  for (const [name, what] of [
+    ['accept', 'Accept pending-review items: posts cost and price (never quantity) to the PSA.'],
+    ['reject', 'Reject pending-review items.'],
+    ['retry', 'Retry failed (post again) or failed-review (read the PSA again) items.'],
+  ] as const) {
+    run(rec.command(name).description(what))
+      .option('--sub <ids>', 'subscription ids, comma separated')
+      .option('--all', name === 'retry' ? 'every failed / failed-review item' : 'every pending-review item')
+      .option('--by <who>', 'who decides (shown in the log)')
+      .action(
+        action((api, o: { connection: string; provider: string; month: string; sub?: string; all?: boolean; by?: string }) => {
+          const ids = list(o.sub);
+          if (!ids?.length && !o.all) throw invalidInput({ path: '--sub', message: 'give subscription ids, or --all' });
+          if (ids?.length && o.all) throw invalidInput({ path: '--all', message: 'cannot be combined with --sub' });
+          return api.call('POST', `${runPath(o)}/${name}`, { ...(o.all ? { all: true } : { subscriptionIds: ids }), ...(o.by ? { by: o.by } : {}) });
+        }),
+      );
+  }
+}
