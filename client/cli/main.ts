@@ -10,9 +10,14 @@ import { register as registerConnections } from './commands/connections';
 import { register as registerMappings } from './commands/mappings';
 import { register as registerPlan } from './commands/plan';
 import { register as registerPlatform } from './commands/platform';
+import { register as registerSchedules } from './commands/schedules';
+import { register as registerSync } from './commands/sync';
+import { register as registerNotifications } from './commands/notifications';
+import { register as registerUsage } from './commands/usage';
+import { register as registerCatalog } from './commands/catalog';
 
 /** Every subcommand, in help order. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerPlatform];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerPlatform, registerSchedules, registerSync, registerNotifications, registerUsage, registerCatalog];
 
 export function buildProgram(): Command {
   const program = new Command('psa-connector')

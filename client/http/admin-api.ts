@@ -12,6 +12,11 @@ import { errorReply } from './error-reply';
 import { registerConnectionRoutes } from './routes/connections';
 import { registerMappingRoutes } from './routes/mappings';
 import { registerPlatformRoutes } from './routes/platform';
+import { catalogRoutes, type CatalogRouteDeps } from './routes/catalog.routes';
+import { notificationRoutes, type NotificationRouteDeps } from './routes/notifications.routes';
+import { scheduleRoutes, type ScheduleRouteDeps } from './routes/schedules.routes';
+import { seatCountRoutes, type SeatCountRouteDeps } from './routes/seat-count.routes';
+import { syncRoutes, type SyncRouteDeps } from './routes/sync.routes';
 
 export interface AdminApiDeps {
   service: MappingService;
@@ -19,6 +24,8 @@ export interface AdminApiDeps {
   health?: () => Promise<Record<string, unknown>>;
   /** Told about 500s (the client only sees "internal error"). */
   onError?: (error: unknown, route: string) => void;
+  /** Schedules, global sync, notifications, seat count, catalog push (docs/operations.md); absent → those routes are not served. */
+  operations?: ScheduleRouteDeps & SyncRouteDeps & NotificationRouteDeps & SeatCountRouteDeps & CatalogRouteDeps;
 }
 
 export function createAdminApi(deps: AdminApiDeps): FastifyInstance {
@@ -42,5 +49,9 @@ export function createAdminApi(deps: AdminApiDeps): FastifyInstance {
   registerConnectionRoutes(app, deps.service);
   registerMappingRoutes(app, deps.service);
   registerPlatformRoutes(app, deps.service);
+  if (deps.operations) {
+    const ops = deps.operations;
+    void app.register(scheduleRoutes, ops).register(syncRoutes, ops).register(notificationRoutes, ops).register(seatCountRoutes, ops).register(catalogRoutes, ops);
+  }
   return app;
 }

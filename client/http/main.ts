@@ -10,6 +10,8 @@ import { loadConfig } from '../../worker/config';
 import { createPlatformClient } from '../platform-client';
 import { connectTemporal } from '../temporal';
 import { createAdminApi } from './admin-api';
+import { createUsageCountRepository } from '../../activities/seat-count/usage-counts';
+import { createServiceCatalog } from '../../activities/sync/service-catalog.activities';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -35,6 +37,11 @@ async function main(): Promise<void> {
       await db.command({ ping: 1 });
       await connection.healthService.check({});
       return { mongo: 'ok', temporal: 'ok' };
+    },
+    operations: {
+      temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, store, usage: createUsageCountRepository(db),
+      catalog: createServiceCatalog({ store, gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }), db }),
+      schedules: { taskQueue: config.TEMPORAL_TASK_QUEUE, digestHourUtc: config.NOTIFICATION_DIGEST_HOUR_UTC, seatCountHourUtc: config.SEAT_COUNT_HOUR_UTC, idPrefix: config.SCHEDULE_ID_PREFIX },
     },
     // The message only: a stack trace adds nothing for the operator and may quote request data.
     onError: (error, route) => console.error(`api: ${route} failed: ${error instanceof Error ? error.message : String(error)}`),
