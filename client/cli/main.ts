@@ -15,9 +15,10 @@ import { register as registerSync } from './commands/sync';
 import { register as registerNotifications } from './commands/notifications';
 import { register as registerUsage } from './commands/usage';
 import { register as registerCatalog } from './commands/catalog';
+import { register as registerReconciliation } from './commands/reconciliation';
 
 /** Every subcommand, in help order. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerPlatform, registerSchedules, registerSync, registerNotifications, registerUsage, registerCatalog];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerPlatform, registerSchedules, registerSync, registerNotifications, registerUsage, registerCatalog, registerReconciliation];
 
 export function buildProgram(): Command {
   const program = new Command('psa-connector')

@@ -17,6 +17,7 @@ import { notificationRoutes, type NotificationRouteDeps } from './routes/notific
 import { scheduleRoutes, type ScheduleRouteDeps } from './routes/schedules.routes';
 import { seatCountRoutes, type SeatCountRouteDeps } from './routes/seat-count.routes';
 import { syncRoutes, type SyncRouteDeps } from './routes/sync.routes';
+import { reconciliationRoutes, type ReconciliationRouteDeps } from './routes/reconciliation.routes';
 
 export interface AdminApiDeps {
   service: MappingService;
@@ -25,7 +26,7 @@ export interface AdminApiDeps {
   /** Told about 500s (the client only sees "internal error"). */
   onError?: (error: unknown, route: string) => void;
   /** Schedules, global sync, notifications, seat count, catalog push (docs/operations.md); absent → those routes are not served. */
-  operations?: ScheduleRouteDeps & SyncRouteDeps & NotificationRouteDeps & SeatCountRouteDeps & CatalogRouteDeps;
+  operations?: ScheduleRouteDeps & SyncRouteDeps & NotificationRouteDeps & SeatCountRouteDeps & CatalogRouteDeps & ReconciliationRouteDeps;
 }
 
 export function createAdminApi(deps: AdminApiDeps): FastifyInstance {
@@ -51,7 +52,7 @@ export function createAdminApi(deps: AdminApiDeps): FastifyInstance {
   registerPlatformRoutes(app, deps.service);
   if (deps.operations) {
     const ops = deps.operations;
-    void app.register(scheduleRoutes, ops).register(syncRoutes, ops).register(notificationRoutes, ops).register(seatCountRoutes, ops).register(catalogRoutes, ops);
+    void app.register(scheduleRoutes, ops).register(syncRoutes, ops).register(notificationRoutes, ops).register(seatCountRoutes, ops).register(catalogRoutes, ops).register(reconciliationRoutes, ops);
   }
   return app;
 }
