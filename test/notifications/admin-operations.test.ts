@@ -35,7 +35,7 @@ describe('operations admin commands (CLI → HTTP)', () => {
 
   beforeAll(async () => {
     h = await startHarness('ops_admin');
-    await h.service.connections.add(cwConnection(h, C));
+    await h.service.connections.add(cwConnection(h, C) as Parameters<typeof h.service.connections.add>[0]);
     app = createAdminApi({
       service: h.service,
       operations: {
