@@ -75,6 +75,22 @@ export interface AtContractService {
   quoteItemID: number | null;
 }
 
+/** A one-off charge on a contract (ContractCharges; the connector posts §6 accepted SaaS reconciliations). */
+export interface AtContractCharge {
+  id: number;
+  contractID: number;
+  name: string;
+  description: string | null;
+  internalDescription: string | null;
+  chargeType: number;
+  datePurchased: string;
+  unitQuantity: number;
+  unitCost: number | null;
+  unitPrice: number | null;
+  isBillableToCompany: boolean;
+  createDate: string;
+}
+
 /** Create-only and not queryable in Autotask; the sandbox keeps them to derive units. */
 export interface AtContractServiceAdjustment {
   id: number;

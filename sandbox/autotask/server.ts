@@ -75,6 +75,8 @@ const ENTITIES: readonly EntityDef[] = [
   // Written only through /Contracts/{id}/Services.
   { name: 'ContractServices', verbs: ['query', 'get'] },
   { name: 'ContractServiceUnits', verbs: ['query', 'get'] },
+  // Written only through /Contracts/{id}/Charges.
+  { name: 'ContractCharges', verbs: ['query', 'get'] },
   // Create-only: cannot be queried, read, updated or deleted.
   { name: 'ContractServiceAdjustments', verbs: ['create'], create: (s, b) => s.createAdjustment(b) },
 ];
@@ -323,6 +325,7 @@ export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {})
   const contractId = (req: FastifyRequest<ChildParams>) => Number(req.params.id);
   app.post<ChildParams>(`${API}/Contracts/:id/Services`, async (req, reply) => write(reply, () => store.createContractService(contractId(req), req.body)));
   app.patch<ChildParams>(`${API}/Contracts/:id/Services`, async (req, reply) => write(reply, () => store.updateContractService(contractId(req), req.body)));
+  app.post<ChildParams>(`${API}/Contracts/:id/Charges`, async (req, reply) => write(reply, () => store.createContractCharge(contractId(req), req.body)));
   app.post<ChildParams>(`${API}/Contracts/:id/ServiceAdjustments`, async (req, reply) =>
     write(reply, () => store.createAdjustment(req.body, contractId(req))));
 

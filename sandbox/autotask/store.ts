@@ -13,6 +13,7 @@ import {
   type AtBillingCode,
   type AtCompany,
   type AtContract,
+  type AtContractCharge,
   type AtContractService,
   type AtContractServiceAdjustment,
   type AtContractServiceUnit,
@@ -29,6 +30,8 @@ export interface AutotaskSandboxState {
   contracts: AtContract[];
   contractServices: AtContractService[];
   adjustments: AtContractServiceAdjustment[];
+  /** One-off contract charges (absent in state files saved before they existed). */
+  contractCharges?: AtContractCharge[];
   /** Approve-and-post state per contract id. */
   posted: Record<string, PostedState>;
 }
@@ -42,6 +45,7 @@ export const emptyState = (): AutotaskSandboxState => ({
   contracts: [],
   contractServices: [],
   adjustments: [],
+  contractCharges: [],
   posted: {},
 });
 
@@ -120,6 +124,18 @@ const contractServiceCreate = z.object({
   invoiceDescription: z.string().nullish(),
   internalDescription: z.string().nullish(),
   quoteItemID: int.nullish(),
+});
+const contractChargeCreate = z.object({
+  contractID: int,
+  name: z.string().min(1).max(100),
+  description: z.string().max(4000).nullish(),
+  internalDescription: z.string().max(4000).nullish(),
+  chargeType: int,
+  datePurchased: dateField,
+  unitQuantity: amount,
+  unitCost: amount.nullish(),
+  unitPrice: amount.nullish(),
+  isBillableToCompany: z.boolean(),
 });
 const adjustmentCreate = z.object({
   contractID: int,
@@ -228,6 +244,7 @@ export function createAutotaskStore(state: AutotaskSandboxState, today: () => Is
       Services: () => state.services,
       Contracts: () => state.contracts,
       ContractServices: () => state.contractServices,
+      ContractCharges: () => state.contractCharges ?? [],
       ContractServiceUnits: units,
     } as Record<string, () => readonly object[]>,
 
@@ -332,6 +349,26 @@ export function createAutotaskStore(state: AutotaskSandboxState, today: () => Is
         row.internalCurrencyAdjustedPrice = input.adjustedPrice;
       }
       if (input.invoiceDescription !== undefined) row.invoiceDescription = input.invoiceDescription;
+      return row.id;
+    },
+
+    /** ContractCharges are created under their contract (`POST /Contracts/{id}/Charges`). */
+    createContractCharge(parentContractId: number, body: unknown): number {
+      const input = parseBody(contractChargeCreate, body, 'ContractCharges');
+      if (input.contractID !== parentContractId) {
+        throw new AutotaskRuleError([`ContractCharges: contractID ${input.contractID} does not match the parent contract ${parentContractId}.`]);
+      }
+      find(state.contracts, parentContractId, 'ContractCharges');
+      const row: AtContractCharge = {
+        id: nextId(),
+        ...input,
+        description: input.description ?? null,
+        internalDescription: input.internalDescription ?? null,
+        unitCost: input.unitCost ?? null,
+        unitPrice: input.unitPrice ?? null,
+        createDate: now(),
+      };
+      (state.contractCharges ??= []).push(row);
       return row.id;
     },
 

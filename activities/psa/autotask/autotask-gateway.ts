@@ -13,6 +13,7 @@
  * The same look happens when a write fails in a way that leaves open whether it was applied
  * (a 5xx that is not a validation error, a timeout, a dropped connection).
  */
+import { z } from 'zod';
 import { isoDateOf, minDate, type IsoDate } from '../../../domain/dates';
 import { moneyFromJsonNumber, moneyToJsonNumber, moneyEquals, type Money } from '../../../domain/money';
 import { nameSimilarity, nameTokens, rankByName } from '../../../domain/name-match';
@@ -69,6 +70,9 @@ type AdjustUnits = Extract<AtOperation, { type: 'at.adjust-units' }>;
 type Outcome = Pick<AppliedOperation, 'psaId' | 'effectiveDate' | 'shiftedFrom'>;
 
 const dateOf = (dateTime: string): IsoDate => dateTime.slice(0, 10);
+/** ContractCharges.chargeType picklist value for an operational (one-off) charge. */
+const CONTRACT_CHARGE_TYPE_OPERATIONAL = 1;
+const contractChargeSchema = z.object({ id: z.number().int() }).passthrough();
 /** Words worth a `contains` filter: the scorer's own tokens, short ones dropped, a few at most. */
 const searchWords = (name: string): string[] => [...new Set(nameTokens(name).filter((t) => t.length >= 3))].slice(0, 6);
 
@@ -129,6 +133,37 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
 
   async function setPrice(contractId: number, contractServiceId: number, unitPrice: Money): Promise<void> {
     await client.update(`/Contracts/${contractId}/Services`, { id: contractServiceId, adjustedPrice: moneyToJsonNumber(unitPrice) });
+  }
+
+  /**
+   * §6 accepted SaaS reconciliation: a one-off ContractCharge (quantity 1, the month's delta cost
+   * and price). Its internal description carries the charge key, and we look for it before
+   * writing (like contract services), so a write whose answer was lost is never posted twice.
+   */
+  async function createContractCharge(target: PsaTarget, op: Extract<AtOperation, { type: 'at.create-contract-charge' }>): Promise<Outcome> {
+    const c = op.charge;
+    const tag = `[${c.chargeKey}]`;
+    const look = async () =>
+      (await client.query('ContractCharges', { filter: [q.eq('contractID', target.agreementId), q.contains('internalDescription', tag)] }, contractChargeSchema, 1))[0]?.id ?? null;
+    const existing = await look();
+    if (existing !== null) return { psaId: existing };
+    const id = await writeOnce(
+      () =>
+        client.create(`/Contracts/${target.agreementId}/Charges`, {
+          contractID: target.agreementId,
+          name: `Billing reconciliation ${c.date.slice(0, 7)}`,
+          description: target.description,
+          internalDescription: `${target.description} ${tag}`,
+          chargeType: CONTRACT_CHARGE_TYPE_OPERATIONAL,
+          datePurchased: `${c.date}T00:00:00Z`,
+          unitQuantity: c.quantity,
+          unitCost: moneyToJsonNumber(c.unitCost),
+          unitPrice: moneyToJsonNumber(c.unitPrice),
+          isBillableToCompany: true,
+        }),
+      look,
+    );
+    return { psaId: id };
   }
 
   async function createContractService(target: PsaTarget, op: Extract<AtOperation, { type: 'at.create-contract-service' }>): Promise<Outcome> {
@@ -387,6 +422,9 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
             }));
             break;
           }
+          case 'at.create-contract-charge':
+            results.set(keyed.idempotencyKey, await journaled(keyed, op.charge.chargeKey, () => createContractCharge(target, op)));
+            break;
           case 'at.adjust-units':
             adjustments.set(op.serviceKey, [...(adjustments.get(op.serviceKey) ?? []), { op: keyed, change: op }]);
             break;
