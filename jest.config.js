@@ -9,5 +9,7 @@ module.exports = {
   testTimeout: 60_000,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
+  // The Temporal native runtime keeps a handle open after the last test (sdk-typescript #928).
+  forceExit: true,
   modulePathIgnorePatterns: ['<rootDir>/.tools', '<rootDir>/.data', '<rootDir>/dist'],
 };

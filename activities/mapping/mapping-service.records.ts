@@ -5,7 +5,7 @@
  * PSA from the platform's values and map it, disconnect. Both kinds work alike; `RecordKind`
  * holds what differs.
  */
-import type { CatalogMatch, CompanyMatch, PsaGateway } from '../psa/psa-gateway.port';
+import type { CatalogItemUpdate, CatalogMatch, CompanyMatch, CompanyUpdate, PsaGateway, RecordUpdateResult } from '../psa/psa-gateway.port';
 import {
   COMPANY_SYNC_FIELDS,
   parseInput,
@@ -29,7 +29,7 @@ import {
   type MapMode,
   type MappingListQueryInput,
 } from './mapping-service.schemas';
-import { enabledFields, syncHash } from './sync-fields';
+import { enabledFields, pushValues, syncHash } from './sync-fields';
 
 /** A mapping record with the platform record it maps (null when the platform no longer has it). */
 export type MappingRow<M, R> = M & { platform: R | null };
@@ -58,6 +58,8 @@ interface RecordKind<R, Match, F extends string> {
   parseSuggest(query: unknown): { search?: string; name?: string; partNumber?: string; limit?: number };
   find(gateway: PsaGateway, record: R, q: { search?: string; name?: string; partNumber?: string; limit?: number }): Promise<{ query: Record<string, string>; matches: Match[] }>;
   create(gateway: PsaGateway, record: R): Promise<{ id: number }>;
+  /** PATCHes the given platform values onto the mapped PSA record (Map & Sync). */
+  update(gateway: PsaGateway, psaId: number, values: Partial<Record<F, unknown>>): Promise<RecordUpdateResult>;
   /** Fields the PSA record gets on create (they count as synced). */
   createdFields: readonly F[];
   label(record: R): string;
@@ -120,29 +122,29 @@ function recordOperations<R, Match extends { id: number; name: string; score: nu
     },
 
     /**
-     * Maps to an existing PSA record. Map & Sync pushes the allowed fields now; the current
-     * PsaGateway port has no update call for companies or catalog items, so the push is
-     * recorded (last sync, content hash) and the outcome says so in `notes`.
+     * Maps to an existing PSA record. Map & Sync first PATCHes the chosen fields (each allowed by
+     * the global toggles) onto the PSA record — a PSA refusal maps nothing and is answered with
+     * the PSA's message — then records the mapping with the pushed values' hash, so the global
+     * sync only writes again when they change. Map only leaves the PSA record for the next sync.
      */
     async map(connectionId: string, platformId: string, input: unknown): Promise<MapOutcome<M>> {
       const m = kind.parseMap(input);
       const conn = await connection(connectionId);
       const record = await platformRecord(platformId);
-      const fields = m.mode === 'map-and-sync' ? fieldsToSync(conn, m.fields) : [];
       if (m.mode === 'map-only' && m.fields !== undefined) throw invalid({ path: 'fields', message: 'applies to "map-and-sync" only' });
-      // The PSA's name for the record, when a search by the platform's name finds that id (display only).
+      const fields = m.mode === 'map-and-sync' ? fieldsToSync(conn, m.fields) : [];
       const gateway = await deps.gateways.forConnection(connectionId);
+      // The PSA's name for the record, when a search by the platform's name finds that id (display only).
       const found = (await kind.find(gateway, record, { limit: 50 })).matches.find((x) => x.id === m.psaId);
+      const pushed = fields.length > 0 ? await kind.update(gateway, m.psaId, pushValues(record as object, fields)) : { written: [], unsupported: [] };
       const link = { psaId: m.psaId, ...(found ? { psaName: found.name } : {}) };
       const synced = m.mode === 'map-and-sync' ? { at: now(), contentHash: syncHash(record as object, fields) } : undefined;
       const mapping = await repo.markMapped(connectionId, platformId, link, { display: { label: kind.label(record) }, ...(synced ? { synced } : {}) });
-      const notes =
-        m.mode === 'map-and-sync' && fields.length > 0
-          ? [`the PSA gateway cannot update an existing ${kind.psaNoun(conn)} yet: ${fields.join(', ')} recorded as synced, not written to the PSA`]
-          : m.mode === 'map-only'
-            ? ['mapped only: the fields are pushed by the next global sync']
-            : [];
-      return { mapping, mode: m.mode, syncedFields: fields, notes };
+      const notes = [
+        ...(m.mode === 'map-only' ? ['mapped only: the fields are pushed by the next global sync'] : []),
+        ...(pushed.unsupported.length ? [`this PSA has no place for ${pushed.unsupported.join(', ')}: not written`] : []),
+      ];
+      return { mapping, mode: m.mode, syncedFields: pushed.written, notes };
     },
 
     /** Creates the record in the PSA with the platform's values and maps it (refused when already mapped). */
@@ -203,6 +205,7 @@ export function createCustomerOperations(deps: MappingServiceDeps) {
       return { query: { search }, matches: await gateway.findCompanies(search, q.limit ?? 10) };
     },
     create: (gateway, c) => gateway.createCompany({ name: c.name }),
+    update: (gateway, id, values) => gateway.updateCompany(id, values as CompanyUpdate),
     createdFields: ['name'],
     label: (c) => c.name,
     nameOf: (c) => c.name,
@@ -233,6 +236,7 @@ export function createProductOperations(deps: MappingServiceDeps) {
         unitCost: p.unitCost,
         periodType: p.billingFrequency,
       }),
+    update: (gateway, id, values) => gateway.updateCatalogItem(id, values as CatalogItemUpdate),
     createdFields: ['name', 'partNumber', 'description', 'unitPrice', 'unitCost'],
     label: (p) => p.name,
     nameOf: (p) => p.name,

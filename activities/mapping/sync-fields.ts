@@ -16,3 +16,8 @@ export function syncValues<F extends string>(record: object, fields: readonly F[
 
 /** The content hash of what was pushed: the field names and their values. */
 export const syncHash = (record: object, fields: readonly string[]): string => contentHash(syncValues(record, [...fields].sort()));
+
+/** The values to PATCH: absent fields dropped, so a push never blanks a PSA field. */
+export function pushValues<F extends string>(record: object, fields: readonly F[]): Partial<Record<F, unknown>> {
+  return Object.fromEntries(Object.entries(syncValues(record, fields)).filter(([, v]) => v !== undefined && v !== null)) as Partial<Record<F, unknown>>;
+}

@@ -15,7 +15,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { PlatformClient } from '../../client/platform-client';
 import { isoDateOf } from '../../domain/dates';
 import { BillingInputError } from '../../domain/problems';
-import { enabledFields, syncHash, syncValues } from '../mapping/sync-fields';
+import { enabledFields, pushValues, syncHash } from '../mapping/sync-fields';
 import { isPsaError } from '../psa/http';
 import type { GatewayRegistry } from '../psa/gateway-registry';
 import type { CatalogItemUpdate, CompanyUpdate, PsaGateway } from '../psa/psa-gateway.port';
@@ -68,8 +68,6 @@ export interface GlobalSyncActivityDeps {
 export const MAX_SYNC_PAGE = 500;
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-/** Values of the given fields, absent ones dropped (a PATCH never blanks a PSA field). */
-const present = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
 
 export function createGlobalSyncActivities(deps: GlobalSyncActivityDeps) {
   const { store } = deps;
@@ -100,7 +98,7 @@ export function createGlobalSyncActivities(deps: GlobalSyncActivityDeps) {
       if (fields.length === 0) return { ...base, outcome: 'skipped', reason: 'every field toggle is off' };
       const hash = syncHash(record, fields);
       if (hash === mapping.contentHash) return { ...base, outcome: 'unchanged' };
-      const values = present(syncValues(record, fields));
+      const values = pushValues(record, fields);
       const res =
         kind === 'customer'
           ? await gateway.updateCompany(mapping.psaId!, values as CompanyUpdate)

@@ -110,6 +110,17 @@ export function buildCompany(state: CwState, input: Input, now: number, existing
   };
 }
 
+/**
+ * A manufacturer reference as ConnectWise returns it ({ id, name }): one given by name only is
+ * matched to a manufacturer the catalog already uses, else registered with a new id.
+ */
+function manufacturerRef(state: CwState, ref: unknown): { id: number; name: string } {
+  const r = ref as { id?: number; name?: string };
+  const known = state.catalog.map((x) => x.manufacturer as { id?: number; name?: string } | undefined).find((m) => m?.id !== undefined && (m.id === r.id || (r.name !== undefined && m.name === r.name)));
+  if (known?.id !== undefined) return { id: known.id, name: known.name ?? r.name ?? '' };
+  return { id: r.id ?? state.nextId++, name: r.name ?? '' };
+}
+
 export function buildCatalogItem(state: CwState, input: Input, now: number, existing?: CwRecord): CwRecord {
   const c = new Check('catalogItem');
   if (c.required(input, 'identifier')) {
@@ -137,6 +148,7 @@ export function buildCatalogItem(state: CwState, input: Input, now: number, exis
     inactiveFlag: false,
     recurringFlag: false,
     ...input,
+    ...(input.manufacturer ? { manufacturer: manufacturerRef(state, input.manufacturer) } : {}),
     productClass,
     subcategory: refOf(subcategory!, 'procurement/subcategories'),
     type: refOf(type!, 'procurement/types'),

@@ -52,24 +52,29 @@ describe('admin API: mapping on ConnectWise', () => {
     });
 
     it('maps with Map & Sync (allowed fields only) and Map only; one company per customer', async () => {
-      const synced = await call('POST', `${base}/customers/c-acme/mapping`, { psaId: company('Acme Ltd'), mode: 'map-and-sync' });
+      const acme = company('Acme Ltd');
+      const synced = await call('POST', `${base}/customers/c-acme/mapping`, { psaId: acme, mode: 'map-and-sync' });
       expect(synced.status).toBe(200);
-      expect(synced.body).toMatchObject({ mode: 'map-and-sync', mapping: { status: 'mapped', linked: true, psaId: company('Acme Ltd'), psaName: 'Acme Ltd' } });
-      expect(synced.body.syncedFields).toEqual(['name', 'address', 'city', 'state', 'zip', 'country']);
+      expect(synced.body).toMatchObject({ mode: 'map-and-sync', mapping: { status: 'mapped', linked: true, psaId: acme, psaName: 'Acme Ltd' } });
+      // Map & Sync wrote the platform's values (those it has) into the PSA company.
+      expect(synced.body.syncedFields).toEqual(['name', 'city']);
+      expect(h.cw.state.companies.find((c) => c.id === acme)).toMatchObject({ name: 'Acme Ltd.', city: 'Leeds' });
       expect(synced.body.mapping.lastSyncAt).toEqual(expect.any(String));
       expect(synced.body.mapping.contentHash).toMatch(/^[0-9a-f]{64}$/);
 
       await call('PUT', `${base}/rules`, { fieldToggles: { company: { city: false } } });
       const refused = await call('POST', `${base}/customers/c-globex/mapping`, { psaId: company('Globex Corporation'), mode: 'map-and-sync', fields: ['name', 'city'] });
       expect(refused).toMatchObject({ status: 400, body: { problems: [{ path: 'fields[1]', message: `"city" is turned off in the connection's global sync rules; turn it on there to sync it` }] } });
-      const some = await call('POST', `${base}/customers/c-globex/mapping`, { psaId: company('Globex Corporation'), mode: 'map-and-sync', fields: ['name'] });
+      const globex = company('Globex Corporation');
+      const some = await call('POST', `${base}/customers/c-globex/mapping`, { psaId: globex, mode: 'map-and-sync', fields: ['name'] });
       expect(some.body.syncedFields).toEqual(['name']);
+      expect(h.cw.state.companies.find((c) => c.id === globex)).toMatchObject({ name: 'Globex Corp', city: 'Springfield' });
 
       const only = await call('POST', `${base}/customers/c-initech/mapping`, { psaId: company('Initech LLC') });
       expect(only.body).toMatchObject({ mode: 'map-only', syncedFields: [], mapping: { status: 'mapped' } });
       expect(only.body.mapping).not.toHaveProperty('lastSyncAt');
 
-      const taken = await call('POST', `${base}/customers/c-umbrella/mapping`, { psaId: company('Acme Ltd') });
+      const taken = await call('POST', `${base}/customers/c-umbrella/mapping`, { psaId: acme });
       expect(taken.status).toBe(409);
       expect(taken.body.error).toMatch(/already mapped to customer "c-acme"/);
       const suggest = await call('GET', `${base}/customers/c-acme/suggestions`);
@@ -139,7 +144,7 @@ describe('admin API: mapping on ConnectWise', () => {
 
     it('chooses the agreement automatically when the company has exactly one, and signals the workflow', async () => {
       const suggest = await call('GET', `${base}/subscriptions/sub-acme-1/suggestions`);
-      expect(suggest.body).toMatchObject({ customer: { companyId: company('Acme Ltd') }, product: { mapped: true }, agreementId: expect.any(Number) });
+      expect(suggest.body).toMatchObject({ customer: { companyId: company('Acme Ltd.') }, product: { mapped: true }, agreementId: expect.any(Number) });
       expect(suggest.body.agreements).toHaveLength(1);
 
       const res = await call('POST', `${base}/subscriptions/sub-acme-1/mapping`, { description: 'M365 for Acme', include: { licenseCount: true }, billCustomer: 'Billable' });
@@ -150,7 +155,7 @@ describe('admin API: mapping on ConnectWise', () => {
         effectiveDate: '2026-03-01',
         description: 'sub sub-acme-1 | M365 for Acme | 10 licenses',
         warnings: [expect.stringMatching(/will be shortened/)],
-        mapping: { status: 'mapped', companyId: company('Acme Ltd'), billCustomer: 'Billable' },
+        mapping: { status: 'mapped', companyId: company('Acme Ltd.'), billCustomer: 'Billable' },
         workflowId: `subscription/${C}/sub-acme-1`,
       });
       expect(await signalsOf(h.temporal, `subscription/${C}/sub-acme-1`)).toEqual(['created', 'subscriptionMapped']);

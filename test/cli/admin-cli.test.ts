@@ -104,7 +104,7 @@ describe('psa-connector admin commands', () => {
     expect(suggested.matches[0]).toMatchObject({ name: 'Acme Ltd', score: 1 });
     expect((await ok(['customers', 'map', 'c-acme', '-c', C, '--company', String(suggested.matches[0].id), '--map-only'])).mapping).toMatchObject({ status: 'mapped' });
     const bp = h.cw.state.catalog.find((i) => i.identifier === 'M365-BP')!.id as number;
-    expect((await ok(['products', 'map', 'p-m365bp', '-c', C, '--catalog-item', String(bp)])).mode).toBe('map-and-sync');
+    expect((await ok(['products', 'map', 'p-m365bp', '-c', C, '--catalog-item', String(bp), '--sync'])).mode).toBe('map-and-sync');
     const created = await ok(['products', 'map', 'p-backup', '-c', C, '--create']);
     expect(created.created.id).toEqual(h.cw.state.catalog.find((i) => i.identifier === 'BKP-Y-01')!.id);
 

@@ -33,6 +33,11 @@ describe('subscription workflow continue-as-new', () => {
       return s.pendingEvents.length === 0 && s.ledger?.state.quantity === 18 ? s : undefined;
     }, 'all events to be applied across runs', 30_000);
 
+    const first = await eventually(async () => {
+      const d = await h.client.workflow.getHandle(workflowId, firstRun).describe();
+      return d.status.name === 'CONTINUED_AS_NEW' ? d : undefined;
+    }, 'the first run to continue as new', 20_000, async () => (await h.client.workflow.getHandle(workflowId, firstRun).describe()).status.name);
+    expect(first.historyLength).toBeGreaterThan(40);
     expect((await h.client.workflow.getHandle(workflowId).describe()).runId).not.toBe(firstRun);
     expect(state.history.filter((e) => e.what.startsWith('quantity-changed'))).toHaveLength(quantities.length);
     // Every event landed once: base 10 plus one delta per day, summing to 18 in March.

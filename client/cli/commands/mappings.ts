@@ -48,12 +48,13 @@ function recordCommands(program: Command, kind: 'customers' | 'products', psaFla
 
   group
     .command('map <id>')
-    .description(`Map to an existing PSA ${psaWhat} (Map & Sync unless --map-only), or --create one.`)
+    .description(`Map to an existing PSA ${psaWhat} (map only unless --sync), or --create one.`)
     .addOption(connectionOption())
     .option(`--${psaFlag} <id>`, `the PSA ${psaWhat} id`)
     .option('--create', `create the ${psaWhat} in the PSA from the platform's values and map it`)
-    .option('--map-only', 'map without pushing fields now (the next global sync pushes them)')
-    .option('--fields <list>', 'Map & Sync only these fields (each must be on in the global sync rules)')
+    .option('--sync', `Map & Sync: also write the platform's values into the PSA ${psaWhat} now`)
+    .option('--map-only', 'map without writing to the PSA (the default; the next global sync pushes the fields)')
+    .option('--fields <list>', 'with --sync: only these fields (each must be on in the global sync rules)')
     .action(
       action(async (api, id: string, o: Record<string, string | boolean | undefined> & { connection: string }) => {
         const key = psaFlag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
@@ -63,8 +64,10 @@ function recordCommands(program: Command, kind: 'customers' | 'products', psaFla
           return create(api, o.connection, id);
         }
         if (psaId === undefined) throw invalidInput({ path: `--${psaFlag}`, message: `is required (or --create to create the ${psaWhat})` });
+        if (o.sync && o.mapOnly) throw invalidInput({ path: '--sync', message: 'cannot be combined with --map-only' });
         const fields = list(o.fields as string | undefined);
-        return api.call('POST', `${base(o.connection, kind)}/${seg(id)}/mapping`, { psaId, mode: o.mapOnly ? 'map-only' : 'map-and-sync', ...(fields ? { fields } : {}) });
+        // Same default as the HTTP API: mapping alone never writes to the PSA.
+        return api.call('POST', `${base(o.connection, kind)}/${seg(id)}/mapping`, { psaId, mode: o.sync ? 'map-and-sync' : 'map-only', ...(fields ? { fields } : {}) });
       }),
     );
 
