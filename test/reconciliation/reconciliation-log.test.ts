@@ -3,7 +3,7 @@
  * export (money as decimal strings), and the HTTP routes that serve them (400 with problems).
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { MongoClient } from 'mongodb';
 import { createReconciliationLog, reconciliationCsv } from '../../activities/reconciliation/reconciliation-log';
@@ -19,6 +19,7 @@ describe('reconciliation log (§6)', () => {
   let store: Store;
   let app: FastifyInstance;
   let url: string;
+  let temporal: Connection;
   // Over real HTTP: fastify's inject() pulls in an ESM-only module jest cannot load.
   const call = async (method: 'GET' | 'POST', path: string, payload?: unknown) => {
     const res = await fetch(`${url}${path}`, { method, ...(payload === undefined ? {} : { body: JSON.stringify(payload), headers: { 'content-type': 'application/json' } }) });
@@ -48,12 +49,26 @@ describe('reconciliation log (§6)', () => {
       const { status, body } = errorReply(error);
       return reply.status(status).send(body);
     });
-    await app.register(reconciliationRoutes, { temporal: {} as Client, store });
+    temporal = await Connection.connect({ address: testServers().temporalAddress });
+    await app.register(reconciliationRoutes, { temporal: new Client({ connection: temporal }), taskQueue: `recon-log-${randomUUID().slice(0, 6)}`, store });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
     await app?.close();
     await mongo?.close();
+    await temporal?.close();
+  });
+
+  it('starts a month\'s run on demand under its business id; asking again finds the same run', async () => {
+    const path = `/api/connections/${CONN}/reconciliation/runs/Microsoft%20CSP/2026-10`;
+    const first = await call('POST', path);
+    expect(first.statusCode).toBe(202);
+    const started = first.json() as { workflowId: string; runId: string };
+    expect(started.workflowId).toBe(`reconciliation/${CONN}/microsoft-csp/2026-10`);
+    expect((await call('POST', path)).json()).toEqual(started);
+    expect((await call('POST', `/api/connections/${CONN}/reconciliation/runs/Microsoft%20CSP/2026-13`)).statusCode).toBe(400);
+    expect((await call('POST', `/api/connections/nobody/reconciliation/runs/Microsoft%20CSP/2026-10`)).statusCode).toBe(404);
+    await new Client({ connection: temporal }).workflow.getHandle(started.workflowId).terminate('test over');
   });
 
   it('lists the §6 columns per subscription, newest month first, filtered by billing months and status', async () => {

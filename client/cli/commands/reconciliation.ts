@@ -83,6 +83,10 @@ export function register(program: Command): void {
       .requiredOption('-p, --provider <name>', 'provider, e.g. "Microsoft CSP" (or its slug microsoft-csp)')
       .requiredOption('-m, --month <YYYY-MM>', 'billing month');
 
+  run(rec.command('start').description('Start the month’s run now (normally its Schedule does, at the cutover start); finds a run already going.')).action(
+    action((api, o: { connection: string; provider: string; month: string }) => api.call('POST', runPath(o))),
+  );
+
   run(rec.command('status').description('A run’s state: every subscription with its status, reason and decision.')).action(
     action((api, o: { connection: string; provider: string; month: string }) => api.call('GET', runPath(o))),
   );

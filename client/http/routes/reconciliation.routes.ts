@@ -3,6 +3,7 @@
  *   GET  .../log?from&to&status&provider&customerId&search&limit   the log rows (JSON)
  *   GET  .../log.csv?(same filters)                                 the log as CSV
  *   GET  .../runs/:provider/:month                                  a run's state (every item)
+ *   POST .../runs/:provider/:month                                  start the month's run now (or find it)
  *   POST .../runs/:provider/:month/{accept|reject|retry}            { subscriptionIds } or { all: true }, optional by
  * Decisions are Updates of the run's workflow (the only writer of its records): its validator's
  * refusal answers 409 with the reason, a run that does not exist (or has ended) 404 / 409.
@@ -19,10 +20,13 @@ import {
   reconciliationWorkflowId,
   rejectUpdate,
   retryUpdate,
+  type ReconciliationWorkflowInput,
 } from '../../../workflows/reconciliation-messages';
+import { reconciliationWorkflow } from '../../../workflows/reconciliation.workflow';
 
 export interface ReconciliationRouteDeps {
   temporal: Client;
+  taskQueue: string;
   store: Pick<Store, 'connections' | 'reconciliations'>;
 }
 
@@ -76,6 +80,25 @@ export const reconciliationRoutes: FastifyPluginAsync<ReconciliationRouteDeps> =
   app.get<{ Params: RunParams }>(`${base}/runs/:provider/:month`, async (request) => {
     const { workflowId, handle } = runOf(request.params);
     return temporalCall(workflowId, () => handle.query(reconciliationStateQuery));
+  });
+
+  // On demand, besides the provider's Schedule: the same business id, so a run already going
+  // for that month is found, not duplicated.
+  app.post<{ Params: RunParams }>(`${base}/runs/:provider/:month`, async (request, reply) => {
+    await mustExist(request.params.connectionId);
+    const { workflowId } = runOf(request.params);
+    const input: ReconciliationWorkflowInput = {
+      connectionId: request.params.connectionId,
+      provider: decodeURIComponent(request.params.provider),
+      billingMonth: request.params.month,
+    };
+    const handle = await deps.temporal.workflow.start(reconciliationWorkflow, {
+      workflowId,
+      taskQueue: deps.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+    });
+    return reply.status(202).send({ workflowId, runId: handle.firstExecutionRunId });
   });
 
   for (const [name, update] of Object.entries(UPDATES)) {
