@@ -8,6 +8,7 @@ module.exports = {
   maxWorkers: 1,
   testTimeout: 60_000,
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
+  setupFiles: ['<rootDir>/test/setup/temporal-runtime.ts'],
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
   // The Temporal native runtime keeps a handle open after the last test (sdk-typescript #928).
   forceExit: true,

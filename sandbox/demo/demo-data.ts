@@ -3,6 +3,7 @@
  * some history, mapped onto the sandboxes' demo companies, agreements and catalog items.
  * One customer is left unmapped on purpose, so the mapping pages and the digest have work.
  */
+import type { PlatformInvoiceInput } from '../../activities/store';
 import type { SubscriptionEventInput } from '../../domain/schemas';
 import type { SubscriptionReport } from '../../workflows/messages';
 
@@ -52,5 +53,24 @@ export function demoSubscriptions(prefix: string): DemoSubscription[] {
       events: [{ type: 'cancelled', date: '2026-11-10' }],
     },
     { report: sub(`${prefix}-hooli-bp`, 'cust-hooli', 'm365-bp', 30, '22.00', '18.70', '2026-11-01', '2027-10-31'), events: [] },
+  ];
+}
+
+/**
+ * October 2026's final invoices, so a reconciliation run has something to find
+ * (`psa-connector reconciliation start -c cw-demo -p "Microsoft CSP" -m 2026-10`): Acme's match
+ * what the PSA bills, Globex E3's were prorated differently (a review), and Globex E5's customer
+ * invoice has not been issued yet (pending).
+ */
+export function demoInvoices(prefix: string): PlatformInvoiceInput[] {
+  const inv = (sub: string, customerId: string, kind: 'reseller' | 'customer', quantity: number, amount: string): PlatformInvoiceInput => ({
+    subscriptionId: `${prefix}-${sub}`, customerId, provider: 'Microsoft CSP', month: '2026-10', kind, quantity, amount, issuedOn: '2026-11-08',
+  });
+  return [
+    inv('acme-bp', 'cust-acme', 'reseller', 12, '224.40'),
+    inv('acme-bp', 'cust-acme', 'customer', 12, '264.00'),
+    inv('globex-e3', 'cust-globex', 'reseller', 20, '640.00'),
+    inv('globex-e3', 'cust-globex', 'customer', 20, '745.00'),
+    inv('globex-e5', 'cust-globex', 'reseller', 5, '95.20'),
   ];
 }

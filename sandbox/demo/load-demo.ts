@@ -10,7 +10,7 @@ import { createPlatformClient } from '../../client/platform-client';
 import { connectTemporal } from '../../client/temporal';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS } from '../autotask/server';
 import { DEFAULT_CW_SANDBOX_CREDENTIALS } from '../connectwise/auth';
-import { demoCustomers, demoProducts, demoSubscriptions } from './demo-data';
+import { demoCustomers, demoInvoices, demoProducts, demoSubscriptions } from './demo-data';
 
 export interface DemoTargets {
   env: NodeJS.ProcessEnv;
@@ -37,6 +37,7 @@ export async function loadDemoData(t: DemoTargets): Promise<string> {
     let started = 0;
     for (const [connectionId, psa, prefix] of [['cw-demo', 'connectwise', 'cw'], ['at-demo', 'autotask', 'at']] as const) {
       await mapCustomersAndProducts(store, connectionId, psa);
+      for (const invoice of demoInvoices(prefix)) await store.platform.upsertInvoice(invoice);
       for (const { report, events } of demoSubscriptions(prefix)) {
         if (await alreadyLoaded(platform, connectionId, report.subscription.id)) continue;
         await platform.reportSubscription(connectionId, report);
