@@ -7,7 +7,6 @@ const g = globalThis as { __psaTemporalRuntime?: boolean };
 if (!g.__psaTemporalRuntime) {
   g.__psaTemporalRuntime = true;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Runtime, DefaultLogger } = require('@temporalio/worker') as typeof import('@temporalio/worker');
     Runtime.install({ logger: new DefaultLogger('WARN') });
   } catch {
