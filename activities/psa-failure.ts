@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { isPsaError } from './psa/http';
+import { PsaSetupError } from './psa/psa-setup-error';
 import { ConflictError, NotFoundError, StoreInputError } from './store';
 
 export async function withFailureTypes<T>(fn: () => Promise<T>): Promise<T> {
@@ -16,7 +17,7 @@ export async function withFailureTypes<T>(fn: () => Promise<T>): Promise<T> {
       if (err.retryable) throw ApplicationFailure.retryable(err.message, `PsaError.${err.kind}`, err.toJSON());
       throw ApplicationFailure.nonRetryable(err.message, `PsaError.${err.kind}`, err.toJSON());
     }
-    if (err instanceof ConflictError || err instanceof NotFoundError || err instanceof StoreInputError) {
+    if (err instanceof ConflictError || err instanceof NotFoundError || err instanceof StoreInputError || err instanceof PsaSetupError) {
       throw ApplicationFailure.nonRetryable(err.message, err.name);
     }
     throw err;

@@ -4,6 +4,7 @@
  * step with what the PSA holds.
  */
 import type { AppliedOperation } from '../psa/psa-gateway.port';
+import { mappedProductIds } from './psa-target';
 import type { GatewayRegistry } from '../psa/gateway-registry';
 import type { Store } from '../store';
 import type { SubscriptionMapping, SubscriptionReport } from '../../workflows/messages';
@@ -86,14 +87,7 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
       return mapping;
     },
 
-    async productPsaIds(connectionId) {
-      const ids: Record<string, number> = {};
-      for (let skip = 0; ; skip += 500) {
-        const page = await store.mappings.products.list(connectionId, { status: 'mapped', limit: 500, skip });
-        for (const p of page.items) if (p.psaId !== undefined) ids[p.platformId] = p.psaId;
-        if (page.items.length < 500) return ids;
-      }
-    },
+    productPsaIds: (connectionId) => mappedProductIds(store, connectionId),
 
     async recordApplied(connectionId, subscriptionId, mapping, applied: readonly AppliedOperation[]) {
       // The workflow's mapping is the authority: link the document if it is not (yet) linked.

@@ -13,7 +13,8 @@ import type { ReconciliationFacts, ReconciliationSubject } from '../../workflows
 import { acceptIdempotencyKey } from '../../workflows/reconciliation-messages';
 import type { PsaGateway } from '../psa/psa-gateway.port';
 import { withFailureTypes } from '../psa-failure';
-import { psaTargetOf, type ReconciliationStatus, type Store, type SubscriptionMapping } from '../store';
+import { resolvePsaTarget } from '../mapping/psa-target';
+import { type ReconciliationStatus, type Store, type SubscriptionMapping } from '../store';
 import { billingLineKeys, psaMonthValues } from './psa-month-values';
 
 export interface ReconciliationActivityDeps {
@@ -54,7 +55,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
 
   /** The PSA's quantity and month totals for one subscription, or why they could not be read. */
   async function readPsa(gateway: PsaGateway, mapping: SubscriptionMapping | null): Promise<{ facts: ReconciliationFacts['psa']; lineKey?: string }> {
-    const target = mapping ? psaTargetOf(mapping) : null;
+    const target = mapping ? await resolvePsaTarget(store, mapping.connectionId, mapping) : null;
     if (!mapping || !target) return { facts: { ok: false, error: 'the subscription is not mapped to a PSA agreement' } };
     const keys = billingLineKeys(mapping.platformId, mapping.lineIds);
     if (keys.length === 0) return { facts: { ok: false, error: 'no PSA line of the subscription is known' } };
@@ -167,7 +168,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
       const { subject, facts } = input;
       if (!facts.psa.ok) throw ApplicationFailure.nonRetryable(`PSA values unknown: ${facts.psa.error}`, 'ReconciliationNotReadable');
       const mapping = await mappingOf(input.connectionId, subject.subscriptionId);
-      const target = mapping ? psaTargetOf(mapping) : null;
+      const target = mapping ? await resolvePsaTarget(store, input.connectionId, mapping) : null;
       if (!mapping || !target) throw ApplicationFailure.nonRetryable(`subscription ${subject.subscriptionId} is not mapped to a PSA agreement`, 'NotMapped');
       const ops = planAcceptedReconciliation({
         kind: subject.kind,

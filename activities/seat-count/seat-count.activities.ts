@@ -19,7 +19,8 @@ import type { KeyedOperation, PsaGateway } from '../psa/psa-gateway.port';
 import { currentBillingPeriodStart, seatCountUpdate } from '../../domain/seat-count';
 import type { GatewayRegistry } from '../psa/gateway-registry';
 import { withFailureTypes } from '../psa-failure';
-import { psaTargetOf, type Store } from '../store';
+import { resolvePsaTarget } from '../mapping/psa-target';
+import type { Store } from '../store';
 import type { UsageCountRepository } from './usage-counts';
 
 export interface SeatCountResult {
@@ -55,16 +56,12 @@ export function createSeatCountActivities(deps: SeatCountActivityDeps) {
   async function applyOne(connectionId: string, gateway: PsaGateway, subscriptionId: string, day: IsoDate): Promise<SeatCountResult> {
     const base = { subscriptionId };
     const mapping = await store.mappings.subscriptions.get(connectionId, subscriptionId);
-    const target = mapping ? psaTargetOf(mapping) : null;
+    const target = mapping ? await resolvePsaTarget(store, connectionId, mapping) : null;
     if (!mapping || !target) return { ...base, outcome: 'skipped', reason: 'not mapped to an agreement' };
     const sub = await store.platform.getSubscription(subscriptionId);
     const productId = mapping.productId ?? sub?.productId;
     if (!sub || !productId) return { ...base, outcome: 'skipped', reason: 'the platform has no such subscription' };
-    if (target.productIds[productId] === undefined) {
-      const product = await store.mappings.products.get(connectionId, productId);
-      if (!product?.linked || product.psaId === undefined) return { ...base, outcome: 'skipped', reason: `product ${productId} is not mapped` };
-      target.productIds = { ...target.productIds, [productId]: product.psaId };
-    }
+    if (target.productIds[productId] === undefined) return { ...base, outcome: 'skipped', reason: `product ${productId} is not mapped` };
     const agreement = (await gateway.listAgreements(target.companyId)).find((a) => a.id === target.agreementId);
     if (!agreement) return { ...base, outcome: 'failed', reason: `agreement ${target.agreementId} not found on company ${target.companyId}` };
 

@@ -13,6 +13,7 @@
  * The same look happens when a write fails in a way that leaves open whether it was applied
  * (a 5xx that is not a validation error, a timeout, a dropped connection).
  */
+import { PsaSetupError } from '../psa-setup-error';
 import { z } from 'zod';
 import { isoDateOf, minDate, type IsoDate } from '../../../domain/dates';
 import { moneyFromJsonNumber, moneyToJsonNumber, moneyEquals, type Money } from '../../../domain/money';
@@ -168,7 +169,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
 
   async function createContractService(target: PsaTarget, op: Extract<AtOperation, { type: 'at.create-contract-service' }>): Promise<Outcome> {
     const serviceId = target.productIds[op.service.productId];
-    if (serviceId === undefined) throw new Error(`no Autotask service mapped for product ${op.service.productId}`);
+    if (serviceId === undefined) throw new PsaSetupError(`no Autotask service mapped for product ${op.service.productId}`);
     // One contract service per service per contract: an existing one (ours from before a
     // crash, or the MSP's) is adopted instead of failing on a duplicate.
     const existing = await findContractService(target.agreementId, serviceId);
@@ -212,7 +213,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
     if (pending.length === 0) return results;
 
     const line = await client.get('ContractServices', contractServiceId, contractServiceSchema);
-    if (!line) throw new Error(`Autotask contract service ${contractServiceId} does not exist`);
+    if (!line) throw new PsaSetupError(`Autotask contract service ${contractServiceId} does not exist`);
     let taken = adjustmentDates(await readSlices(contractServiceId));
     const complete = async (members: DatedChange<{ op: KeyedOperation; change: AdjustUnits }>[], postDate: IsoDate) => {
       for (const m of members) {
@@ -276,7 +277,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
     if (deps.serviceBillingCodeId !== undefined) return deps.serviceBillingCodeId;
     const useType = await picklists.valueOf('BillingCodes', 'useType', 'Recurring Contract Service');
     const [code] = await client.query('BillingCodes', { filter: [q.eq('useType', useType), q.eq('isActive', true)] }, billingCodeSchema, 1);
-    if (!code) throw new Error('Autotask has no active Recurring Contract Service billing code');
+    if (!code) throw new PsaSetupError('Autotask has no active Recurring Contract Service billing code');
     return code.id;
   }
 
@@ -306,7 +307,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
       const ownerResourceID =
         defaults.ownerResourceId ??
         (await client.query('Resources', { filter: [q.eq('isActive', true)], MaxRecords: 1 }, resourceSchema, 1))[0]?.id;
-      if (ownerResourceID === undefined) throw new Error('Autotask has no active resource to own new companies; set companyDefaults.ownerResourceId');
+      if (ownerResourceID === undefined) throw new PsaSetupError('Autotask has no active resource to own new companies; set companyDefaults.ownerResourceId');
       const id = await client.create('/Companies', {
         companyName: input.name,
         ...(input.identifier ? { companyNumber: input.identifier } : {}),
@@ -414,7 +415,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
           }
           case 'at.update-contract-service': {
             const csId = ids[op.serviceKey];
-            if (csId === undefined) throw new Error(`no Autotask contract service known for ${op.serviceKey}`);
+            if (csId === undefined) throw new PsaSetupError(`no Autotask contract service known for ${op.serviceKey}`);
             // Only the price is writable on a contract service; its cost stays the service's.
             results.set(keyed.idempotencyKey, await journaled(keyed, op.serviceKey, async () => {
               await setPrice(target.agreementId, csId, op.unitPrice);
@@ -429,7 +430,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
             adjustments.set(op.serviceKey, [...(adjustments.get(op.serviceKey) ?? []), { op: keyed, change: op }]);
             break;
           default:
-            throw new Error(`the Autotask gateway cannot apply ${op.type}`);
+            throw new PsaSetupError(`the Autotask gateway cannot apply ${op.type}`);
         }
       }
       // Contract services are independent: adjust them side by side (the client's limiter
@@ -437,7 +438,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
       const perService = await Promise.all(
         [...adjustments].map(([serviceKey, ops]) => {
           const csId = ids[serviceKey];
-          if (csId === undefined) throw new Error(`no Autotask contract service known for ${serviceKey}`);
+          if (csId === undefined) throw new PsaSetupError(`no Autotask contract service known for ${serviceKey}`);
           return applyAdjustments(csId, ops);
         }),
       );
@@ -447,7 +448,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
 
     async readLine(_target, psaId) {
       const line = await client.get('ContractServices', psaId, contractServiceSchema);
-      if (!line) throw new Error(`Autotask contract service ${psaId} does not exist`);
+      if (!line) throw new PsaSetupError(`Autotask contract service ${psaId} does not exist`);
       const slices = await client.query('ContractServiceUnits', { filter: [q.eq('contractServiceID', psaId)] }, contractServiceUnitSchema);
       const today = isoDateOf(now());
       const inForce =

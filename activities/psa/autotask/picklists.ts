@@ -3,6 +3,7 @@
  * `entityInformation/fields` once per entity and cached. Only contract type 7 (Recurring
  * Service) is fixed and documented.
  */
+import { PsaSetupError } from '../psa-setup-error';
 import type { AutotaskClient } from './autotask-client';
 import type { FieldInfo } from './autotask-schemas';
 
@@ -31,7 +32,7 @@ export function createPicklists(client: AutotaskClient): Picklists {
   return {
     async valueOf(entity, field, label) {
       const hit = (await values(entity, field)).find((v) => v.label.toLowerCase() === label.toLowerCase());
-      if (!hit) throw new Error(`Autotask ${entity}.${field} has no picklist value labelled "${label}"`);
+      if (!hit) throw new PsaSetupError(`Autotask ${entity}.${field} has no picklist value labelled "${label}"`);
       return Number(hit.value);
     },
     async labelOf(entity, field, value) {

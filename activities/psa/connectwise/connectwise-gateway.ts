@@ -3,6 +3,7 @@
  * write goes through the operation journal so that applying an operation key twice never
  * creates a second line, even after a crash between the PSA write and the journal entry.
  */
+import { PsaSetupError } from '../psa-setup-error';
 import { isIsoDate, type IsoDate } from '../../../domain/dates';
 import { moneyFromJsonNumber, moneyToJsonNumber } from '../../../domain/money';
 import { nameSimilarity, nameTokens } from '../../../domain/name-match';
@@ -149,7 +150,7 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
       const subcategoryId = deps.catalogDefaults?.subcategoryId ?? (await client.subcategories())[0]?.id;
       const typeId = deps.catalogDefaults?.typeId ?? (await client.productTypes())[0]?.id;
       if (subcategoryId === undefined || typeId === undefined) {
-        throw new Error('ConnectWise has no product subcategory or type to create catalog items in; set catalogDefaults');
+        throw new PsaSetupError('ConnectWise has no product subcategory or type to create catalog items in; set catalogDefaults');
       }
       return { subcategoryId, typeId };
     })().catch((error: unknown) => {
@@ -263,7 +264,7 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
 
   function catalogIdOf(target: PsaTarget, productId: string): number {
     const id = target.productIds[productId];
-    if (id === undefined) throw new Error(`product ${productId} is not mapped to a ConnectWise catalog item`);
+    if (id === undefined) throw new PsaSetupError(`product ${productId} is not mapped to a ConnectWise catalog item`);
     return id;
   }
 
@@ -276,7 +277,7 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
   ): Promise<AppliedOperation> {
     const lineIdOf = (lineKey: string): number => {
       const id = lineIds.get(lineKey);
-      if (id === undefined) throw new Error(`no ConnectWise addition is known for line ${lineKey}`);
+      if (id === undefined) throw new PsaSetupError(`no ConnectWise addition is known for line ${lineKey}`);
       return id;
     };
     switch (op.type) {
@@ -327,7 +328,7 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
     const known = new Map(Object.entries(lineIds));
     const results: AppliedOperation[] = [];
     for (const { idempotencyKey: key, operation } of operations) {
-      if (!isCw(operation)) throw new Error(`ConnectWise cannot apply ${operation.type}`);
+      if (!isCw(operation)) throw new PsaSetupError(`ConnectWise cannot apply ${operation.type}`);
       const entry = await deps.journal.get(key);
       if (entry?.state === 'done' && entry.result) {
         const r = entry.result;
