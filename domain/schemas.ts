@@ -30,9 +30,15 @@ export const QuantitySchema = z
 const IdSchema = z.string({ required_error: 'is required' }).min(1, 'must not be empty').max(200, 'is too long');
 
 // §2 Global sync rules (per PSA connection).
-export const PositiveChangeRuleSchema = z.enum(['actual-date', 'first-of-month']);
-export const NegativeChangeRuleSchema = z.enum(['actual-date', 'first-of-next-month']);
-export const CancellationRuleSchema = z.enum(['cancellation-date', 'end-of-month']);
+export const PositiveChangeRuleSchema = z.enum(['actual-date', 'first-of-month'], {
+  errorMap: () => ({ message: 'must be "actual-date" or "first-of-month"' }),
+});
+export const NegativeChangeRuleSchema = z.enum(['actual-date', 'first-of-next-month'], {
+  errorMap: () => ({ message: 'must be "actual-date" or "first-of-next-month"' }),
+});
+export const CancellationRuleSchema = z.enum(['cancellation-date', 'end-of-month'], {
+  errorMap: () => ({ message: 'must be "cancellation-date" or "end-of-month"' }),
+});
 
 export const SyncRulesSchema = z
   .object({
@@ -48,22 +54,8 @@ export const DEFAULT_SYNC_RULES: SyncRules = {
   cancellation: 'cancellation-date',
 };
 
-/** §2 connection-level settings beyond the effective-date rules (field toggles, autoSync). */
-export const ConnectionSyncSettingsSchema = z
-  .object({
-    rules: SyncRulesSchema.default({}),
-    fieldToggles: z
-      .object({
-        company: z.boolean().default(true),
-        product: z.boolean().default(true),
-        addition: z.boolean().default(true),
-      })
-      .strict()
-      .default({}),
-    autoSync: z.boolean().default(false),
-  })
-  .strict();
-export type ConnectionSyncSettings = z.infer<typeof ConnectionSyncSettingsSchema>;
+// §2 field toggles and autoSync are connection settings, not billing inputs: see
+// activities/store/connection-schemas.ts (ConnectionRulesSchema), which reuses the rules above.
 
 /** `periodType` is the agreement's billing period (CW billingCycle / AT contract period type). */
 export const PeriodTypeSchema = z.enum(['monthly', 'yearly']);

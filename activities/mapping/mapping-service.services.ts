@@ -8,7 +8,6 @@
  * (§4 rule 9, `mappingProblems`); with "one agreement per company" on, a company's services all
  * share one agreement (§7, `agreementMappingProblems`).
  */
-import { maxDate } from '../../domain/dates';
 import { agreementMappingProblems } from '../../domain/agreement-check';
 import { mappingProblems } from '../../domain/connectwise-projection';
 import type { Problem } from '../../domain/problems';
@@ -23,6 +22,7 @@ import {
   type PlatformSubscription,
   type SubscriptionMapping,
 } from '../store';
+import { billingStartDate } from '../../domain/effective-date';
 import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { MappingListQuerySchema, MapServiceInputSchema, type MappingListQueryInput } from './mapping-service.schemas';
@@ -47,7 +47,7 @@ export function domainSubscription(s: PlatformSubscription): Subscription {
 const describeAgreement = (a: AgreementSummary) => `${a.id} "${a.name}" (${a.periodType}, from ${a.startDate})`;
 
 /** §4 rule 1: a newly mapped subscription's base line starts on max(subscription start, agreement start). */
-export const defaultEffectiveDate = (s: PlatformSubscription, a: AgreementSummary) => maxDate(s.startDate, a.startDate);
+export const defaultEffectiveDate = (s: PlatformSubscription, a: AgreementSummary) => billingStartDate(s.startDate, a.startDate);
 
 export interface ServiceMapOutcome {
   mapping: SubscriptionMapping;

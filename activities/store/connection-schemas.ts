@@ -5,6 +5,7 @@
  * notifications are opt-in (off, no recipients, both templates off).
  */
 import { z } from 'zod';
+import { CancellationRuleSchema, NegativeChangeRuleSchema, PositiveChangeRuleSchema } from '../../domain/schemas';
 
 /** `cw-main`: lowercase letters, digits and dashes; it appears in workflow ids. */
 export const ConnectionIdSchema = z
@@ -57,16 +58,6 @@ const togglesPatch = <K extends string>(fields: readonly K[]) =>
   z
     .object(Object.fromEntries(fields.map((f) => [f, z.boolean({ invalid_type_error: 'must be true or false' }).optional()])) as Record<K, z.ZodOptional<z.ZodBoolean>>)
     .strict();
-
-export const PositiveChangeRuleSchema = z.enum(['actual-date', 'first-of-month'], {
-  errorMap: () => ({ message: 'must be "actual-date" or "first-of-month"' }),
-});
-export const NegativeChangeRuleSchema = z.enum(['actual-date', 'first-of-next-month'], {
-  errorMap: () => ({ message: 'must be "actual-date" or "first-of-next-month"' }),
-});
-export const CancellationRuleSchema = z.enum(['cancellation-date', 'end-of-month'], {
-  errorMap: () => ({ message: 'must be "cancellation-date" or "end-of-month"' }),
-});
 
 /** A connection's §2 global sync rules; every field optional on input, defaults filled in. */
 export const ConnectionRulesSchema = z
