@@ -3,6 +3,7 @@
  * demo seed (AT_SANDBOX_SEED=empty for none), credentials from AT_SANDBOX_USERNAME /
  * AT_SANDBOX_SECRET / AT_SANDBOX_INTEGRATION_CODE, state kept in AT_SANDBOX_STATE_FILE if set.
  */
+import { closeOnSignal } from '../shared/standalone';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS, startAutotaskSandbox } from './server';
 
 async function main(): Promise<void> {
@@ -20,17 +21,7 @@ async function main(): Promise<void> {
   });
   // The secret is the operator's own sandbox default; only the user name is printed.
   console.log(`Autotask sandbox listening on ${sandbox.url} (zone discovery: ${sandbox.url}/atservicesrest/v1.0/zoneInformation?user=${credentials.username})`);
-  const stop = (): void => {
-    sandbox.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignal(sandbox);
 }
 
 main().catch((error: unknown) => {

@@ -2,6 +2,7 @@
  * `npm run sandbox:connectwise`: the ConnectWise simulator on CW_SANDBOX_PORT (default 8710)
  * with the demo seed. Environment: sandbox/README.md.
  */
+import { closeOnSignal } from '../shared/standalone';
 import { DEFAULT_CW_SANDBOX_CREDENTIALS } from './auth';
 import { DEFAULT_CW_RATE_LIMIT, startConnectWiseSandbox } from './server';
 
@@ -32,17 +33,7 @@ async function main(): Promise<void> {
   console.log(`  company id ${c.companyId}, public key ${c.publicKey}, clientId ${c.clientId}`);
   console.log(`  private key: ${env.CW_SANDBOX_PRIVATE_KEY ? 'from CW_SANDBOX_PRIVATE_KEY' : 'the documented default (sandbox/README.md)'}`);
   console.log(`  control routes: ${sandbox.url}/__sandbox`);
-  const stop = (): void => {
-    sandbox.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-      },
-    );
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  closeOnSignal(sandbox);
 }
 
 main().catch((error: unknown) => {

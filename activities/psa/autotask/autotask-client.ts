@@ -17,9 +17,7 @@ import {
   type HttpFailure,
   type HttpMethod,
   type KeyedLimiter,
-  type Logger,
-  type RetryPolicy,
-  type Sleep,
+  type TransportOptions,
 } from '../http';
 import { MAX_RECORDS, type AutotaskQuery, type Filter } from './autotask-query';
 import {
@@ -42,18 +40,10 @@ export interface AutotaskCredentials {
   integrationCode: string;
 }
 
-export interface AutotaskClientDeps {
+export interface AutotaskClientDeps extends TransportOptions {
   /** Where zone discovery is asked, e.g. `https://webservices.autotask.net` (or a sandbox). */
   discoveryUrl: string;
   credentials: AutotaskCredentials;
-  fetch?: typeof fetch;
-  logger?: Logger;
-  sleep?: Sleep;
-  random?: () => number;
-  now?: () => number;
-  /** Deadline of one attempt. */
-  timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
   budget?: Partial<RequestBudgetPolicy>;
   /** Requests in flight per endpoint; Autotask rejects a 4th (psa-apis.md §2.7). */
   threadsPerEndpoint?: number;

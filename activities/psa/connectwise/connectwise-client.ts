@@ -5,10 +5,7 @@
  * list conventions.
  */
 import { z } from 'zod';
-import { createHttpClient, type HttpClientConfig, type HttpClient, type HttpRequest } from '../http/http-client';
-import type { Logger } from '../http/logger';
-import type { RetryPolicy } from '../http/retry';
-import type { Sleep } from '../http/sleep';
+import { createHttpClient, type HttpClientConfig, type HttpClient, type HttpRequest, type TransportOptions } from '../http/http-client';
 import { classifyConnectWiseFailure } from './connectwise-errors';
 import {
   cwAdditionSchema,
@@ -42,17 +39,11 @@ export interface ConnectWiseCredentials {
 export const CW_DEFAULT_API_VERSION = '2025.8';
 export const CW_MAX_PAGE_SIZE = 1000;
 
-export interface ConnectWiseClientDeps {
+export interface ConnectWiseClientDeps extends Omit<TransportOptions, 'now'> {
   /** `https://{site}/{codebase}/apis/3.0`, e.g. `https://api-na.myconnectwise.net/v4_6_release/apis/3.0`. */
   baseUrl: string;
   credentials: ConnectWiseCredentials;
   apiVersion?: string;
-  fetch?: typeof fetch;
-  logger?: Logger;
-  sleep?: Sleep;
-  random?: () => number;
-  timeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
 }
 
 export interface ListOptions {

@@ -64,6 +64,9 @@ export interface Classification {
 
 export type Classifier = (failure: HttpFailure) => Classification;
 
+/** How requests travel, shared by every PSA client's dependencies (tests inject fakes here). */
+export type TransportOptions = Pick<HttpClientConfig, 'fetch' | 'logger' | 'sleep' | 'random' | 'now' | 'timeoutMs' | 'retry'>;
+
 export interface HttpClientConfig {
   psa: PsaKind;
   baseUrl: string;
