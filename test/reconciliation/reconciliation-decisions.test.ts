@@ -5,6 +5,8 @@
  * after the PSA allows it reconciles; the Update validators refuse bad requests.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { testServers } from '../setup/servers';
 import { acceptUpdate, reconciliationStateQuery, rejectUpdate, retryUpdate, type DecisionRequest } from '../../workflows/reconciliation-messages';
 import { additionsOf, invoices, mappedSubscription, markInvoiced, startReconciliationHarness, type ReconciliationHarness } from './reconciliation-harness';
 
@@ -99,6 +101,9 @@ describe('reconciliation decisions (§6)', () => {
       expect(final.checksDone).toBe(1);
       const memo = (await handle.describe()).memo?.summary;
       expect(memo).toMatch(/Microsoft CSP on .*: 5 reconciled, 1 rejected\.$/);
+
+      // Deterministic: the recorded history (updates, timers, activities) replays on today's code.
+      await Worker.runReplayHistory({ workflowBundle: { codePath: testServers().workflowBundle } }, await handle.fetchHistory(), handle.workflowId);
     });
 
     const rec = (id: string) => r.h.store.reconciliations.get({ connectionId: r.h.connectionId, provider: 'Microsoft CSP', month, subscriptionId: id });

@@ -1,4 +1,6 @@
+import { Worker } from '@temporalio/worker';
 import { isoDateOf } from '../../domain/dates';
+import { testServers } from '../setup/servers';
 import { subscriptionWorkflowId, type SubscriptionWorkflowState } from '../../workflows/messages';
 
 /** Every fold due by today has been done. */
@@ -60,6 +62,10 @@ describe('subscription workflow on ConnectWise (real Temporal, FerretDB, sandbox
     const description = await h.client.workflow.getHandle(subscriptionWorkflowId(h.connectionId, sub)).describe();
     expect(description.searchAttributes).toMatchObject({ PsaConnectionId: [h.connectionId], PsaSubscriptionId: [sub], PsaCustomerId: ['cust-acme'], PsaType: ['connectwise'] });
     expect(String(description.memo?.summary)).toContain(`Subscription ${sub} for customer cust-acme`);
+
+    // Deterministic: the whole recorded history replays against today's workflow code.
+    const history = await h.client.workflow.getHandle(subscriptionWorkflowId(h.connectionId, sub)).fetchHistory();
+    await Worker.runReplayHistory({ workflowBundle: { codePath: testServers().workflowBundle } }, history, subscriptionWorkflowId(h.connectionId, sub));
   });
 });
 
