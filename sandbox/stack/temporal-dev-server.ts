@@ -38,7 +38,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {
-      await run(temporal, ['operator', 'cluster', 'health', '--address', address], { timeout: 5_000 });
+      await run(temporal, ['operator', 'cluster', 'health', '--address', address], { timeout: 5_000, killSignal: 'SIGKILL' });
       break;
     } catch {
       if (Date.now() > deadline) {

@@ -33,20 +33,23 @@ async function interrupt(child: ChildProcess): Promise<void> {
 }
 
 /** The launcher's child processes (Temporal, FerretDB, worker, admin API). */
-const childrenOf = (pid: number): number[] =>
-  execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' })
+const childrenOf = (pid: number): Array<{ pid: number; args: string }> =>
+  execFileSync('ps', ['-eo', 'pid=,ppid=,args='], { encoding: 'utf8' })
     .split('\n')
-    .map((l) => l.trim().split(/\s+/).map(Number))
-    .filter(([, ppid]) => ppid === pid)
-    .map(([p]) => p!);
+    .map((l) => /^\s*(\d+)\s+(\d+)\s+(.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && Number(m[2]) === pid)
+    .map((m) => ({ pid: Number(m[1]), args: m[3]!.slice(0, 120) }));
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+/** Children of `pid` still running, with their command lines (zombies don't count). */
+const survivors = (children: Array<{ pid: number; args: string }>): string[] => {
+  const running = new Set(
+    execFileSync('ps', ['-eo', 'pid=,stat='], { encoding: 'utf8' })
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([, stat]) => stat && !stat.startsWith('Z'))
+      .map(([pid]) => Number(pid)),
+  );
+  return children.filter((c) => running.has(c.pid)).map((c) => `${c.pid} ${c.args}`);
 };
 
 describe('npm start (the local stack launcher)', () => {
@@ -82,13 +85,13 @@ describe('npm start (the local stack launcher)', () => {
     const children = childrenOf(first.child.pid!);
     expect(children.length).toBeGreaterThanOrEqual(4);
     await interrupt(first.child);
-    expect(children.filter(alive)).toEqual([]);
+    expect(survivors(children)).toEqual([]);
 
     const second = await launch(env);
     expect(second.output()).toContain('demo data: already loaded');
     const again = childrenOf(second.child.pid!);
     await interrupt(second.child);
-    expect(again.filter(alive)).toEqual([]);
+    expect(survivors(again)).toEqual([]);
   }, 240_000);
 
   it('names a port that is taken, in one line, and starts nothing', async () => {
