@@ -52,7 +52,8 @@ function freshKey(ledger: Ledger, wanted: string): string {
 export const lineKey = (subscriptionId: string, productId: string, kind: AdditionKind, date: IsoDate): string =>
   `${subscriptionId}/${productId}/${kind}/${date}`;
 
-function toCw(a: LedgerAddition): CwAddition {
+/** The addition as the PSA holds it (the ledger's bookkeeping fields dropped). */
+export function toCw(a: LedgerAddition): CwAddition {
   return {
     lineKey: a.lineKey,
     subscriptionId: a.subscriptionId,

@@ -5,6 +5,7 @@
  */
 import { firstOfMonth, isIsoDate, type IsoDate } from './dates';
 import { netAdjustments } from './autotask-projection';
+import { toCw } from './connectwise-projection';
 import { emptyOps, type Ledger, type PsaOps } from './ledger-types';
 import { applyParsed, foldParsed, openParsed } from './ledger';
 import { BillingInputError } from './problems';
@@ -81,16 +82,10 @@ export function planOutput(ledgers: readonly Ledger[]): PlanOutput {
     timeline: ledgers.flatMap(timelineSegments),
     connectwise: {
       additions: ledgers.flatMap((l) =>
-        l.additions.map((a) => ({
-          subscriptionId: a.subscriptionId,
-          productId: a.productId,
-          kind: a.kind,
-          quantity: a.quantity,
-          unitPrice: a.unitPrice,
-          unitCost: a.unitCost,
-          effectiveDate: a.effectiveDate,
-          cancelledDate: a.cancelledDate,
-        })),
+        l.additions.map((a) => {
+          const { lineKey: _lineKey, ...line } = toCw(a); // the plan JSON has no line keys
+          return line;
+        }),
       ),
     },
     autotask: {
