@@ -9,28 +9,16 @@ import { toCw } from './connectwise-projection';
 import { emptyOps, type Ledger, type PsaOps } from './ledger-types';
 import { applyParsed, foldParsed, openParsed } from './ledger';
 import { BillingInputError } from './problems';
-import type { AdditionKind } from './psa-operations';
+import type { AtContractService, CwAddition } from './psa-operations';
 import { parseScenario, type Scenario, type ScenarioInput } from './scenario';
 import { timelineSegments, type TimelineSegment } from './timeline';
-import type { Money } from './money';
 
-export interface PlanAddition {
-  subscriptionId: string;
-  productId: string;
-  kind: AdditionKind;
-  quantity: number;
-  unitPrice: Money;
-  unitCost: Money;
-  effectiveDate: IsoDate;
-  cancelledDate: IsoDate | null;
-}
-export interface PlanContractService {
-  subscriptionId: string;
-  productId: string;
-  unitPrice: Money;
-  unitCost: Money;
+/** An addition as the plan JSON shows it: the PSA line without the planner's line key. */
+export type PlanAddition = Omit<CwAddition, 'lineKey'>;
+/** A contract service with its (netted) adjustments, without the planner's service key. */
+export type PlanContractService = Omit<AtContractService, 'serviceKey'> & {
   adjustments: Array<{ effectiveDate: IsoDate; unitChange: number }>;
-}
+};
 export interface PlanOutput {
   timeline: TimelineSegment[];
   connectwise: { additions: PlanAddition[] };
