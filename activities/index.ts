@@ -33,17 +33,16 @@ export function createActivities(deps: ActivityDeps) {
   const platform = createPlatformClient(deps.temporal, { taskQueue: deps.taskQueue });
   return {
     ...createReconciliationActivities(deps),
-    ...createGlobalSyncActivities({ store: deps.store, gateways: deps.gateways, platform }),
+    ...createGlobalSyncActivities({ store: deps.store, gateways: deps.gateways }),
     ...createServiceCatalogActivities(deps),
     ...createSeatCountActivities({ ...deps, ...(deps.db ? { usage: createUsageCountRepository(deps.db) } : {}) }),
     ...createNotificationActivities(deps),
     ...createSubscriptionActivities({
       mappings: createSubscriptionMappingPort(deps),
       gateways: deps.gateways,
-      async startSubscription(connectionId, report, mapping) {
-        await platform.reportSubscription(connectionId, report);
-        if (mapping) await platform.mapSubscription(connectionId, report.subscription.id, mapping);
-      },
+      journal: deps.store.journal,
+      archive: deps.store.archive,
+      handOver: (connectionId, notice) => platform.handOver(connectionId, notice),
     }),
   };
 }

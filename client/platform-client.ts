@@ -1,111 +1,206 @@
 /**
- * The typed client library the platform (and the admin tools) use to report subscriptions and
- * their lifecycle events. Each call validates its input with the domain's zod schemas, then
- * signal-with-starts the subscription's workflow, so the first event of a subscription creates
- * its workflow and later ones find it.
+ * The typed client library the platform (and the admin tools) use to talk to subscription
+ * workflows. Every call checks its input with the contracts' zod schemas first (a
+ * BillingInputError names each field and why), then update-with-starts the subscription's
+ * workflow, so the first message of a subscription creates it and the caller learns at once
+ * whether the workflow accepted it (or refused it: BillingInputError, MessageConflictError).
+ *
+ * Lifecycle events: `sendEvent` waits up to `acceptTimeoutMs` for a worker to accept the event;
+ * when none answers in time (workers restarting, a backlog) the event is queued durably with a
+ * signal instead and checked when the workflow runs — nothing is lost, the receipt says `queued`.
  */
-import type { Client } from '@temporalio/client';
-import type { SignalDefinition } from '@temporalio/common';
-import { z } from 'zod';
-import { BillingInputError, zodProblems } from '../domain/problems';
-import { SubscriptionEventSchema, SubscriptionSchema, type SubscriptionEventInput } from '../domain/schemas';
+import { createHash } from 'node:crypto';
+import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import {
-  lifecycleSignals,
-  retrySync,
-  stateQuery,
-  subscriptionCreated,
-  subscriptionMapped,
-  subscriptionUnmapped,
+  PlacementMessageSchema,
+  PlatformIdSchema,
+  SkipEventSchema,
+  SpawnNoticeSchema,
+  SubscriptionReportSchema,
+  checkMessage,
   subscriptionWorkflowId,
-  type SubscriptionMapping,
-  type SubscriptionReport,
+  type EventReceipt,
+  type SkipEvent,
+  type SpawnNotice,
+  type SubscriptionPlacement,
+  type SubscriptionReportInput,
   type SubscriptionWorkflowState,
+} from '../contracts/subscription';
+import { MessageConflictError } from '../contracts/errors';
+import { parsePlatformEvent } from '../domain/event-log';
+import { BillingInputError, type Problem } from '../domain/problems';
+import {
+  placementUpdate,
+  platformEventUpdate,
+  queuedEventSignal,
+  reportUpdate,
+  retryUpdate,
+  skipEventUpdate,
+  spawnUpdate,
+  stateQuery,
 } from '../workflows/messages';
-import { PsaConnectionId, PsaCustomerId, PsaMappingStatus, PsaSubscriptionId } from '../workflows/search-attributes';
-import type { subscriptionWorkflow, SubscriptionWorkflowInput } from '../workflows/subscription.workflow';
-
-export const SubscriptionReportSchema = z
-  .object({
-    customerId: z.string({ required_error: 'is required' }).min(1, 'must not be empty'),
-    provider: z.string().min(1).optional(),
-    subscription: SubscriptionSchema,
-  })
-  .strict();
+import { PsaConnectionId, PsaMappingStatus, PsaSubscriptionId } from '../workflows/search-attributes';
+import type { subscriptionWorkflow } from '../workflows/subscription.workflow';
 
 const WORKFLOW = 'subscriptionWorkflow';
 
-const IdSchema = z.string().min(1, 'must not be empty').max(200).regex(/^[A-Za-z0-9._:@-]+$/, 'may hold only letters, digits and . _ : @ -');
-
-function parse<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown, what: string): T {
-  const res = schema.safeParse(value);
-  if (!res.success) throw new BillingInputError(zodProblems(res.error).map((p) => ({ ...p, path: p.path ? `${what}.${p.path}` : what })));
-  return res.data;
+export interface PlatformClientOptions {
+  taskQueue: string;
+  /** How long `sendEvent` waits for a worker to accept an event before queueing it (default 10 s). */
+  acceptTimeoutMs?: number;
 }
 
-export function createPlatformClient(client: Client, opts: { taskQueue: string }) {
-  function start(connectionId: string, subscriptionId: string, customerId?: string) {
-    parse(IdSchema, connectionId, 'connectionId');
-    parse(IdSchema, subscriptionId, 'subscriptionId');
-    const args: [SubscriptionWorkflowInput] = [{ connectionId, subscriptionId }];
-    return {
+function checked<T>(schema: Parameters<typeof checkMessage<T>>[0], value: unknown, what: string): T {
+  const r = checkMessage(schema, value);
+  if (!r.ok) throw new BillingInputError(r.problems.map((p) => ({ ...p, path: p.path ? `${what}.${p.path}` : what })));
+  return r.value;
+}
+
+/** The workflow's refusal as the caller's error: bad input (which field, why) or a conflict. */
+function refusal(e: unknown): unknown {
+  if (!(e instanceof WorkflowUpdateFailedError)) return e;
+  const cause = e.cause;
+  if (cause instanceof ApplicationFailure) {
+    if (cause.type === 'InvalidMessage') {
+      const problems = (cause.details?.[0] as Problem[] | undefined) ?? [{ path: '', message: cause.message }];
+      return new BillingInputError(problems);
+    }
+    if (cause.type === 'EventConflict') return new MessageConflictError(cause.message);
+    return new MessageConflictError(cause.message);
+  }
+  return e;
+}
+
+export function createPlatformClient(client: Client, opts: PlatformClientOptions) {
+  const acceptTimeoutMs = opts.acceptTimeoutMs ?? 10_000;
+
+  function startOperation(connectionId: string, subscriptionId: string) {
+    checked(PlatformIdSchema, connectionId, 'connectionId');
+    checked(PlatformIdSchema, subscriptionId, 'subscriptionId');
+    return new WithStartWorkflowOperation<typeof subscriptionWorkflow>(WORKFLOW, {
       workflowId: subscriptionWorkflowId(connectionId, subscriptionId),
       taskQueue: opts.taskQueue,
-      args,
+      args: [{ connectionId, subscriptionId }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
       staticSummary: `Subscription ${subscriptionId} billed through PSA connection ${connectionId}`,
       typedSearchAttributes: [
         { key: PsaConnectionId, value: connectionId },
         { key: PsaSubscriptionId, value: subscriptionId },
         { key: PsaMappingStatus, value: 'unmapped' },
-        ...(customerId ? [{ key: PsaCustomerId, value: customerId }] : []),
       ],
-    };
+    });
   }
 
+  async function updateWithStart<Ret, Arg>(connectionId: string, subscriptionId: string, def: Parameters<Client['workflow']['executeUpdateWithStart']>[0], arg: Arg): Promise<Ret> {
+    try {
+      return (await client.workflow.executeUpdateWithStart(def as string, { args: [arg], startWorkflowOperation: startOperation(connectionId, subscriptionId) })) as Ret;
+    } catch (e) {
+      throw refusal(e);
+    }
+  }
+
+  const handle = (connectionId: string, subscriptionId: string) => client.workflow.getHandle(subscriptionWorkflowId(connectionId, subscriptionId));
+
   return {
-    /** `created`: the platform reports a new subscription (or its current data again). */
-    async reportSubscription(connectionId: string, report: SubscriptionReport): Promise<string> {
-      const r = parse(SubscriptionReportSchema, report, 'report');
-      const handle = await client.workflow.signalWithStart<typeof subscriptionWorkflow, [SubscriptionReport]>(WORKFLOW, {
-        ...start(connectionId, r.subscription.id, r.customerId),
-        signal: subscriptionCreated,
-        signalArgs: [r],
+    /** The platform reports a subscription (who bought what, as bought). */
+    async reportSubscription(connectionId: string, report: SubscriptionReportInput): Promise<{ workflowId: string; outcome: 'recorded' | 'unchanged' }> {
+      const r = checked(SubscriptionReportSchema, report, 'report');
+      const out = await updateWithStart<{ outcome: 'recorded' | 'unchanged' }, typeof r>(connectionId, r.subscription.id, reportUpdate as never, r);
+      return { workflowId: subscriptionWorkflowId(connectionId, r.subscription.id), ...out };
+    },
+
+    /**
+     * A lifecycle event `{ id, sequence?, type, date, ... }`. Resolves with the receipt
+     * (accepted / duplicate / queued); throws BillingInputError (which field, why) or
+     * MessageConflictError (the id was used for another event).
+     */
+    async sendEvent(connectionId: string, subscriptionId: string, event: unknown): Promise<EventReceipt & { workflowId: string }> {
+      const parsed = parsePlatformEvent(event);
+      if (!parsed.ok) throw new BillingInputError(parsed.problems);
+      const workflowId = subscriptionWorkflowId(connectionId, subscriptionId);
+      const start = startOperation(connectionId, subscriptionId);
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), acceptTimeoutMs);
+      try {
+        // The update id is the event's id and content: a retried call finds the first answer,
+        // another event under the same id still reaches the workflow (and is refused there).
+        const updateId = `event:${parsed.value.id}:${contentHash(event)}`;
+        const receipt = await client.withAbortSignal(abort.signal, () =>
+          client.workflow.executeUpdateWithStart(platformEventUpdate, { args: [event], updateId, startWorkflowOperation: start }),
+        );
+        return { ...receipt, workflowId };
+      } catch (e) {
+        if (!abort.signal.aborted) throw refusal(e);
+      } finally {
+        clearTimeout(timer);
+      }
+      // No worker accepted it in time: keep it durably; the workflow checks it when it runs.
+      await client.workflow.signalWithStart<typeof subscriptionWorkflow, [unknown]>(WORKFLOW, {
+        workflowId,
+        taskQueue: opts.taskQueue,
+        args: [{ connectionId, subscriptionId }],
+        signal: queuedEventSignal,
+        signalArgs: [event],
+        typedSearchAttributes: [
+          { key: PsaConnectionId, value: connectionId },
+          { key: PsaSubscriptionId, value: subscriptionId },
+          { key: PsaMappingStatus, value: 'unmapped' },
+        ],
       });
-      return handle.workflowId;
+      return { eventId: parsed.value.id, outcome: 'queued', workflowId };
     },
 
-    /** A lifecycle change: quantity-changed, full-upgrade, partial-upgrade, cancelled, renewed, price-changed. */
-    async sendEvent(connectionId: string, subscriptionId: string, event: SubscriptionEventInput): Promise<string> {
-      const e = parse(SubscriptionEventSchema, event, 'event');
-      const signal = lifecycleSignals[e.type];
-      const handle = await client.workflow.signalWithStart<typeof subscriptionWorkflow, [SubscriptionEventInput]>(WORKFLOW, {
-        ...start(connectionId, subscriptionId),
-        signal: signal as SignalDefinition<[SubscriptionEventInput]>,
-        signalArgs: [e],
-      });
-      return handle.workflowId;
+    /** Places the subscription on a PSA agreement/contract (mapping), or disconnects it (null). */
+    async place(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement | null): Promise<{ outcome: 'placed' | 'disconnected' | 'unchanged' }> {
+      const message = checked(PlacementMessageSchema, { placement }, 'mapping');
+      return updateWithStart(connectionId, subscriptionId, placementUpdate as never, message);
     },
 
-    /** Used by the mapping service once an admin (or auto-mapping) has placed the subscription. */
-    async mapSubscription(connectionId: string, subscriptionId: string, mapping: SubscriptionMapping): Promise<void> {
-      await client.workflow.signalWithStart<typeof subscriptionWorkflow, [SubscriptionMapping]>(WORKFLOW, {
-        ...start(connectionId, subscriptionId),
-        signal: subscriptionMapped,
-        signalArgs: [mapping],
-      });
+    /** Admin: try the failed step again. */
+    async retry(connectionId: string, subscriptionId: string, by?: string): Promise<{ outcome: 'retrying' | 'nothing-to-retry' }> {
+      try {
+        return await handle(connectionId, subscriptionId).executeUpdate(retryUpdate, { args: [by ? { by } : {}] });
+      } catch (e) {
+        throw refusal(e);
+      }
     },
 
-    async unmapSubscription(connectionId: string, subscriptionId: string): Promise<void> {
-      await client.workflow.getHandle(subscriptionWorkflowId(connectionId, subscriptionId)).signal(subscriptionUnmapped);
+    /** Admin: leave out an event that cannot apply (the reason stays in the log). */
+    async skipEvent(connectionId: string, subscriptionId: string, skip: SkipEvent): Promise<{ outcome: 'skipped' }> {
+      const message = checked(SkipEventSchema, skip, 'skip');
+      try {
+        return await handle(connectionId, subscriptionId).executeUpdate(skipEventUpdate, { args: [message] });
+      } catch (e) {
+        throw refusal(e);
+      }
     },
 
-    async retry(connectionId: string, subscriptionId: string): Promise<void> {
-      await client.workflow.getHandle(subscriptionWorkflowId(connectionId, subscriptionId)).signal(retrySync);
+    /** A partial upgrade's new subscription (used by the S1 workflow's activity). */
+    async handOver(connectionId: string, notice: SpawnNotice): Promise<void> {
+      const message = checked(SpawnNoticeSchema, notice, 'spawn');
+      await updateWithStart(connectionId, message.report.subscription.id, spawnUpdate as never, message);
     },
 
     async state(connectionId: string, subscriptionId: string): Promise<SubscriptionWorkflowState> {
-      return client.workflow.getHandle(subscriptionWorkflowId(connectionId, subscriptionId)).query(stateQuery);
+      return handle(connectionId, subscriptionId).query(stateQuery);
+    },
+
+    /** True when the subscription's workflow exists (running or closed). */
+    async exists(connectionId: string, subscriptionId: string): Promise<boolean> {
+      try {
+        await handle(connectionId, subscriptionId).describe();
+        return true;
+      } catch (e) {
+        if (e instanceof WorkflowNotFoundError) return false;
+        throw e;
+      }
     },
   };
+}
+
+function contentHash(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value) ?? 'undefined').digest('hex').slice(0, 16);
 }
 
 export type PlatformClient = ReturnType<typeof createPlatformClient>;

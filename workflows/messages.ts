@@ -1,88 +1,35 @@
 /**
- * Messages of the subscription workflow, shared by the workflow and its clients (the client
- * library, CLI and HTTP API send exactly these).
+ * The subscription workflow's messages (shapes and schemas: contracts/subscription.ts). Every
+ * lifecycle event goes through ONE Update, so the order of arrival survives buffering and the
+ * sender learns at once whether it was accepted, a duplicate, or refused (which field, why).
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { IsoDate } from '../domain/dates';
-import type { Ledger } from '../domain/ledger-types';
-import type { PsaKind } from '../domain/psa-operations';
-import type { Agreement, Subscription, SubscriptionEventInput, SyncRules } from '../domain/schemas';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type {
+  EventReceipt,
+  PlacementMessage,
+  RetryRequest,
+  SkipEvent,
+  SpawnNotice,
+  SubscriptionReportInput,
+  SubscriptionWorkflowState,
+} from '../contracts/subscription';
 
-/** The platform reports a subscription (first, or again after a change of its data). */
-export interface SubscriptionReport {
-  customerId: string;
-  provider?: string;
-  subscription: Subscription;
-}
-
-/** Where the subscription is mapped in the PSA (billing-rules.md §4 rule 9 checked on open). */
-export interface SubscriptionMapping {
-  psa: PsaKind;
-  companyId: number;
-  agreementId: number;
-  agreement: Agreement;
-  rules: SyncRules;
-  /** Text written into each line's description; contains the subscription id. */
-  description: string;
-  billCustomer?: 'Billable' | 'DoNotBill' | 'NoCharge';
-  /** S1's id when this is the new subscription of a partial upgrade (§4 rule 6). */
-  parentSubscriptionId?: string | null;
-}
-
-export type MappingStatus = 'unmapped' | 'mapped' | 'failed' | 'ended';
-
-export interface HistoryEntry {
-  seq: number;
-  at: string;
-  what: string;
-  operations: number;
-  /** Autotask adjustments posted on a later day because theirs already held one (§5). */
-  shifted?: Array<{ lineKey: string; from: string; to: string }>;
-}
-
-/** What the `state` query returns: enough for an admin to understand every line. */
-export interface SubscriptionWorkflowState {
-  connectionId: string;
-  subscriptionId: string;
-  customerId: string | null;
-  mappingStatus: MappingStatus;
-  report: SubscriptionReport | null;
-  mapping: SubscriptionMapping | null;
-  ledger: Ledger | null;
-  /** Planner line key → PSA record id (ConnectWise addition / Autotask contract service). */
-  lineIds: Record<string, number>;
-  /** Events received and not yet applied (waiting for mapping, or after a failure), in order. */
-  pendingEvents: SubscriptionEventInput[];
-  /** Events that could not be applied at all (invalid for the subscription's state), with why. */
-  rejectedEvents: Array<{ event: SubscriptionEventInput; reason: string; at: string }>;
-  /** Number of steps applied so far; part of every idempotency key. */
-  seq: number;
-  lastError: { message: string; at: string; step: string } | null;
-  lastSyncAt: string | null;
-  nextFoldDate: IsoDate | null;
-  history: HistoryEntry[];
-}
-
-/** `created`: the platform reports a subscription (again after a change of its data is fine). */
-export const subscriptionCreated = defineSignal<[SubscriptionReport]>('created');
-
-/** One signal per lifecycle event, so the Web UI's history reads like the business process. */
-type EventType = SubscriptionEventInput['type'];
-type EventOf<T extends EventType> = Extract<SubscriptionEventInput, { type: T }>;
-export const lifecycleSignals = {
-  'quantity-changed': defineSignal<[EventOf<'quantity-changed'>]>('quantityChanged'),
-  'full-upgrade': defineSignal<[EventOf<'full-upgrade'>]>('fullUpgrade'),
-  'partial-upgrade': defineSignal<[EventOf<'partial-upgrade'>]>('partialUpgrade'),
-  cancelled: defineSignal<[EventOf<'cancelled'>]>('cancelled'),
-  renewed: defineSignal<[EventOf<'renewed'>]>('renewed'),
-  'price-changed': defineSignal<[EventOf<'price-changed'>]>('priceChanged'),
-} as const;
-export const subscriptionMapped = defineSignal<[SubscriptionMapping]>('subscriptionMapped');
-export const subscriptionUnmapped = defineSignal('subscriptionUnmapped');
-/** Admin: try the failed step again (after fixing the PSA or the mapping). */
-export const retrySync = defineSignal('retrySync');
+/** A lifecycle event `{ id, sequence?, type, date, ... }` (any JSON: the validator checks it). */
+export const platformEventUpdate = defineUpdate<EventReceipt, [unknown]>('platformEvent');
+/**
+ * The same event when no worker could accept the Update in time: kept durably by Temporal and
+ * checked when the workflow runs (a bad one is recorded as a rejected message, never lost).
+ */
+export const queuedEventSignal = defineSignal<[unknown]>('queuedPlatformEvent');
+/** The platform reports the subscription (who bought what, as bought). */
+export const reportUpdate = defineUpdate<{ outcome: 'recorded' | 'unchanged' }, [SubscriptionReportInput]>('report');
+/** An admin (or auto-mapping) places the subscription on a PSA agreement, or disconnects it (`placement: null`). */
+export const placementUpdate = defineUpdate<{ outcome: 'placed' | 'disconnected' | 'unchanged' }, [PlacementMessage]>('placement');
+/** Admin: try the failed step again. */
+export const retryUpdate = defineUpdate<{ outcome: 'retrying' | 'nothing-to-retry' }, [RetryRequest]>('retry');
+/** Admin: leave out an event that cannot apply (kept in the log with the reason). */
+export const skipEventUpdate = defineUpdate<{ outcome: 'skipped' }, [SkipEvent]>('skipEvent');
+/** S1's workflow hands a partial upgrade's new subscription (S2) its report and placement. */
+export const spawnUpdate = defineUpdate<{ outcome: 'recorded' | 'unchanged' }, [SpawnNotice]>('spawn');
 
 export const stateQuery = defineQuery<SubscriptionWorkflowState>('state');
-
-export const subscriptionWorkflowId = (connectionId: string, subscriptionId: string): string =>
-  `subscription/${connectionId}/${subscriptionId}`;

@@ -1,10 +1,12 @@
 /**
- * One long-lived workflow per subscription (id `subscription/<connectionId>/<subscriptionId>`):
- * it receives the platform's lifecycle events as signals, plans the PSA lines with the pure
- * billing engine in domain/, and applies them through the PSA gateway activity with an
- * idempotency key per operation. Events that arrive before the subscription is mapped wait, in
- * order, and are applied once it is. Delta lines fold into the base line at each month start on
- * a durable timer (billing-rules.md §4 rule 4).
+ * One long-lived workflow per subscription (id `subscription/<connectionId>/<subscriptionId>`).
+ *
+ * It keeps the subscription's event log in billing order (by date, platform sequence, arrival)
+ * and what the PSA holds. On every change — an event, a month start, a future-dated event's day,
+ * an admin's retry or skip — it replays the whole log with the same domain code `plan` uses, as
+ * of today, and writes the difference to the PSA through one journaled activity step. So the
+ * PSA ends up billing what `plan` shows for the date-sorted, de-duplicated events, whatever
+ * order they arrived in, however often, and whatever crashed in between.
  */
 import {
   ActivityFailure,
@@ -13,43 +15,60 @@ import {
   condition,
   continueAsNew,
   proxyActivities,
+  setDefaultSignalHandler,
   setHandler,
+  sleep,
   upsertMemo,
   upsertSearchAttributes,
   workflowInfo,
-  type SignalDefinition,
 } from '@temporalio/workflow';
-import type { createSubscriptionActivities } from '../activities/subscription.activities';
-import { isoDateOf, toDayNumber, type IsoDate } from '../domain/dates';
-import { applyEvent, checkEvent, foldAt, nextFoldDate, openLedger } from '../domain/ledger';
-import type { Ledger, PsaOps } from '../domain/ledger-types';
-import type { LedgerInitInput, SubscriptionEventInput } from '../domain/schemas';
 import {
-  lifecycleSignals,
-  retrySync,
-  stateQuery,
-  subscriptionCreated,
-  subscriptionMapped,
-  subscriptionUnmapped,
+  PlacementMessageSchema,
+  RetrySchema,
+  SkipEventSchema,
+  SpawnNoticeSchema,
+  SubscriptionReportSchema,
+  checkMessage,
+  type EventReceipt,
   type HistoryEntry,
-  type MappingStatus,
-  type SubscriptionMapping,
+  type SpawnNotice,
+  type SubscriptionPlacement,
   type SubscriptionReport,
+  type SubscriptionStatus,
   type SubscriptionWorkflowState,
+} from '../contracts/subscription';
+import type { SubscriptionActivities } from '../activities/subscription.activities';
+import type { KeyedOperation } from '../activities/psa/psa-gateway.port';
+import { addDays, isoDateOf, toDayNumber, type IsoDate } from '../domain/dates';
+import { admit, insertLogged, parsePlatformEvent, type LoggedEvent, type PlatformEvent } from '../domain/event-log';
+import { diffLines, emptyHeld, heldAfter, heldLineIds, lineIdsFor, type HeldLines } from '../domain/psa-diff';
+import { problemLine, type Problem } from '../domain/problems';
+import { replaySubscription, type SubscriptionReplay } from '../domain/replay';
+import {
+  placementUpdate,
+  platformEventUpdate,
+  queuedEventSignal,
+  reportUpdate,
+  retryUpdate,
+  skipEventUpdate,
+  spawnUpdate,
+  stateQuery,
 } from './messages';
 import { PsaConnectionId, PsaCustomerId, PsaMappingStatus, PsaSubscriptionId, PsaType } from './search-attributes';
-import { subscriptionSummary } from './summary';
+import { eventViews, subscriptionSummary } from './summary';
 
-const { recordSubscription, recordSyncFailure, startSpawnedSubscription } = proxyActivities<
-  ReturnType<typeof createSubscriptionActivities>
->({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } });
+const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSubscription, archiveSubscription } = proxyActivities<SubscriptionActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumInterval: '1 minute' },
+});
 
-// PSA writes: transient errors (429, 5xx, timeouts) retry for a while; a PSA validation error
-// is non-retryable and surfaces at once as a failed sync the admin can see and retry.
-const { applyOperations } = proxyActivities<ReturnType<typeof createSubscriptionActivities>>({
+// PSA writes: transient errors (429, 5xx, timeouts) retry here for a few minutes under the same
+// idempotency keys; after that the workflow shows the error and tries the same step again later.
+// A PSA refusal is not an error of the activity: it comes back with what was written before it.
+const { applyOperations } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 12 },
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 8 },
 });
 
 export interface SubscriptionWorkflowInput {
@@ -59,229 +78,571 @@ export interface SubscriptionWorkflowInput {
   carried?: CarriedState;
   /** History length after which the run continues as new (default 5,000; tests lower it). */
   historyLimit?: number;
+  /** Days an ended subscription stays open for late events before its workflow closes (default 35). */
+  closeAfterDays?: number;
 }
 
-interface CarriedState extends SubscriptionWorkflowState {
-  inbox: { report: SubscriptionReport | null; mapping: SubscriptionMapping | null; unmap: boolean };
+/** A step being written: kept until the PSA answered, so a retry reuses its idempotency keys. */
+interface PendingStep {
+  step: number;
+  what: string;
+  operations: KeyedOperation[];
 }
 
-const HISTORY_KEPT = 50;
+/** Everything the workflow knows, carried across continue-as-new and archived when it closes. */
+export interface CarriedState {
+  version: 2;
+  /** Part of every idempotency key: unique per chain of runs, so keys never repeat across runs. */
+  lineage: string;
+  report: SubscriptionReport | null;
+  placement: SubscriptionPlacement | null;
+  /** The PSA agreement/contract the held lines live on. */
+  heldOn: number | null;
+  /** Set on S2 of a partial upgrade: which event of which subscription created it. */
+  origin: SpawnNotice['parent'] | null;
+  withdrawn: boolean;
+  log: LoggedEvent[];
+  arrivals: number;
+  skipped: Record<string, { reason: string; by?: string; at: string }>;
+  held: HeldLines;
+  step: number;
+  pendingStep: PendingStep | null;
+  status: SubscriptionStatus;
+  /** Set when an earlier run left PSA lines but no state: nothing is written until an admin acts. */
+  blocked: string | null;
+  lastError: SubscriptionWorkflowState['lastError'];
+  lastSyncAt: string | null;
+  history: HistoryEntry[];
+  spawned: Record<string, { subscriptionId: string; withdrawn: boolean; notice: SpawnNotice }>;
+  rejectedMessages: SubscriptionWorkflowState['rejectedMessages'];
+  /** Event ids applied, and the last month start folded, at the last successful sync (for the history). */
+  synced: { applied: string[]; foldedThrough: IsoDate | null };
+  /** Last day something happened; an ended subscription closes `closeAfterDays` later. */
+  quietSince: IsoDate | null;
+}
+
+const KEPT = 50;
 const DAY_MS = 86_400_000;
+const RETRY_AFTER_MS = 10 * 60_000;
 
 export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Promise<void> {
   const { connectionId, subscriptionId } = input;
-  const s: CarriedState = input.carried ?? {
-    connectionId,
-    subscriptionId,
-    customerId: null,
-    mappingStatus: 'unmapped',
-    report: null,
-    mapping: null,
-    ledger: null,
-    lineIds: {},
-    pendingEvents: [],
-    rejectedEvents: [],
-    seq: 0,
-    lastError: null,
-    lastSyncAt: null,
-    nextFoldDate: null,
-    history: [],
-    inbox: { report: null, mapping: null, unmap: false },
-  };
-  let retryRequested = false;
-
-  setHandler(stateQuery, () => s, { description: 'Ledger, PSA line ids, mapping status, pending events, last error' });
-  setHandler(subscriptionCreated, (report) => void (s.inbox.report = report));
-  for (const signal of Object.values(lifecycleSignals)) {
-    setHandler(signal as SignalDefinition<[SubscriptionEventInput]>, (event) => void s.pendingEvents.push(event));
-  }
-  setHandler(subscriptionMapped, (mapping) => {
-    s.inbox.mapping = mapping;
-    s.inbox.unmap = false;
-  });
-  setHandler(subscriptionUnmapped, () => {
-    s.inbox.unmap = true;
-    s.inbox.mapping = null;
-  });
-  setHandler(retrySync, () => void (retryRequested = true));
-
+  const workflowId = workflowInfo().workflowId;
+  const closeAfterDays = input.closeAfterDays ?? 35;
+  let s: CarriedState = input.carried ?? freshState(workflowInfo().firstExecutionRunId);
+  let restoring = input.carried === undefined;
+  let replay: SubscriptionReplay | null = null;
+  // A report the activity has not recorded yet (platform records, mapping document, auto-mapping).
+  let pendingReport: SubscriptionReport | null = null;
+  let dirty = true;
+  const now = (): string => new Date().toISOString();
   const today = (): IsoDate => isoDateOf(Date.now());
-  const failed = () => s.mappingStatus === 'failed';
-  const hasWork = () =>
-    s.inbox.report !== null ||
-    s.inbox.mapping !== null ||
-    s.inbox.unmap ||
-    retryRequested ||
-    (!failed() && s.mapping !== null && ((s.ledger === null && s.report !== null) || (s.ledger !== null && s.pendingEvents.length > 0) || foldDue()));
-  const foldDue = () => s.ledger !== null && s.nextFoldDate !== null && s.nextFoldDate <= today();
+
+  // ---- messages ---------------------------------------------------------------------------
+  // Validators refuse what can never apply (which field, why) before anything is recorded;
+  // handlers wait for a reopened subscription's state to be restored, then record.
+
+  setHandler(stateQuery, () => view(), { description: 'Event log with statuses, ledger, PSA lines held, last error, history' });
+
+  setHandler(
+    platformEventUpdate,
+    async (raw): Promise<EventReceipt> => {
+      await condition(() => !restoring);
+      return receiveEvent(parseEventOrThrow(raw));
+    },
+    { validator: (raw) => void parseEventOrThrow(raw), description: 'A lifecycle event { id, sequence?, type, date, ... }' },
+  );
+
+  setHandler(queuedEventSignal, async (raw) => {
+    await condition(() => !restoring);
+    try {
+      receiveEvent(parseEventOrThrow(raw));
+    } catch (err) {
+      rejectMessage('queuedPlatformEvent', err instanceof Error ? err.message : String(err));
+    }
+  });
+
+  setHandler(
+    reportUpdate,
+    async (raw) => {
+      await condition(() => !restoring);
+      return takeReport(parsed(SubscriptionReportSchema, raw, 'report'));
+    },
+    { validator: (raw) => void parsed(SubscriptionReportSchema, raw, 'report'), description: 'The platform reports the subscription' },
+  );
+
+  setHandler(
+    placementUpdate,
+    async (raw) => {
+      await condition(() => !restoring);
+      const { placement } = parsed(PlacementMessageSchema, raw, 'placement');
+      placementProblem(placement);
+      return takePlacement(placement);
+    },
+    {
+      validator: (raw) => placementProblem(parsed(PlacementMessageSchema, raw, 'placement').placement),
+      description: 'Place the subscription on a PSA agreement/contract, or disconnect it (placement: null)',
+    },
+  );
+
+  setHandler(
+    retryUpdate,
+    async (raw) => {
+      parsed(RetrySchema, raw ?? {}, 'retry');
+      await condition(() => !restoring);
+      if (s.status !== 'failed' && !s.lastError && !s.blocked) return { outcome: 'nothing-to-retry' as const };
+      clearFailure();
+      return { outcome: 'retrying' as const };
+    },
+    { validator: (raw) => void parsed(RetrySchema, raw ?? {}, 'retry'), description: 'Try the failed step again' },
+  );
+
+  setHandler(
+    skipEventUpdate,
+    async (raw) => {
+      await condition(() => !restoring);
+      const skip = parsed(SkipEventSchema, raw, 'skip');
+      skipProblem(skip.eventId);
+      s.skipped[skip.eventId] = { reason: skip.reason, ...(skip.by ? { by: skip.by } : {}), at: now() };
+      clearFailure();
+      return { outcome: 'skipped' as const };
+    },
+    {
+      validator: (raw) => skipProblem(parsed(SkipEventSchema, raw, 'skip').eventId),
+      description: 'Leave out an event that cannot apply, with a reason',
+    },
+  );
+
+  setHandler(
+    spawnUpdate,
+    async (raw) => {
+      await condition(() => !restoring);
+      return takeSpawn(parsed(SpawnNoticeSchema, raw, 'spawn'));
+    },
+    { validator: (raw) => spawnProblem(parsed(SpawnNoticeSchema, raw, 'spawn')), description: "A partial upgrade's new subscription" },
+  );
+
+  // Anything else sent to the workflow (an old or mistyped message name) is recorded, never fatal.
+  setDefaultSignalHandler((name) => rejectMessage(name, `unknown message "${name}": send lifecycle events with the platformEvent update`));
+
+  // ---- a new run: the state an earlier run left, if any --------------------------------------
+  if (restoring) {
+    const restored = await restoreSubscription({ connectionId, subscriptionId, workflowId });
+    if (isCarried(restored.carried)) s = { ...restored.carried, lineage: restored.carried.lineage };
+    else if (restored.recordedLines > 0) {
+      s.blocked = `an earlier run of this workflow wrote ${restored.recordedLines} PSA line(s) but left no state (was it terminated?); nothing is written until an admin checks the PSA lines and retries`;
+      s.status = 'failed';
+    }
+    restoring = false;
+  }
 
   publish();
   for (;;) {
-    const timeout = untilNextFold();
-    if (timeout === undefined) await condition(hasWork);
-    else await condition(hasWork, timeout);
-
-    if (s.inbox.report) await takeReport(s.inbox.report);
-    if (s.inbox.unmap) takeUnmap();
-    if (s.inbox.mapping) takeMapping(s.inbox.mapping);
-    if (retryRequested) {
-      retryRequested = false;
-      if (failed()) setStatus(s.mapping ? 'mapped' : 'unmapped');
-    }
-
-    if (s.mapping && !failed()) await sync(s.mapping);
+    armTimer();
+    await condition(() => dirty);
+    dirty = false;
+    await work();
     publish();
-
-    if (endedForGood()) {
-      setStatus('ended');
-      publish();
+    if (closable()) {
       await condition(allHandlersFinished);
-      if (!hasWork()) return;
+      if (closable() && !dirty) {
+        await archiveSubscription({ workflowId, state: s });
+        return;
+      }
     }
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? 5_000)) {
-      // Signals that arrive meanwhile are kept in `s` by their handlers and carried over.
       await condition(allHandlersFinished);
       await continueAsNew<typeof subscriptionWorkflow>({ ...input, carried: s });
     }
   }
 
-  /** The platform's data: recorded in MongoDB; mapped automatically when it can be (§ mapping). */
-  async function takeReport(report: SubscriptionReport): Promise<void> {
-    s.inbox.report = null;
-    s.report = report;
-    s.customerId = report.customerId;
-    const { autoMapping } = await recordSubscription({ connectionId, report, status: s.mappingStatus });
-    if (!s.mapping && !s.inbox.mapping && autoMapping) s.inbox.mapping = autoMapping;
+  // ---- what a message does -----------------------------------------------------------------
+
+  function parseEventOrThrow(raw: unknown): PlatformEvent {
+    const r = parsePlatformEvent(raw);
+    if (!r.ok) throw invalid('event', r.problems);
+    if (r.value.event.subscriptionId !== undefined && r.value.event.subscriptionId !== subscriptionId) {
+      throw invalid('event', [{ path: 'subscriptionId', message: `is ${r.value.event.subscriptionId}, but this is subscription ${subscriptionId}` }]);
+    }
+    if (!restoring) {
+      const a = admit(s.log, r.value);
+      if (a.kind === 'conflict') throw ApplicationFailure.create({ type: 'EventConflict', message: a.reason, nonRetryable: true });
+    }
+    return r.value;
   }
 
-  function takeMapping(mapping: SubscriptionMapping): void {
-    s.inbox.mapping = null;
-    s.mapping = mapping;
-    if (failed() || s.mappingStatus === 'unmapped') setStatus('mapped');
+  function receiveEvent(e: PlatformEvent): EventReceipt {
+    const a = admit(s.log, e);
+    if (a.kind === 'duplicate') return { eventId: e.id, outcome: 'duplicate' };
+    if (a.kind === 'conflict') throw ApplicationFailure.create({ type: 'EventConflict', message: a.reason, nonRetryable: true });
+    s.log = insertLogged(s.log, { id: e.id, sequence: e.sequence, arrival: s.arrivals++, receivedAt: now(), event: e.event });
+    s.quietSince = today();
+    dirty = true;
+    return e.event.date > today() ? { eventId: e.id, outcome: 'accepted', scheduledFor: e.event.date } : { eventId: e.id, outcome: 'accepted' };
   }
 
-  function takeUnmap(): void {
-    s.inbox.unmap = false;
-    s.mapping = null;
-    setStatus('unmapped');
+  function takeReport(report: SubscriptionReport): { outcome: 'recorded' | 'unchanged' } {
+    if (s.report && JSON.stringify(s.report) === JSON.stringify(report)) return { outcome: 'unchanged' };
+    if (s.report && (s.step > 0 || s.pendingStep)) {
+      // Billing starts from the subscription as first reported; later changes come as events.
+      s.report = { ...s.report, customerId: report.customerId, ...(report.provider ? { provider: report.provider } : {}) };
+    } else {
+      s.report = report;
+    }
+    pendingReport = report;
+    dirty = true;
+    return { outcome: 'recorded' };
   }
 
-  /** Opens the ledger, catches up folds, then applies waiting events in order. */
-  async function sync(mapping: SubscriptionMapping): Promise<void> {
-    if (!s.ledger) {
-      if (!s.report) return; // mapped before the platform reported it: wait for `created`
-      const init: LedgerInitInput = {
-        rules: mapping.rules,
-        agreement: mapping.agreement,
-        subscription: s.report.subscription,
-        parentSubscriptionId: mapping.parentSubscriptionId ?? null,
+  function placementProblem(placement: SubscriptionPlacement | null): void {
+    if (!placement) return;
+    const lines = Object.keys(s.held.connectwise).length + Object.keys(s.held.autotask).length;
+    if (s.heldOn !== null && lines > 0 && placement.agreementId !== s.heldOn) {
+      throw invalid('placement', [
+        { path: 'agreementId', message: `is ${placement.agreementId}, but subscription ${subscriptionId} bills through ${lines} line(s) on ${placement.psa === 'connectwise' ? 'agreement' : 'contract'} ${s.heldOn}; it cannot move while they bill` },
+      ]);
+    }
+  }
+
+  function takePlacement(placement: SubscriptionPlacement | null): { outcome: 'placed' | 'disconnected' | 'unchanged' } {
+    if (JSON.stringify(placement) === JSON.stringify(s.placement)) return { outcome: 'unchanged' };
+    s.placement = placement;
+    if (!placement) {
+      s.status = 'unmapped';
+      dirty = true;
+      return { outcome: 'disconnected' };
+    }
+    clearFailure();
+    return { outcome: 'placed' };
+  }
+
+  function skipProblem(eventId: string): void {
+    if (restoring) return;
+    if (!s.log.some((e) => e.id === eventId)) throw invalid('skip', [{ path: 'eventId', message: `no event ${eventId} in subscription ${subscriptionId}'s log` }]);
+    if (s.skipped[eventId]) throw invalid('skip', [{ path: 'eventId', message: `event ${eventId} was skipped already (${s.skipped[eventId]!.reason})` }]);
+  }
+
+  function spawnProblem(notice: SpawnNotice): void {
+    if (notice.report.subscription.id !== subscriptionId) {
+      throw invalid('spawn', [{ path: 'report.subscription.id', message: `is ${notice.report.subscription.id}, but this is subscription ${subscriptionId}` }]);
+    }
+  }
+
+  function takeSpawn(notice: SpawnNotice): { outcome: 'recorded' | 'unchanged' } {
+    spawnProblem(notice);
+    const same = s.origin?.eventId === notice.parent.eventId && s.withdrawn === notice.withdrawn && s.report !== null;
+    if (same) return { outcome: 'unchanged' };
+    s.origin = notice.parent;
+    s.withdrawn = notice.withdrawn;
+    if (!s.report) {
+      s.report = notice.report;
+      pendingReport = notice.report;
+    }
+    if (!s.placement) s.placement = notice.placement;
+    clearFailure();
+    return { outcome: 'recorded' };
+  }
+
+  function clearFailure(): void {
+    if (s.status === 'failed' || s.blocked) s.status = s.placement ? 'mapped' : 'unmapped';
+    s.blocked = null;
+    if (s.lastError) s.lastError = { ...s.lastError, retryAt: now() };
+    dirty = true;
+  }
+
+  function rejectMessage(name: string, reason: string): void {
+    s.rejectedMessages.push({ name, reason, at: now() });
+    if (s.rejectedMessages.length > KEPT) s.rejectedMessages.splice(0, s.rejectedMessages.length - KEPT);
+  }
+
+  // ---- the work: report, replay, diff, write ------------------------------------------------
+
+  async function work(): Promise<void> {
+    if (pendingReport) {
+      const report = pendingReport;
+      pendingReport = null;
+      const { autoPlacement } = await recordSubscription({ connectionId, report, placed: s.placement !== null });
+      if (autoPlacement && !s.placement) s.placement = autoPlacement;
+    }
+    if (!s.report || !s.placement) {
+      if (s.status !== 'failed') s.status = 'unmapped';
+      replay = null;
+      return;
+    }
+    if (s.blocked || s.status === 'failed') return; // an admin's retry, skip or new placement clears it
+    if (s.pendingStep) {
+      // The PSA was unreachable: the same step (same idempotency keys) goes first, when its time comes.
+      if (s.lastError?.retryAt && Date.parse(s.lastError.retryAt) > Date.now()) return;
+      if (!(await write(s.pendingStep))) return;
+    }
+
+    const desired = desiredState(s.report, s.placement);
+    if (desired === undefined) return;
+    const operations = diffLines(s.placement.psa, s.held, desired, today());
+    if (operations.length > 0) {
+      const step: PendingStep = {
+        step: s.step,
+        what: describeChange(),
+        operations: operations.map((operation, i) => ({ idempotencyKey: `${workflowId}/${s.lineage}/${s.step}/${i}`, operation })),
       };
-      let opened: { ledger: Ledger; ops: PsaOps };
-      try {
-        opened = openLedger(init);
-      } catch (err) {
-        await fail('map', err);
-        return;
-      }
-      if (!(await applyStep('mapped', opened.ledger, opened.ops, mapping))) return;
+      s.step += 1;
+      s.pendingStep = step;
+      if (!(await write(step))) return;
     }
-    while (s.ledger && !failed()) {
-      const event = s.pendingEvents[0];
-      // A fold happens once its month has started, and before any event dated on or after it,
-      // so events that arrive late still land in the month they belong to (§4 rule 4).
-      if (foldDue() && (!event || s.nextFoldDate! <= event.date)) {
-        const monthStart = s.nextFoldDate!;
-        const folded = foldAt(s.ledger, monthStart);
-        if (!(await applyStep(`fold ${monthStart}`, folded.ledger, folded.ops, mapping))) return;
-        continue;
-      }
-      if (!event) return;
-      const problems = checkEvent(s.ledger, event);
-      if (problems.length > 0) {
-        // Not applicable to this subscription at all (e.g. an upgrade to the same product):
-        // kept in the state with the reason, so nothing disappears silently.
-        s.rejectedEvents.push({ event, reason: problems.map((p) => `${p.path}: ${p.message}`).join('; '), at: new Date().toISOString() });
-        s.pendingEvents.shift();
-        continue;
-      }
-      const result = applyEvent(s.ledger, event);
-      if (!(await applyStep(`${event.type} ${event.date}`, result.ledger, result.ops, mapping))) return;
-      s.pendingEvents.shift();
-      if (result.spawned) {
-        await startSpawnedSubscription({ connectionId, parentSubscriptionId: subscriptionId, customerId: s.customerId, init: result.spawned, parentMapping: mapping });
-      }
-    }
+    noteSynced();
+    await handOverSpawns(s.placement);
   }
 
-  /** Applies one step's operations; the ledger advances only once the PSA holds them. */
-  async function applyStep(what: string, ledger: Ledger, ops: PsaOps, mapping: SubscriptionMapping): Promise<boolean> {
-    const planned = mapping.psa === 'connectwise' ? ops.connectwise : ops.autotask;
-    const base = `${workflowInfo().workflowId}/${s.seq}`;
-    const operations = planned.map((operation, i) => ({ idempotencyKey: `${base}/${i}`, operation }));
-    const shifted: NonNullable<HistoryEntry['shifted']> = [];
+  /** The ledger the whole log gives as of today (null: bill nothing; undefined: cannot tell — failed). */
+  function desiredState(report: SubscriptionReport, placement: SubscriptionPlacement) {
     try {
-      const applied = operations.length
-        ? await applyOperations({ connectionId, subscriptionId, mapping, operations, lineIds: s.lineIds })
-        : [];
-      for (const a of applied) {
-        if (a.psaId !== null) s.lineIds[a.lineKey] = a.psaId;
-        if (a.shiftedFrom && a.effectiveDate) shifted.push({ lineKey: a.lineKey, from: a.shiftedFrom, to: a.effectiveDate });
-      }
+      replay = replaySubscription({
+        init: { rules: placement.rules, agreement: placement.agreement, subscription: report.subscription, parentSubscriptionId: placement.parentSubscriptionId ?? null },
+        log: s.log,
+        asOf: today(),
+        skipped: new Set(Object.keys(s.skipped)),
+      });
     } catch (err) {
-      await fail(what, err);
+      replay = null;
+      fail('map', `the subscription cannot be billed on this placement: ${err instanceof Error ? err.message : String(err)}`);
+      return undefined;
+    }
+    return s.withdrawn ? null : replay.ledger;
+  }
+
+  /** Writes one step; false when the PSA refused (failed) or stayed unreachable (retried later). */
+  async function write(step: PendingStep): Promise<boolean> {
+    const placement = s.placement!;
+    let outcome;
+    try {
+      outcome = await applyOperations({
+        connectionId,
+        subscriptionId,
+        placement,
+        operations: step.operations,
+        lineIds: lineIdsFor(s.held, step.operations.map((o) => o.operation)),
+      });
+    } catch (err) {
+      // Still unreachable after the activity's own retries: show it, and try the same step
+      // (same idempotency keys) again in a while.
+      const message = errorMessage(err);
+      s.lastError = { message: `the PSA did not answer (${message}); the step is tried again automatically`, at: now(), step: step.what, retryAt: new Date(Date.now() + RETRY_AFTER_MS).toISOString() };
+      await recordSyncFailure({ connectionId, subscriptionId, error: s.lastError.message });
       return false;
     }
-    s.ledger = ledger;
-    s.seq += 1;
-    s.lastError = null;
-    s.lastSyncAt = new Date().toISOString();
-    s.nextFoldDate = nextFoldDate(ledger);
-    if (operations.length > 0 || !what.startsWith('fold')) {
-      s.history.push({ seq: s.seq, at: s.lastSyncAt, what, operations: operations.length, ...(shifted.length ? { shifted } : {}) });
-      if (s.history.length > HISTORY_KEPT) s.history.splice(0, s.history.length - HISTORY_KEPT);
+    s.held = heldAfter(s.held, step.operations.map((o) => o.operation), outcome.applied);
+    if (s.heldOn === null) s.heldOn = placement.agreementId;
+    s.pendingStep = null;
+    s.lastSyncAt = now();
+    s.quietSince = today();
+    const written = outcome.applied.filter((a) => a !== null);
+    const shifted = written.flatMap((a) => (a!.shiftedFrom && a!.effectiveDate ? [{ lineKey: a!.lineKey, from: a!.shiftedFrom, to: a!.effectiveDate }] : []));
+    remember({ step: step.step, at: s.lastSyncAt, what: step.what, operations: written.length, ...(shifted.length ? { shifted } : {}) });
+    if (outcome.refused) {
+      fail(step.what, outcome.refused.message);
+      return false;
     }
-    if (s.mappingStatus !== 'mapped') setStatus('mapped');
+    s.lastError = null;
+    if (s.status !== 'ended') s.status = 'mapped';
     return true;
   }
 
-  async function fail(step: string, err: unknown): Promise<void> {
-    const message = errorMessage(err);
-    s.lastError = { message, at: new Date().toISOString(), step };
-    setStatus('failed');
-    publish();
-    await recordSyncFailure({ connectionId, subscriptionId, error: message });
+  function fail(step: string, message: string): void {
+    s.status = 'failed';
+    s.lastError = { message, at: now(), step };
   }
 
-  function setStatus(status: MappingStatus): void {
-    s.mappingStatus = status;
+  function remember(entry: HistoryEntry): void {
+    s.history.push(entry);
+    if (s.history.length > KEPT) s.history.splice(0, s.history.length - KEPT);
   }
 
-  function endedForGood(): boolean {
-    const st = s.ledger?.state;
-    return !!st && st.cancelledOn !== null && s.nextFoldDate === null && s.pendingEvents.length === 0 && !failed();
+  /** What moved the desired state since the last sync: events now applied, months folded, a correction. */
+  function describeChange(): string {
+    const applied = new Set(s.synced.applied);
+    const fresh = (replay?.outcomes ?? []).filter((o) => o.status === 'applied' && !applied.has(o.id));
+    const byId = new Map(s.log.map((e) => [e.id, e]));
+    const parts = fresh.map((o) => `${byId.get(o.id)!.event.type} ${byId.get(o.id)!.event.date}`);
+    const folded = replay?.ledger.foldedThrough ?? null;
+    if (folded && s.synced.foldedThrough !== null && folded > s.synced.foldedThrough) parts.push(`fold ${folded}`);
+    if (s.synced.applied.length === 0 && s.step === 0) parts.unshift('mapped');
+    if (parts.length === 0) parts.push(s.withdrawn ? 'withdrawn' : 'correction');
+    return parts.join(', ');
   }
 
-  /** ms until 00:00 UTC of the next fold date (undefined = no timer). */
-  function untilNextFold(): number | undefined {
-    if (!s.ledger || !s.nextFoldDate || failed()) return undefined;
-    return Math.max(0, toDayNumber(s.nextFoldDate) * DAY_MS - Date.now()) || undefined;
+  function noteSynced(): void {
+    if (!replay) return;
+    s.synced = { applied: replay.outcomes.filter((o) => o.status === 'applied').map((o) => o.id), foldedThrough: replay.ledger.foldedThrough };
+    const st = replay.ledger.state;
+    s.status = st.cancelledOn !== null && replay.nextWake === null && !s.pendingStep ? 'ended' : 'mapped';
   }
 
-  /** Search attributes and memo, so the Web UI lists and explains the subscription. */
+  /** Partial upgrades now applied get their S2; ones no longer applied withdraw it. */
+  async function handOverSpawns(placement: SubscriptionPlacement): Promise<void> {
+    if (!replay || s.withdrawn) return;
+    const live = new Map(replay.spawned.map((x) => [x.eventId, x.init]));
+    for (const [eventId, init] of live) {
+      const known = s.spawned[eventId];
+      if (known && !known.withdrawn) continue;
+      const notice: SpawnNotice = {
+        report: { customerId: s.report!.customerId, ...(s.report!.provider ? { provider: s.report!.provider } : {}), subscription: init.subscription },
+        placement: {
+          ...placement,
+          parentSubscriptionId: subscriptionId,
+          description: placement.description.split(subscriptionId).join(init.subscription.id),
+        },
+        parent: { subscriptionId, eventId },
+        withdrawn: false,
+      };
+      await handOverPartialUpgrade({ connectionId, notice });
+      s.spawned[eventId] = { subscriptionId: init.subscription.id, withdrawn: false, notice };
+    }
+    for (const [eventId, known] of Object.entries(s.spawned)) {
+      if (known.withdrawn || live.has(eventId)) continue;
+      await handOverPartialUpgrade({ connectionId, notice: { ...known.notice, withdrawn: true } });
+      s.spawned[eventId] = { ...known, withdrawn: true };
+    }
+  }
+
+  // ---- time --------------------------------------------------------------------------------
+
+  let armedAt: number | null = null;
+  /** One durable timer for the next wake (a month start, a future event, a retry, closing). */
+  function armTimer(): void {
+    const at = nextWakeMs();
+    if (at === null) return;
+    const ms = at - Date.now();
+    if (ms <= 0) {
+      dirty = true;
+      return;
+    }
+    if (armedAt !== null && armedAt <= at && armedAt > Date.now()) return; // an earlier timer will wake us
+    armedAt = at;
+    void sleep(ms).then(() => {
+      if (armedAt === at) armedAt = null;
+      dirty = true;
+    });
+  }
+
+  function nextWakeMs(): number | null {
+    const candidates: number[] = [];
+    if (s.lastError?.retryAt) candidates.push(Date.parse(s.lastError.retryAt));
+    if (s.status !== 'failed' && !s.blocked && replay?.nextWake) candidates.push(toDayNumber(replay.nextWake) * DAY_MS);
+    if (s.status === 'ended' && s.quietSince) candidates.push(toDayNumber(addDays(s.quietSince, closeAfterDays)) * DAY_MS);
+    return candidates.length ? Math.min(...candidates) : null;
+  }
+
+  function closable(): boolean {
+    return s.status === 'ended' && !s.pendingStep && s.quietSince !== null && today() >= addDays(s.quietSince, closeAfterDays);
+  }
+
+  // ---- what an admin sees ------------------------------------------------------------------
+
+  function view(): SubscriptionWorkflowState {
+    const events = eventViews(s.log, replay?.outcomes ?? null, s.skipped);
+    const counts = { waiting: 0, scheduled: 0, applied: 0, rejected: 0, skipped: 0 };
+    for (const e of events) counts[e.status] += 1;
+    return {
+      connectionId,
+      subscriptionId,
+      customerId: s.report?.customerId ?? null,
+      status: s.status,
+      report: s.report,
+      placement: s.placement,
+      ledger: replay?.ledger ?? null,
+      asOf: replay?.asOf ?? null,
+      held: s.held,
+      lineIds: heldLineIds(s.held),
+      events,
+      counts,
+      nextWake: replay?.nextWake ?? null,
+      step: s.step,
+      lastError: s.blocked ? { message: s.blocked, at: now(), step: 'restore' } : s.lastError,
+      lastSyncAt: s.lastSyncAt,
+      history: s.history,
+      spawned: Object.fromEntries(Object.entries(s.spawned).map(([k, v]) => [k, { subscriptionId: v.subscriptionId, withdrawn: v.withdrawn }])),
+      rejectedMessages: s.rejectedMessages,
+    };
+  }
+
+  let published = '';
+  /** Search attributes and memo, so the Web UI lists and explains the subscription; written only when they change. */
   function publish(): void {
-    upsertSearchAttributes([
-      { key: PsaConnectionId, value: connectionId },
-      { key: PsaSubscriptionId, value: subscriptionId },
-      { key: PsaMappingStatus, value: s.mappingStatus },
-      ...(s.customerId ? [{ key: PsaCustomerId, value: s.customerId }] : []),
-      ...(s.mapping ? [{ key: PsaType, value: s.mapping.psa }] : []),
-    ]);
-    upsertMemo({ summary: subscriptionSummary(s), lastError: s.lastError?.message ?? null });
+    const v = view();
+    const attributes = {
+      status: s.status,
+      customer: v.customerId,
+      psa: s.placement?.psa ?? null,
+      summary: subscriptionSummary(v),
+      lastError: v.lastError?.message ?? null,
+    };
+    const text = JSON.stringify(attributes);
+    if (text === published) return;
+    const before = published ? (JSON.parse(published) as typeof attributes) : null;
+    published = text;
+    if (!before || before.status !== attributes.status || before.customer !== attributes.customer || before.psa !== attributes.psa) {
+      upsertSearchAttributes([
+        { key: PsaConnectionId, value: connectionId },
+        { key: PsaSubscriptionId, value: subscriptionId },
+        { key: PsaMappingStatus, value: s.status },
+        ...(attributes.customer ? [{ key: PsaCustomerId, value: attributes.customer }] : []),
+        ...(attributes.psa ? [{ key: PsaType, value: attributes.psa }] : []),
+      ]);
+    }
+    if (!before || before.summary !== attributes.summary || before.lastError !== attributes.lastError) {
+      upsertMemo({ summary: attributes.summary, lastError: attributes.lastError });
+    }
   }
 }
 
+function freshState(firstRunId: string): CarriedState {
+  return {
+    version: 2,
+    lineage: firstRunId.replace(/-/g, '').slice(0, 8),
+    report: null,
+    placement: null,
+    heldOn: null,
+    origin: null,
+    withdrawn: false,
+    log: [],
+    arrivals: 0,
+    skipped: {},
+    held: emptyHeld(),
+    step: 0,
+    pendingStep: null,
+    status: 'unmapped',
+    blocked: null,
+    lastError: null,
+    lastSyncAt: null,
+    history: [],
+    spawned: {},
+    rejectedMessages: [],
+    synced: { applied: [], foldedThrough: null },
+    quietSince: null,
+  };
+}
+
+function isCarried(x: unknown): x is CarriedState {
+  return typeof x === 'object' && x !== null && (x as { version?: unknown }).version === 2;
+}
+
+/** A refused message: the caller sees which field and why (HTTP 400 through the admin API). */
+function invalid(what: string, problems: Problem[]): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: 'InvalidMessage',
+    message: `invalid ${what}: ${problems.map(problemLine).join('; ')}`,
+    details: [problems],
+    nonRetryable: true,
+  });
+}
+
+function parsed<T>(schema: Parameters<typeof checkMessage<T>>[0], raw: unknown, what: string): T {
+  const r = checkMessage(schema, raw);
+  if (!r.ok) throw invalid(what, r.problems);
+  return r.value;
+}
+
 function errorMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause.message;
   if (err instanceof ActivityFailure && err.cause) return err.cause.message;
   return err instanceof Error ? err.message : String(err);
 }

@@ -1,14 +1,36 @@
-/** The one-sentence memo shown in the Temporal Web UI for a subscription workflow. */
-import type { SubscriptionWorkflowState } from './messages';
+/** How a subscription workflow explains itself: the event list with statuses, and the memo sentence of the Web UI. */
+import type { EventView, SubscriptionWorkflowState } from '../contracts/subscription';
+import type { LoggedEvent } from '../domain/event-log';
+import type { EventOutcome } from '../domain/replay';
+
+/** The log with each event's status from the last replay (`waiting` before the first one). */
+export function eventViews(
+  log: readonly LoggedEvent[],
+  outcomes: readonly EventOutcome[] | null,
+  skipped: Record<string, { reason: string; by?: string }>,
+): EventView[] {
+  const byId = new Map((outcomes ?? []).map((o) => [o.id, o]));
+  return log.map((e) => {
+    const base = { id: e.id, sequence: e.sequence, receivedAt: e.receivedAt, event: e.event };
+    const skip = skipped[e.id];
+    if (skip) return { ...base, status: 'skipped', reason: skip.reason, ...(skip.by ? { skippedBy: skip.by } : {}) };
+    const o = byId.get(e.id);
+    if (!o) return { ...base, status: 'waiting' };
+    return { ...base, status: o.status, ...(o.reason ? { reason: o.reason } : {}) };
+  });
+}
 
 export function subscriptionSummary(s: SubscriptionWorkflowState): string {
   const sub = s.ledger?.state ?? s.report?.subscription;
   const what = sub ? `${sub.quantity} × ${sub.productId}` : 'not yet reported by the platform';
   const who = s.customerId ? ` for customer ${s.customerId}` : '';
-  const where = s.mapping
-    ? `${s.mapping.psa === 'connectwise' ? 'ConnectWise agreement' : 'Autotask contract'} ${s.mapping.agreementId}`
+  const where = s.placement
+    ? `${s.placement.psa === 'connectwise' ? 'ConnectWise agreement' : 'Autotask contract'} ${s.placement.agreementId}`
     : 'no PSA agreement yet';
-  const waiting = s.pendingEvents.length ? `; ${s.pendingEvents.length} event(s) waiting` : '';
+  const c = s.counts;
+  const waiting = c.waiting ? `; ${c.waiting} event(s) waiting for mapping` : '';
+  const scheduled = c.scheduled ? `; ${c.scheduled} scheduled (next ${s.nextWake ?? '?'})` : '';
+  const rejected = c.rejected ? `; ${c.rejected} rejected` : '';
   const error = s.lastError ? `; last error: ${s.lastError.message}` : '';
-  return `Subscription ${s.subscriptionId}${who}: ${what}, ${s.mappingStatus} → ${where}; ${s.seq} step(s) synced${waiting}${error}.`;
+  return `Subscription ${s.subscriptionId}${who}: ${what}, ${s.status} → ${where}; ${c.applied} event(s) billed in ${s.step} step(s)${waiting}${scheduled}${rejected}${error}.`;
 }

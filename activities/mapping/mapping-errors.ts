@@ -5,6 +5,7 @@
  * They are the store's own classes: one set of error types from the database to the wire.
  */
 import { WorkflowNotFoundError } from '@temporalio/common';
+import { MessageConflictError } from '../../contracts/errors';
 import { BillingInputError, type Problem } from '../../domain/problems';
 import { ConflictError, NotFoundError, StoreInputError } from '../store/errors';
 
@@ -20,7 +21,7 @@ export const invalid = (...problems: Problem[]): StoreInputError => new StoreInp
 
 /**
  * Runs `fn`, turning the billing engine's and the platform client's BillingInputError into
- * our ValidationError, and Temporal's "no such workflow" into a NotFoundError, so callers see
+ * our ValidationError, a workflow's MessageConflictError into a ConflictError, and Temporal's "no such workflow" into a NotFoundError, so callers see
  * one set of error types.
  */
 export async function normalizeErrors<T>(fn: () => Promise<T>, notFound?: { kind: string; id: string }): Promise<T> {
@@ -28,6 +29,7 @@ export async function normalizeErrors<T>(fn: () => Promise<T>, notFound?: { kind
     return await fn();
   } catch (e) {
     if (e instanceof BillingInputError) throw new StoreInputError(e.problems);
+    if (e instanceof MessageConflictError) throw new ConflictError(e.message);
     if (e instanceof WorkflowNotFoundError && notFound) throw new NotFoundError(notFound.kind, notFound.id);
     throw e;
   }

@@ -3,12 +3,10 @@
  * subscriptions reported on a connection, lifecycle events; and the admin's view of one
  * subscription (its workflow's state next to its mapping document).
  */
-import { SubscriptionReportSchema } from '../../client/platform-client';
-import { SubscriptionEventSchema, type SubscriptionEventInput } from '../../domain/schemas';
-import type { SubscriptionReport, SubscriptionWorkflowState } from '../../workflows/messages';
-import { subscriptionWorkflowId } from '../../workflows/messages';
+import { SubscriptionReportSchema, subscriptionWorkflowId, type EventReceipt, type SubscriptionWorkflowState } from '../../contracts/subscription';
+import { parsePlatformEvent } from '../../domain/event-log';
 import { parseInput, type SubscriptionMapping } from '../store';
-import { invalid, NotFoundError, normalizeErrors } from './mapping-errors';
+import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { CustomersIntakeSchema, ProductsIntakeSchema } from './mapping-service.schemas';
 import { createSubscriptionMappingPort } from './subscription-mapping';
@@ -58,8 +56,8 @@ export function createIntakeOperations(deps: MappingServiceDeps) {
      * once, so the service list shows it even before a worker runs, then signalled to its
      * workflow, which may map it automatically.
      */
-    async reportSubscription(connectionId: string, input: unknown): Promise<{ workflowId: string; subscriptionId: string }> {
-      const report = parseInput(SubscriptionReportSchema, input) as SubscriptionReport;
+    async reportSubscription(connectionId: string, input: unknown): Promise<{ workflowId: string; subscriptionId: string; outcome: 'recorded' | 'unchanged' }> {
+      const report = parseInput(SubscriptionReportSchema, input);
       await mustConnection(connectionId);
       const problems = [
         ...((await store.platform.getCustomer(report.customerId)) ? [] : [{ path: 'customerId', message: `no platform customer "${report.customerId}"; push it first` }]),
@@ -69,17 +67,29 @@ export function createIntakeOperations(deps: MappingServiceDeps) {
       ];
       if (problems.length > 0) throw invalid(...problems);
       await recorder.recordReport(connectionId, report);
-      const workflowId = await normalizeErrors(() => deps.platform.reportSubscription(connectionId, report));
-      return { workflowId, subscriptionId: report.subscription.id };
+      const { workflowId, outcome } = await normalizeErrors(() => deps.platform.reportSubscription(connectionId, report));
+      return { workflowId, subscriptionId: report.subscription.id, outcome };
     },
 
-    /** Sends a lifecycle event to the subscription's workflow (validated first; it waits there until the subscription is mapped). */
-    async sendEvent(connectionId: string, subscriptionId: string, input: unknown): Promise<{ workflowId: string; type: string }> {
-      const event = parseInput(SubscriptionEventSchema, input);
+    /**
+     * Sends a lifecycle event `{ id, sequence?, type, date, ... }` to the subscription's workflow.
+     * Answers with the receipt (accepted, duplicate, or queued when no worker answered in time);
+     * bad input names each field; a subscription reported on another connection, or an id
+     * already used for another event, is a conflict.
+     */
+    async sendEvent(connectionId: string, subscriptionId: string, input: unknown): Promise<EventReceipt & { workflowId: string; type: string }> {
+      const parsed = parsePlatformEvent(input);
+      if (!parsed.ok) throw invalid(...parsed.problems);
       await mustConnection(connectionId);
-      if (!(await store.platform.getSubscription(subscriptionId))) throw new NotFoundError('platform subscription', subscriptionId);
-      const workflowId = await normalizeErrors(() => deps.platform.sendEvent(connectionId, subscriptionId, input as SubscriptionEventInput));
-      return { workflowId, type: event.type };
+      if (!(await store.platform.getSubscription(connectionId, subscriptionId))) {
+        const elsewhere = await store.platform.subscriptionConnections(subscriptionId);
+        if (elsewhere.length > 0) {
+          throw new ConflictError(`subscription "${subscriptionId}" is reported on connection ${elsewhere.map((c) => `"${c}"`).join(', ')}, not on "${connectionId}"; send its events there (or report it on "${connectionId}" first)`);
+        }
+        throw new NotFoundError('platform subscription', `${connectionId}/${subscriptionId}`);
+      }
+      const receipt = await normalizeErrors(() => deps.platform.sendEvent(connectionId, subscriptionId, input));
+      return { ...receipt, type: parsed.value.event.type };
     },
 
     /** The mapping document and the workflow's state (queried with a deadline: without a worker a query never answers). */

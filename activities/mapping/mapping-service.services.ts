@@ -12,7 +12,7 @@ import { agreementMappingProblems } from '../../domain/agreement-check';
 import { mappingProblems } from '../../domain/connectwise-projection';
 import type { Problem } from '../../domain/problems';
 import type { Subscription } from '../../domain/schemas';
-import { subscriptionWorkflowId, type SubscriptionMapping as WorkflowMapping } from '../../workflows/messages';
+import { SkipEventSchema, subscriptionWorkflowId, type SubscriptionPlacement } from '../../contracts/subscription';
 import type { AgreementSummary } from '../psa/psa-gateway.port';
 import {
   effectiveDateRules,
@@ -70,8 +70,8 @@ export function createServiceOperations(deps: MappingServiceDeps) {
     if (!conn) throw new NotFoundError('connection', connectionId);
     return conn;
   }
-  async function platformSubscription(id: string): Promise<PlatformSubscription> {
-    const s = await store.platform.getSubscription(id);
+  async function platformSubscription(connectionId: string, id: string): Promise<PlatformSubscription> {
+    const s = await store.platform.getSubscription(connectionId, id);
     if (!s) throw new NotFoundError('platform subscription', id);
     return s;
   }
@@ -123,7 +123,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
       await connection(connectionId);
       const q = parseInput(MappingListQuerySchema, query);
       const page = await subs.list(connectionId, q);
-      const items = await Promise.all(page.items.map(async (m) => ({ ...m, platform: await store.platform.getSubscription(m.platformId) })));
+      const items = await Promise.all(page.items.map(async (m) => ({ ...m, platform: await store.platform.getSubscription(connectionId, m.platformId) })));
       return { items, total: page.total };
     },
 
@@ -134,7 +134,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
      */
     async suggest(connectionId: string, subscriptionId: string) {
       const conn = await connection(connectionId);
-      const s = await platformSubscription(subscriptionId);
+      const s = await platformSubscription(connectionId, subscriptionId);
       const product = await store.platform.getProduct(s.productId);
       const productMapping = await store.mappings.products.get(connectionId, s.productId);
       const customer = await store.mappings.customers.get(connectionId, s.customerId);
@@ -160,7 +160,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
     async map(connectionId: string, subscriptionId: string, input: unknown): Promise<ServiceMapOutcome> {
       const m = parseInput(MapServiceInputSchema, input);
       const conn = await connection(connectionId);
-      const s = await platformSubscription(subscriptionId);
+      const s = await platformSubscription(connectionId, subscriptionId);
       const product: PlatformProduct | null = await store.platform.getProduct(s.productId);
       const productMapping = await store.mappings.products.get(connectionId, s.productId);
       if (!productMapping?.linked || productMapping.psaId === undefined) {
@@ -207,7 +207,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         { companyId, agreementId: agreement.id, productIds: { [s.productId]: productMapping.psaId }, description, ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}) },
         { display: { label: product ? `${product.name} (${subscriptionId})` : subscriptionId, customerId: s.customerId, ...(customer ? { customerName: customer.name } : {}), productId: s.productId } },
       );
-      const signal: WorkflowMapping = {
+      const placement: SubscriptionPlacement = {
         psa: conn.psa,
         companyId,
         agreementId: agreement.id,
@@ -217,7 +217,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}),
       };
       try {
-        await deps.platform.mapSubscription(connectionId, subscriptionId, signal);
+        await normalizeErrors(() => deps.platform.place(connectionId, subscriptionId, placement));
       } catch (e) {
         await subs.markFailed(connectionId, subscriptionId, `could not hand the mapping to the subscription workflow: ${e instanceof Error ? e.message : String(e)}`);
         throw e;
@@ -238,14 +238,9 @@ export function createServiceOperations(deps: MappingServiceDeps) {
       await connection(connectionId);
       const before = await subs.disconnect(connectionId, subscriptionId);
       if (!before) throw new NotFoundError('subscription mapping', `${connectionId}/${subscriptionId}`);
-      let workflowSignalled = true;
-      try {
-        await normalizeErrors(() => deps.platform.unmapSubscription(connectionId, subscriptionId), { kind: 'subscription workflow', id: subscriptionId });
-      } catch (e) {
-        // No workflow yet: nothing to tell.
-        if (!(e instanceof NotFoundError)) throw e;
-        workflowSignalled = false;
-      }
+      // No workflow yet: nothing to tell.
+      const workflowSignalled = await deps.platform.exists(connectionId, subscriptionId);
+      if (workflowSignalled) await normalizeErrors(() => deps.platform.place(connectionId, subscriptionId, null));
       return { before, mapping: (await subs.get(connectionId, subscriptionId))!, workflowSignalled };
     },
 
@@ -257,6 +252,18 @@ export function createServiceOperations(deps: MappingServiceDeps) {
       if (m.status !== 'failed') throw new ConflictError(`subscription "${subscriptionId}" is ${m.status}, not failed: there is nothing to retry`);
       await normalizeErrors(() => deps.platform.retry(connectionId, subscriptionId), { kind: 'subscription workflow', id: subscriptionWorkflowId(connectionId, subscriptionId) });
       return { retried: true, workflowId: subscriptionWorkflowId(connectionId, subscriptionId) };
+    },
+
+    /**
+     * Leaves out an event that cannot apply (e.g. an upgrade to a product that will never be
+     * mapped): the subscription goes on without it; the event, the reason and who stay in its log.
+     */
+    async skipEvent(connectionId: string, subscriptionId: string, input: unknown): Promise<{ skipped: true; eventId: string; workflowId: string }> {
+      await connection(connectionId);
+      const skip = parseInput(SkipEventSchema, input);
+      const workflowId = subscriptionWorkflowId(connectionId, subscriptionId);
+      await normalizeErrors(() => deps.platform.skipEvent(connectionId, subscriptionId, skip), { kind: 'subscription workflow', id: workflowId });
+      return { skipped: true, eventId: skip.eventId, workflowId };
     },
   };
 }

@@ -7,7 +7,7 @@ import type { AppliedOperation } from '../psa/psa-gateway.port';
 import { mappedProductIds } from './psa-target';
 import type { GatewayRegistry } from '../psa/gateway-registry';
 import type { Store } from '../store';
-import type { SubscriptionMapping, SubscriptionReport } from '../../workflows/messages';
+import type { SubscriptionPlacement, SubscriptionReport } from '../../contracts/subscription';
 import type { SubscriptionMappingPort } from '../subscription.activities';
 
 /**
@@ -27,6 +27,7 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
       const { billCustomer: _billCustomer, ...fields } = s; // a mapping setting, not platform data
       await store.platform.upsertSubscription({
         ...fields,
+        connectionId,
         customerId: report.customerId,
         provider: report.provider ?? product?.provider ?? 'unknown',
         status: 'active',
@@ -43,7 +44,7 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
       ]);
     },
 
-    async autoMapping(connectionId, report) {
+    async autoPlacement(connectionId, report) {
       const s = report.subscription;
       const existing = await store.mappings.subscriptions.get(connectionId, s.id);
       const connection = await store.connections.get(connectionId);
@@ -68,7 +69,7 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
       const agreement = (await gateway.listAgreements(companyId)).find((a) => a.id === agreementId);
       if (!agreement) return null;
       const productName = (await store.platform.getProduct(s.productId))?.name;
-      const mapping: SubscriptionMapping = {
+      const mapping: SubscriptionPlacement = {
         psa: connection.psa,
         companyId,
         agreementId,
@@ -107,6 +108,11 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
 
     async recordFailure(connectionId, subscriptionId, message) {
       await store.mappings.subscriptions.markFailed(connectionId, subscriptionId, message);
+    },
+
+    async recordedLineCount(connectionId, subscriptionId) {
+      const doc = await store.mappings.subscriptions.get(connectionId, subscriptionId);
+      return Object.keys(doc?.lineIds ?? {}).length;
     },
   };
 }

@@ -83,7 +83,7 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
       ...(m.error ? { error: m.error.message } : {}),
     });
     const live = async (ms: SubscriptionMapping[]) => {
-      const keep = await Promise.all(ms.map(async (m) => !ENDED.has((await store.platform.getSubscription(m.platformId))?.status ?? 'active')));
+      const keep = await Promise.all(ms.map(async (m) => !ENDED.has((await store.platform.getSubscription(m.connectionId, m.platformId))?.status ?? 'active')));
       return ms.filter((_, i) => keep[i]);
     };
     const unmapped = await live(await allSubscriptionMappings(connectionId, 'unmapped'));

@@ -75,7 +75,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
       if (!connection) throw ApplicationFailure.nonRetryable(`no PSA connection "${run.connectionId}"`, 'UnknownConnection');
       const subjects: ReconciliationSubject[] = [];
       for (let skip = 0; ; skip += PAGE) {
-        const page = await store.platform.listSubscriptions({ provider: run.provider, limit: PAGE, skip });
+        const page = await store.platform.listSubscriptions({ connectionId: run.connectionId, provider: run.provider, limit: PAGE, skip });
         for (const sub of page.items) {
           const mapping = await mappingOf(run.connectionId, sub.id);
           if (!mapping?.linked) continue;

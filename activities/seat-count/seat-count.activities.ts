@@ -58,7 +58,7 @@ export function createSeatCountActivities(deps: SeatCountActivityDeps) {
     const mapping = await store.mappings.subscriptions.get(connectionId, subscriptionId);
     const target = mapping ? await resolvePsaTarget(store, connectionId, mapping) : null;
     if (!mapping || !target) return { ...base, outcome: 'skipped', reason: 'not mapped to an agreement' };
-    const sub = await store.platform.getSubscription(subscriptionId);
+    const sub = await store.platform.getSubscription(connectionId, subscriptionId);
     const productId = mapping.productId ?? sub?.productId;
     if (!sub || !productId) return { ...base, outcome: 'skipped', reason: 'the platform has no such subscription' };
     if (target.productIds[productId] === undefined) return { ...base, outcome: 'skipped', reason: `product ${productId} is not mapped` };

@@ -11,6 +11,8 @@ import { createNotificationLog, notificationIndexes, type NotificationLog } from
 import { createOperationJournal, operationJournalIndexes, type MongoOperationJournal } from './operation-journal';
 import { createPlatformRepository, platformIndexes, type PlatformRepository } from './platform';
 import { createReconciliationRepository, reconciliationIndexes, type ReconciliationRepository } from './reconciliations';
+import { createSubscriptionArchive } from './subscription-archive';
+import type { SubscriptionArchive } from '../subscription.activities';
 import type { SecretKeyring } from './secrets';
 
 export interface Store {
@@ -20,6 +22,8 @@ export interface Store {
   journal: MongoOperationJournal;
   reconciliations: ReconciliationRepository;
   notifications: NotificationLog;
+  /** States of closed subscription workflows (reopened by a late event). */
+  archive: SubscriptionArchive;
 }
 
 export interface StoreOptions {
@@ -39,6 +43,7 @@ export function createStore(db: Db, options: StoreOptions): Store {
     journal: createOperationJournal(db, now),
     reconciliations: createReconciliationRepository(db, now),
     notifications: createNotificationLog(db, now),
+    archive: createSubscriptionArchive(db, now),
   };
 }
 

@@ -17,9 +17,10 @@ export const PLATFORM_INVOICES = 'platform_invoices';
 
 export const platformIndexes: IndexSpec[] = [
   { collection: PLATFORM_PRODUCTS, key: { provider: 1 }, name: 'provider' },
-  { collection: PLATFORM_SUBSCRIPTIONS, key: { customerId: 1 }, name: 'customer' },
-  { collection: PLATFORM_SUBSCRIPTIONS, key: { productId: 1 }, name: 'product' },
-  { collection: PLATFORM_SUBSCRIPTIONS, key: { provider: 1, status: 1 }, name: 'provider_status' },
+  { collection: PLATFORM_SUBSCRIPTIONS, key: { subscriptionId: 1 }, name: 'subscription' },
+  { collection: PLATFORM_SUBSCRIPTIONS, key: { connectionId: 1, customerId: 1 }, name: 'connection_customer' },
+  { collection: PLATFORM_SUBSCRIPTIONS, key: { connectionId: 1, productId: 1 }, name: 'connection_product' },
+  { collection: PLATFORM_SUBSCRIPTIONS, key: { connectionId: 1, provider: 1, status: 1 }, name: 'connection_provider_status' },
   { collection: PLATFORM_INVOICES, key: { subscriptionId: 1, month: 1, kind: 1 }, name: 'subscription_month_kind', unique: true },
   { collection: PLATFORM_INVOICES, key: { month: 1, provider: 1 }, name: 'month_provider' },
 ];
@@ -73,6 +74,8 @@ export type PlatformProduct = z.infer<typeof PlatformProductSchema>;
 export const SUBSCRIPTION_STATUSES = ['pending', 'active', 'suspended', 'cancelled', 'expired'] as const;
 export const PlatformSubscriptionSchema = z
   .object({
+    /** The PSA connection it is reported on: subscriptions are kept per connection (never shared). */
+    connectionId: Id,
     id: Id,
     customerId: Id,
     productId: Id,
@@ -122,18 +125,22 @@ const invoiceId = (i: { subscriptionId: string; month: string; kind: string }) =
 export interface PlatformRepository {
   upsertCustomer(input: z.input<typeof PlatformCustomerSchema>): Promise<PlatformCustomer>;
   upsertProduct(input: z.input<typeof PlatformProductSchema>): Promise<PlatformProduct>;
+  /** Keyed by (connection, subscription): reporting it on another connection never touches this one. */
   upsertSubscription(input: z.input<typeof PlatformSubscriptionSchema>): Promise<PlatformSubscription>;
   upsertInvoice(input: PlatformInvoiceInput): Promise<PlatformInvoice>;
   getCustomer(id: string): Promise<PlatformCustomer | null>;
   getProduct(id: string): Promise<PlatformProduct | null>;
-  getSubscription(id: string): Promise<PlatformSubscription | null>;
+  getSubscription(connectionId: string, id: string): Promise<PlatformSubscription | null>;
+  /** The connections a subscription id is reported on. */
+  subscriptionConnections(id: string): Promise<string[]>;
   getInvoice(subscriptionId: string, month: string, kind: PlatformInvoice['kind']): Promise<PlatformInvoice | null>;
   /** Both invoices of a subscription's month, each null until the platform has generated it (§6 `pending`). */
   invoicesFor(subscriptionId: string, month: string): Promise<{ reseller: PlatformInvoice | null; customer: PlatformInvoice | null }>;
   /** Customers by name/id text, sorted by name. */
   listCustomers(q?: { search?: string; limit?: number; skip?: number }): Promise<Page<PlatformCustomer>>;
   listProducts(q?: { provider?: string; search?: string; limit?: number; skip?: number }): Promise<Page<PlatformProduct>>;
-  listSubscriptions(q?: {
+  listSubscriptions(q: {
+    connectionId: string;
     customerId?: string;
     productId?: string;
     provider?: string;
@@ -182,14 +189,23 @@ function fromStoredInvoice(doc: InvoiceDoc): PlatformInvoice {
 export function createPlatformRepository(db: Db, now: () => Date = () => new Date()): PlatformRepository {
   const customers = keptRecords<PlatformCustomer>(db, PLATFORM_CUSTOMERS, now);
   const products = keptRecords<PlatformProduct>(db, PLATFORM_PRODUCTS, now);
-  const subscriptions = keptRecords<PlatformSubscription>(db, PLATFORM_SUBSCRIPTIONS, now);
+  const subscriptionDocs = db.collection<StoredDoc>(PLATFORM_SUBSCRIPTIONS);
+  const subscriptionKey = (connectionId: string, id: string) => `${connectionId}|${id}`;
+  const toSubscription = (doc: StoredDoc): PlatformSubscription => {
+    const { _id, updatedAt: _u, subscriptionId, ...rest } = doc;
+    return { ...rest, id: subscriptionId } as unknown as PlatformSubscription;
+  };
   const invoices = db.collection<InvoiceDoc>(PLATFORM_INVOICES);
 
   return {
     // async, so bad input rejects the promise like every other failure.
     upsertCustomer: async (input) => customers.put(parseInput(PlatformCustomerSchema, input)),
     upsertProduct: async (input) => products.put(parseInput(PlatformProductSchema, input)),
-    upsertSubscription: async (input) => subscriptions.put(parseInput(PlatformSubscriptionSchema, input)),
+    async upsertSubscription(input) {
+      const { id, ...fields } = parseInput(PlatformSubscriptionSchema, input);
+      await subscriptionDocs.replaceOne({ _id: subscriptionKey(fields.connectionId, id) }, { ...fields, subscriptionId: id, updatedAt: now() }, { upsert: true });
+      return { id, ...fields };
+    },
     async upsertInvoice(input) {
       const inv = parseInput(PlatformInvoiceSchema, input);
       await invoices.replaceOne({ _id: invoiceId(inv) }, { ...inv, updatedAt: now() }, { upsert: true });
@@ -198,7 +214,14 @@ export function createPlatformRepository(db: Db, now: () => Date = () => new Dat
 
     getCustomer: (id) => customers.get(id),
     getProduct: (id) => products.get(id),
-    getSubscription: (id) => subscriptions.get(id),
+    async getSubscription(connectionId, id) {
+      const doc = await subscriptionDocs.findOne({ _id: subscriptionKey(connectionId, id) });
+      return doc ? toSubscription(doc) : null;
+    },
+    async subscriptionConnections(id) {
+      const docs = await subscriptionDocs.find({ subscriptionId: id }, { projection: { connectionId: 1 } }).toArray();
+      return docs.map((d) => String(d.connectionId)).sort();
+    },
     async getInvoice(subscriptionId, month, kind) {
       const d = await invoices.findOne({ _id: invoiceId({ subscriptionId, month, kind }) });
       return d ? fromStoredInvoice(d) : null;
@@ -222,13 +245,15 @@ export function createPlatformRepository(db: Db, now: () => Date = () => new Dat
       if (q.search) filter.$or = [{ name: containsRegex(q.search) }, { partNumber: containsRegex(q.search) }, { _id: containsRegex(q.search) }];
       return products.page(filter, { name: 1, _id: 1 }, q);
     },
-    listSubscriptions(q = {}) {
-      const filter: Filter<StoredDoc> = {};
+    async listSubscriptions(q) {
+      const filter: Filter<StoredDoc> = { connectionId: q.connectionId };
       if (q.customerId) filter.customerId = q.customerId;
       if (q.productId) filter.productId = q.productId;
       if (q.provider) filter.provider = q.provider;
       if (q.status) filter.status = Array.isArray(q.status) ? { $in: q.status } : q.status;
-      return subscriptions.page(filter, { _id: 1 }, q);
+      const { limit, skip } = paging(q);
+      const [docs, total] = await Promise.all([subscriptionDocs.find(filter).sort({ _id: 1 }).skip(skip).limit(limit).toArray(), subscriptionDocs.countDocuments(filter)]);
+      return { items: docs.map(toSubscription), total };
     },
     async listInvoices(q) {
       const filter: Filter<InvoiceDoc> = { month: q.month };

@@ -7,13 +7,11 @@
  * the same values give the same hash, so a sync with nothing changed writes nothing, and one
  * changed field gives exactly one PATCH of the record.
  *
- * Subscriptions (agreement addition / contract service unit price & cost) are not written
- * here: their lines have one writer, the subscription's workflow, so a changed price is handed
- * to it as a `price-changed` event, which the billing engine turns into line updates.
+ * Subscriptions are not visited: their lines (quantities, products, prices) are owned by the
+ * subscription's lifecycle events (price-changed, full-upgrade, ...) and have one writer, the
+ * subscription's workflow. A sync that pushed the platform record's price would undo an upgrade.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import type { PlatformClient } from '../../client/platform-client';
-import { isoDateOf } from '../../domain/dates';
 import { BillingInputError } from '../../domain/problems';
 import { enabledFields, pushValues, syncHash } from '../mapping/sync-fields';
 import { isPsaError } from '../psa/http';
@@ -59,10 +57,10 @@ export interface SyncPlan {
 export interface GlobalSyncActivityDeps {
   store: Store;
   gateways: GatewayRegistry;
-  /** Hands a changed subscription price to its workflow, and reads the workflow's current prices. */
-  platform: Pick<PlatformClient, 'sendEvent' | 'state'>;
   now?: () => Date;
 }
+
+const SUBSCRIPTIONS_OWNED = "a subscription's lines are owned by its lifecycle events (send price-changed / full-upgrade events); the global sync never writes them";
 
 /** Most records one page visits; keeps each activity short and the workflow history small. */
 export const MAX_SYNC_PAGE = 500;
@@ -91,7 +89,7 @@ export function createGlobalSyncActivities(deps: GlobalSyncActivityDeps) {
     const base = { kind, platformId: mapping.platformId };
     if (!mapping.linked) return { ...base, outcome: 'skipped', reason: 'not mapped' };
     try {
-      if (kind === 'subscription') return await syncSubscription(conn, mapping);
+      if (kind === 'subscription') return { ...base, outcome: 'skipped', reason: SUBSCRIPTIONS_OWNED };
       const record = kind === 'customer' ? await store.platform.getCustomer(mapping.platformId) : await store.platform.getProduct(mapping.platformId);
       if (!record) return { ...base, outcome: 'skipped', reason: `the platform no longer has ${kind} ${mapping.platformId}` };
       const fields: string[] = kind === 'customer' ? enabledFields(conn.rules.fieldToggles.company) : enabledFields(conn.rules.fieldToggles.product);
@@ -114,35 +112,12 @@ export function createGlobalSyncActivities(deps: GlobalSyncActivityDeps) {
     }
   }
 
-  async function syncSubscription(conn: Connection, mapping: MappingCommon): Promise<SyncEntityResult> {
-    const base = { kind: 'subscription' as const, platformId: mapping.platformId };
-    // A failed subscription waits for the admin's retry; marking it synced would hide the failure.
-    if (mapping.status === 'failed') return { ...base, outcome: 'skipped', reason: 'its last sync failed; retry the subscription first' };
-    const sub = await store.platform.getSubscription(mapping.platformId);
-    if (!sub) return { ...base, outcome: 'skipped', reason: `the platform no longer has subscription ${mapping.platformId}` };
-    const fields = enabledFields(conn.rules.fieldToggles.addition);
-    if (fields.length === 0) return { ...base, outcome: 'skipped', reason: 'every field toggle is off' };
-    const hash = syncHash(sub, fields);
-    if (hash === mapping.contentHash) return { ...base, outcome: 'unchanged' };
-    const ledger = (await deps.platform.state(conn.id, mapping.platformId)).ledger;
-    if (!ledger) return { ...base, outcome: 'skipped', reason: 'the subscription has not been billed yet' };
-    // A toggled-off field keeps what the lines bill now (§2: the sync may not overwrite it).
-    const unitPrice = fields.includes('unitPrice') ? sub.unitPrice : ledger.state.unitPrice;
-    const unitCost = fields.includes('unitCost') ? sub.unitCost : ledger.state.unitCost;
-    const changed = unitPrice !== ledger.state.unitPrice || unitCost !== ledger.state.unitCost;
-    if (changed) {
-      await deps.platform.sendEvent(conn.id, mapping.platformId, { type: 'price-changed', date: isoDateOf(now().getTime()), unitPrice, unitCost });
-    }
-    await store.mappings.subscriptions.markSynced(conn.id, mapping.platformId, { at: now(), contentHash: hash });
-    return changed ? { ...base, outcome: 'pushed', fields } : { ...base, outcome: 'unchanged' };
-  }
-
   return {
     /** What a run will visit, and whether the schedule should still run it. */
     async planGlobalSync(input: { connectionId: string }): Promise<SyncPlan> {
       const conn = await withFailureTypes(() => connection(input.connectionId));
       const linked = Object.fromEntries(
-        await Promise.all(SYNC_KINDS.map(async (k) => [k, (await repoOf(k).list(conn.id, { linked: true, limit: 1 })).total] as const)),
+        await Promise.all(SYNC_KINDS.map(async (k) => [k, k === 'subscription' ? 0 : (await repoOf(k).list(conn.id, { linked: true, limit: 1 })).total] as const)),
       ) as Record<SyncKind, number>;
       return { autoSync: conn.rules.autoSync, psa: conn.psa, linked };
     },

@@ -5,7 +5,7 @@
  */
 import type { PlatformInvoiceInput } from '../../activities/store';
 import type { SubscriptionEventInput } from '../../domain/schemas';
-import type { SubscriptionReport } from '../../workflows/messages';
+import type { SubscriptionReport } from '../../contracts/subscription';
 
 export const demoCustomers = [
   { id: 'cust-acme', name: 'Acme Ltd', city: 'Leeds', psaName: { connectwise: 'Acme Ltd', autotask: 'Acme Corporation' } },
@@ -22,6 +22,7 @@ export const demoProducts = [
 
 export interface DemoSubscription {
   report: SubscriptionReport;
+  /** Sent with ids `<subscription>-e1`, `-e2`, … (the platform's event ids). */
   events: SubscriptionEventInput[];
 }
 

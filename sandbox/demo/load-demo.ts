@@ -41,7 +41,7 @@ export async function loadDemoData(t: DemoTargets): Promise<string> {
       for (const { report, events } of demoSubscriptions(prefix)) {
         if (await alreadyLoaded(platform, connectionId, report.subscription.id)) continue;
         await platform.reportSubscription(connectionId, report);
-        for (const e of events) await platform.sendEvent(connectionId, report.subscription.id, e);
+        for (const [i, e] of events.entries()) await platform.sendEvent(connectionId, report.subscription.id, { id: `${report.subscription.id}-e${i + 1}`, ...e });
         started++;
       }
     }

@@ -1,5 +1,5 @@
 /**
- * `psa-connector customers|products|services list|suggest|map|create|unmap` (+ `services retry`):
+ * `psa-connector customers|products|services list|suggest|map|create|unmap` (+ `services retry|skip`):
  * the three mapping pages of the vendor's connector, over the admin API.
  */
 import { Option, type Command } from 'commander';
@@ -138,6 +138,18 @@ function serviceCommands(program: Command): void {
     .description('Ask the workflow to retry its failed step.')
     .addOption(connectionOption())
     .action(action(async (api, id: string, o: { connection: string }) => api.call('POST', `${base(o.connection, 'subscriptions')}/${seg(id)}/retry`)));
+
+  group
+    .command('skip <subscription>')
+    .description('Leave out an event that cannot apply (e.g. an upgrade to a product that will never be mapped); the subscription goes on, the event and the reason stay in its log.')
+    .addOption(connectionOption())
+    .requiredOption('--event <id>', "the event's id (see `subscriptions state`)")
+    .requiredOption('--reason <text>', 'why it is left out (kept in the history)')
+    .action(
+      action(async (api, id: string, o: { connection: string; event: string; reason: string }) =>
+        api.call('POST', `${base(o.connection, 'subscriptions')}/${seg(id)}/events/${seg(o.event)}/skip`, { reason: o.reason }),
+      ),
+    );
 }
 
 export function register(program: Command): void {

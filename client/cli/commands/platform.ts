@@ -50,12 +50,17 @@ export function register(program: Command): void {
     .command('events')
     .description("Send a subscription's lifecycle events.")
     .command('send <subscription>')
-    .description('Send one lifecycle event (JSON: quantity-changed, full-upgrade, partial-upgrade, cancelled, renewed, price-changed).')
+    .description(
+      'Send one lifecycle event (JSON: quantity-changed, full-upgrade, partial-upgrade, cancelled, renewed, price-changed) with its platform id. ' +
+        'Answers accepted (billed now, or on its date when in the future), duplicate (that id was received already), or queued (no worker answered in time).',
+    )
     .addOption(connectionOption())
-    .option('--event <json>', 'the event as JSON, e.g. {"type":"quantity-changed","date":"2026-03-15","quantity":15}')
+    .option('--event <json>', 'the event as JSON, e.g. {"id":"evt-17","type":"quantity-changed","date":"2026-03-15","quantity":15}')
     .option('--file <file>', 'read the event from a JSON file (- for stdin)')
+    .option('--id <eventId>', "the event's platform id (when the JSON has none): a repeat with the same id is a no-op")
+    .option('--sequence <n>', 'order among events of the same date (the platform\'s sequence number)')
     .action(
-      action(async (api, id: string, o: { connection: string; event?: string; file?: string }) => {
+      action(async (api, id: string, o: { connection: string; event?: string; file?: string; id?: string; sequence?: string }) => {
         if ((o.event === undefined) === (o.file === undefined)) throw invalidInput({ path: '--event', message: 'give exactly one of --event or --file' });
         let event: unknown;
         if (o.file !== undefined) event = readJson(o.file, '--file');
@@ -65,6 +70,12 @@ export function register(program: Command): void {
           } catch (e) {
             throw invalidInput({ path: '--event', message: `is not valid JSON: ${(e as Error).message}` });
           }
+        }
+        if (o.id !== undefined || o.sequence !== undefined) {
+          if (typeof event !== 'object' || event === null || Array.isArray(event)) throw invalidInput({ path: '--event', message: 'must be a JSON object' });
+          const sequence = o.sequence === undefined ? undefined : Number(o.sequence);
+          if (sequence !== undefined && !Number.isSafeInteger(sequence)) throw invalidInput({ path: '--sequence', message: `must be a whole number (got ${o.sequence})` });
+          event = { ...(event as object), ...(o.id !== undefined ? { id: o.id } : {}), ...(sequence !== undefined ? { sequence } : {}) };
         }
         return api.call('POST', `/api/connections/${seg(o.connection)}/subscriptions/${seg(id)}/events`, event);
       }),

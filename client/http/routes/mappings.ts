@@ -1,7 +1,7 @@
 /**
  * `/api/connections/:id/{customers|products|subscriptions}`: the three mapping pages. Each kind
  * has a list (?status=&search=&limit=&skip=), suggestions, map, create (customers, products)
- * and disconnect; services add retry.
+ * and disconnect; services add retry and skipping an event.
  */
 import type { FastifyInstance } from 'fastify';
 import type { MappingService } from '../../../activities/mapping/mapping-service';
@@ -29,4 +29,10 @@ export function registerMappingRoutes(app: FastifyInstance, service: MappingServ
   app.post<Record>(`${subs}/:pid/mapping`, async (request) => service.services.map(request.params.id, request.params.pid, request.body));
   app.delete<Record>(`${subs}/:pid/mapping`, async (request) => service.services.unmap(request.params.id, request.params.pid));
   app.post<Record>(`${subs}/:pid/retry`, async (request) => service.services.retry(request.params.id, request.params.pid));
+  // An event that cannot apply is left out (with a reason kept in the log); the subscription goes on.
+  app.post<{ Params: { id: string; pid: string; eid: string }; Body: unknown }>(`${subs}/:pid/events/:eid/skip`, async (request) =>
+    service.services.skipEvent(request.params.id, request.params.pid, { ...(isObject(request.body) ? request.body : {}), eventId: request.params.eid }),
+  );
 }
+
+const isObject = (v: unknown): v is { [key: string]: unknown } => typeof v === 'object' && v !== null && !Array.isArray(v);

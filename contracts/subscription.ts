@@ -1,0 +1,178 @@
+/**
+ * What the platform, the admin tools, the subscription workflow and its activities say to each
+ * other about one subscription: shapes, ids and the zod schemas that check them at every
+ * boundary. No Temporal import: the workflow's `define*` calls live in workflows/messages.ts.
+ */
+import { z } from 'zod';
+import type { IsoDate } from '../domain/dates';
+import type { EventStatus } from '../domain/event-log';
+import type { HeldLines } from '../domain/psa-diff';
+import type { Ledger } from '../domain/ledger-types';
+import { zodProblems, type Problem } from '../domain/problems';
+import {
+  AgreementSchema,
+  BillCustomerSchema,
+  PsaKindSchema,
+  SubscriptionSchema,
+  SyncRulesSchema,
+  type SubscriptionEvent,
+} from '../domain/schemas';
+
+/** `subscription/<connectionId>/<subscriptionId>`: one workflow per subscription and connection. */
+export const subscriptionWorkflowId = (connectionId: string, subscriptionId: string): string =>
+  `subscription/${connectionId}/${subscriptionId}`;
+
+/** Connection and platform ids: safe inside workflow ids, line keys and URLs. */
+export const PlatformIdSchema = z
+  .string({ required_error: 'is required', invalid_type_error: 'must be a string' })
+  .min(1, 'must not be empty')
+  .max(200, 'is too long')
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'may hold only letters, digits and . _ : @ -');
+
+/** The platform reports a subscription: who bought what, as bought (the start of its event log). */
+export const SubscriptionReportSchema = z
+  .object({
+    customerId: z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long'),
+    provider: z.string({ invalid_type_error: 'must be a string' }).min(1, 'must not be empty').max(100, 'is too long').optional(),
+    subscription: SubscriptionSchema,
+  })
+  .strict();
+export type SubscriptionReport = z.infer<typeof SubscriptionReportSchema>;
+export type SubscriptionReportInput = z.input<typeof SubscriptionReportSchema>;
+
+/**
+ * Where and how a subscription is billed: the PSA company and agreement (contract) it lives on,
+ * the connection's §2 rules, the line description. Set by an admin's mapping (or auto-mapping).
+ */
+export const SubscriptionPlacementSchema = z
+  .object({
+    psa: PsaKindSchema,
+    companyId: z.number({ required_error: 'is required', invalid_type_error: 'must be a number' }).int('must be a whole number').positive('must be positive'),
+    agreementId: z.number({ required_error: 'is required', invalid_type_error: 'must be a number' }).int('must be a whole number').positive('must be positive'),
+    agreement: AgreementSchema,
+    rules: SyncRulesSchema,
+    /** Text written into each line's description; starts with the subscription id. */
+    description: z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).min(1, 'must not be empty').max(1000, 'is too long'),
+    billCustomer: BillCustomerSchema.optional(),
+    /** S1's id when this is the new subscription of a partial upgrade (§4 rule 6). */
+    parentSubscriptionId: z.string().min(1).max(200).nullable().optional(),
+  })
+  .strict();
+export type SubscriptionPlacement = z.infer<typeof SubscriptionPlacementSchema>;
+
+/** What the mapping message carries: a placement, or null to disconnect (lines stay as history). */
+export const PlacementMessageSchema = z.object({ placement: SubscriptionPlacementSchema.nullable() }).strict();
+export type PlacementMessage = z.infer<typeof PlacementMessageSchema>;
+
+/** An admin skips an event that cannot apply; the reason and who stay in the history. */
+export const SkipEventSchema = z
+  .object({
+    eventId: z.string({ required_error: 'is required' }).min(1, 'must not be empty').max(200, 'is too long'),
+    reason: z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).trim().min(3, 'must say why (3 characters at least)').max(500, 'is too long'),
+    by: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+export type SkipEvent = z.infer<typeof SkipEventSchema>;
+
+/** An admin asks the workflow to try its failed step again. */
+export const RetrySchema = z.object({ by: z.string().min(1).max(200).optional() }).strict();
+export type RetryRequest = z.infer<typeof RetrySchema>;
+
+/**
+ * S1's workflow hands S2 (the new subscription of a partial upgrade) its report and placement;
+ * `withdrawn` when the partial upgrade no longer applies (skipped, or refused once back-dated
+ * events arrived), so S2 bills nothing.
+ */
+export const SpawnNoticeSchema = z
+  .object({
+    report: SubscriptionReportSchema,
+    placement: SubscriptionPlacementSchema,
+    parent: z.object({ subscriptionId: z.string().min(1).max(200), eventId: z.string().min(1).max(200) }).strict(),
+    withdrawn: z.boolean(),
+  })
+  .strict();
+export type SpawnNotice = z.infer<typeof SpawnNoticeSchema>;
+
+/** What an accepted platform event returns to its sender. */
+export interface EventReceipt {
+  eventId: string;
+  /**
+   * `accepted`: in the subscription's log (billed at once, or on its date when it is in the
+   * future); `duplicate`: this id was already received with the same content, nothing changed;
+   * `queued`: no worker answered in time, so the event was queued durably and will be checked
+   * when one does (its outcome then shows in the state).
+   */
+  outcome: 'accepted' | 'duplicate' | 'queued';
+  /** Set when the event is dated after today: billed when its date comes. */
+  scheduledFor?: IsoDate;
+}
+
+/** Parses a message with its schema; the problems name each field and why. */
+export function checkMessage<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): { ok: true; value: T } | { ok: false; problems: Problem[] } {
+  const r = schema.safeParse(value);
+  return r.success ? { ok: true, value: r.data } : { ok: false, problems: zodProblems(r.error) };
+}
+
+/** `failed`: the PSA refused a write (or the mapping is unusable) — an admin acts; `ended`: nothing more can change. */
+export type SubscriptionStatus = 'unmapped' | 'mapped' | 'failed' | 'ended';
+
+/** One event of the log as the state query shows it. */
+export interface EventView {
+  id: string;
+  sequence: number | null;
+  receivedAt: string;
+  event: SubscriptionEvent;
+  status: EventStatus;
+  /** Why it was rejected, or the admin's reason for skipping it. */
+  reason?: string;
+  skippedBy?: string;
+}
+
+export interface HistoryEntry {
+  step: number;
+  at: string;
+  /** What changed the desired PSA state: events, a month start, a retry, a correction. */
+  what: string;
+  operations: number;
+  /** Autotask adjustments posted on a later day because theirs already held one (§5). */
+  shifted?: Array<{ lineKey: string; from: IsoDate; to: IsoDate }>;
+}
+
+/** A message that could not be read (a malformed payload, an unknown message name). */
+export interface RejectedMessage {
+  name: string;
+  reason: string;
+  at: string;
+}
+
+/** The `state` query: everything an admin needs to understand every line. */
+export interface SubscriptionWorkflowState {
+  connectionId: string;
+  subscriptionId: string;
+  customerId: string | null;
+  status: SubscriptionStatus;
+  report: SubscriptionReport | null;
+  placement: SubscriptionPlacement | null;
+  /** The ledger of the events applied so far, as of `asOf` (what `plan` shows for the same log). */
+  ledger: Ledger | null;
+  asOf: IsoDate | null;
+  /** What the PSA holds, as written by this workflow (ConnectWise additions, Autotask contract services and adjustments). */
+  held: HeldLines;
+  /** Planner line key → PSA record id (ConnectWise addition / Autotask contract service). */
+  lineIds: Record<string, number>;
+  /** The event log in billing order (date, platform sequence, arrival), each with its status. */
+  events: EventView[];
+  /** Counts by status, for lists and the memo. */
+  counts: Record<EventStatus, number>;
+  /** When the workflow wakes next by itself: a month start (§4 rule 4) or a future-dated event. */
+  nextWake: IsoDate | null;
+  /** Steps written so far; part of every idempotency key. */
+  step: number;
+  lastError: { message: string; at: string; step: string; retryAt?: string } | null;
+  lastSyncAt: string | null;
+  history: HistoryEntry[];
+  /** Partial upgrades handed to their new subscription's workflow: event id → S2 id (and whether withdrawn). */
+  spawned: Record<string, { subscriptionId: string; withdrawn: boolean }>;
+  /** Payloads that could not be read at all, with why (the worker never fails on them). */
+  rejectedMessages: RejectedMessage[];
+}
