@@ -9,7 +9,6 @@
  * when none answers in time (workers restarting, a backlog) the event is queued durably with a
  * signal instead and checked when the workflow runs — nothing is lost, the receipt says `queued`.
  */
-import { createHash } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import {
@@ -123,11 +122,10 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
       const abort = new AbortController();
       const timer = setTimeout(() => abort.abort(), acceptTimeoutMs);
       try {
-        // The update id is the event's id and content: a retried call finds the first answer,
-        // another event under the same id still reaches the workflow (and is refused there).
-        const updateId = `event:${parsed.value.id}:${contentHash(event)}`;
+        // Every call is its own update: the workflow, not Temporal's update-id cache, decides
+        // whether an id was seen (so a repeat says `duplicate`, across runs too).
         const receipt = await client.withAbortSignal(abort.signal, () =>
-          client.workflow.executeUpdateWithStart(platformEventUpdate, { args: [event], updateId, startWorkflowOperation: start }),
+          client.workflow.executeUpdateWithStart(platformEventUpdate, { args: [event], startWorkflowOperation: start }),
         );
         return { ...receipt, workflowId };
       } catch (e) {
@@ -197,10 +195,6 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
       }
     },
   };
-}
-
-function contentHash(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value) ?? 'undefined').digest('hex').slice(0, 16);
 }
 
 export type PlatformClient = ReturnType<typeof createPlatformClient>;

@@ -168,6 +168,8 @@ export interface SubscriptionWorkflowState {
   nextWake: IsoDate | null;
   /** Steps written so far; part of every idempotency key. */
   step: number;
+  /** A step is being written to the PSA (or waits to be tried again): the PSA is not yet in sync with `ledger`. */
+  syncing: boolean;
   lastError: { message: string; at: string; step: string; retryAt?: string } | null;
   lastSyncAt: string | null;
   history: HistoryEntry[];

@@ -1,14 +1,15 @@
 /**
- * The dry-run plan (architecture.md "The `plan` command"): replays a scenario through the same
- * reducer the subscription workflow uses (openLedger / applyEvent / foldAt) and shows what the
- * PSAs would hold.
+ * The dry-run plan (architecture.md "The `plan` command"): replays a scenario with the code the
+ * subscription workflow runs (replay.ts) and shows what the PSAs would hold.
  */
-import { firstOfMonth, isIsoDate, type IsoDate } from './dates';
+import { isIsoDate, type IsoDate } from './dates';
 import { netAdjustments } from './autotask-projection';
 import { toCw } from './connectwise-projection';
-import { emptyOps, type Ledger, type PsaOps } from './ledger-types';
-import { applyParsed, foldParsed, openParsed } from './ledger';
+import type { LoggedEvent } from './event-log';
+import type { Ledger, PsaOps } from './ledger-types';
 import { BillingInputError } from './problems';
+import { replaySubscription } from './replay';
+import type { LedgerInitInput } from './schemas';
 import type { AtContractService, CwAddition } from './psa-operations';
 import { parseScenario, type Scenario, type ScenarioInput } from './scenario';
 import { timelineSegments, type TimelineSegment } from './timeline';
@@ -33,35 +34,30 @@ export interface ReplayResult {
   ops: Record<string, PsaOps>;
 }
 
-/** Replays a validated scenario (folds at each month start up to asOf; later events ignored). */
+/**
+ * Replays a validated scenario (folds at each month start up to asOf; later events ignored) the
+ * way the connector bills it: each subscription's own events replayed as its log, in the
+ * scenario's order (replay.ts, the code the subscription workflow runs), and each partial
+ * upgrade's new subscription (S2) replayed from the init its parent's replay gives it.
+ */
 export function replayScenario(scenario: Scenario, asOfArg?: IsoDate): ReplayResult {
   const last = scenario.events[scenario.events.length - 1];
   const asOf = asOfArg ?? scenario.asOf ?? last?.date ?? scenario.subscription.startDate;
-  const ledgers = new Map<string, Ledger>();
-  const ops: Record<string, PsaOps> = {};
-  const open = (ledger: Ledger, o: PsaOps) => {
-    ledgers.set(ledger.state.id, ledger);
-    ops[ledger.state.id] = o;
-  };
-  const mainOps = emptyOps();
-  open(openParsed({ rules: scenario.rules, agreement: scenario.agreement, subscription: scenario.subscription, parentSubscriptionId: null }, mainOps), mainOps);
-  // §4 rule 4: applyParsed folds the target ledger up to its event's month first (folds are
-  // cumulative, so one catch-up fold equals the month-by-month timer ones); the rest happens here.
-  const foldAll = (through: IsoDate) => {
-    for (const ledger of ledgers.values()) foldParsed(ledger, through, ops[ledger.state.id]!);
-  };
-  for (const event of scenario.events) {
-    if (event.date > asOf) break;
+  const logs = new Map<string, LoggedEvent[]>();
+  scenario.events.forEach((event, i) => {
     const id = event.subscriptionId ?? scenario.subscription.id;
-    const ledger = ledgers.get(id)!;
-    const spawned = applyParsed(ledger, event, ops[id]!);
-    if (spawned) {
-      const o = emptyOps();
-      open(openParsed(spawned, o), o);
-    }
+    logs.set(id, [...(logs.get(id) ?? []), { id: `events[${i}]`, sequence: i, arrival: i, receivedAt: '', event }]);
+  });
+  const ledgers: Ledger[] = [];
+  const ops: Record<string, PsaOps> = {};
+  const pending: LedgerInitInput[] = [{ rules: scenario.rules, agreement: scenario.agreement, subscription: scenario.subscription, parentSubscriptionId: null }];
+  for (let init = pending.shift(); init; init = pending.shift()) {
+    const r = replaySubscription({ init, log: logs.get(init.subscription.id) ?? [], asOf });
+    ledgers.push(r.ledger);
+    ops[r.ledger.state.id] = r.ops;
+    pending.push(...r.spawned.map((s) => s.init));
   }
-  foldAll(firstOfMonth(asOf));
-  return { asOf, ledgers: [...ledgers.values()], ops };
+  return { asOf, ledgers, ops };
 }
 
 /** The plan JSON of one or more ledgers (field names of architecture.md). */

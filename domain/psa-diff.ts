@@ -13,10 +13,11 @@
  *   quantity 0, as history.
  * - Autotask: contract services are created once and re-priced; units change only through new
  *   adjustments — per effective date, the difference between the net units the ledger wants on
- *   that date and the units already posted for it. Increases are posted before decreases, so a
+ *   that date and the units already posted for it, on that date or, when it already holds one,
+ *   on the next free day (§5; see postingDays). Increases are posted before decreases, so a
  *   contract service never dips below zero units on the way.
  */
-import type { IsoDate } from './dates';
+import { addDays, type IsoDate } from './dates';
 import { netAdjustments } from './autotask-projection';
 import { toCw } from './connectwise-projection';
 import type { Ledger } from './ledger-types';
@@ -93,9 +94,11 @@ function heldNet(service: HeldAtService | undefined): Map<IsoDate, number> {
   return net;
 }
 
+type AdjustUnits = Extract<AtOperation, { type: 'at.adjust-units' }>;
+
 export function diffAutotask(held: HeldLines, desired: Ledger | null): AtOperation[] {
   const services: AtOperation[] = [];
-  const adjustments: Array<Extract<AtOperation, { type: 'at.adjust-units' }>> = [];
+  const adjustments: AdjustUnits[] = [];
   const wantNet = new Map<string, Map<IsoDate, number>>();
   for (const s of desired?.services ?? []) {
     const have = held.autotask[s.serviceKey];
@@ -113,16 +116,78 @@ export function diffAutotask(held: HeldLines, desired: Ledger | null): AtOperati
   for (const serviceKey of keys) {
     const want = wantNet.get(serviceKey) ?? new Map<IsoDate, number>();
     const have = heldNet(held.autotask[serviceKey]);
-    const dates = [...new Set([...want.keys(), ...have.keys()])].sort();
-    for (const date of dates) {
-      const unitChange = (want.get(date) ?? 0) - (have.get(date) ?? 0);
-      if (unitChange !== 0) adjustments.push({ type: 'at.adjust-units', serviceKey, effectiveDate: date, unitChange });
-    }
+    const changes = [...new Set([...want.keys(), ...have.keys()])]
+      .sort()
+      .map((date) => ({ date, unitChange: (want.get(date) ?? 0) - (have.get(date) ?? 0) }))
+      .filter((c) => c.unitChange !== 0);
+    adjustments.push(...postingDays(serviceKey, held.autotask[serviceKey]?.adjustments ?? [], changes));
   }
   // Increases first: the running units never go below what the end state holds on any day.
   const ups = adjustments.filter((a) => a.unitChange > 0);
   const downs = adjustments.filter((a) => a.unitChange < 0);
   return [...services, ...ups, ...downs];
+}
+
+/**
+ * The day each change is posted on (§5): its own date when free, else the first later day that
+ * holds no adjustment. Posting later leaves the units of the days in between short by the
+ * change, so two repairs keep a contract service from ever holding fewer than zero units (which
+ * Autotask refuses), at the price of a day or two billed early or late next to taken days:
+ * - an increase that would land too late goes to the last free day before its date instead;
+ * - a stretch still below zero (a shifted posting of an earlier step now meets a decrease) is
+ *   covered by a pair: +n on the last free day before it, −n on the first free day after it.
+ *   The pair nets to zero for the date it belongs to, so the units per date stay the plan's.
+ */
+function postingDays(serviceKey: string, posted: readonly HeldAtAdjustment[], changes: ReadonlyArray<{ date: IsoDate; unitChange: number }>): AdjustUnits[] {
+  const taken = new Set(posted.map((a) => a.postedOn));
+  const freeFrom = (day: IsoDate, step: 1 | -1): IsoDate => {
+    let d = day;
+    while (taken.has(d)) d = addDays(d, step);
+    taken.add(d);
+    return d;
+  };
+  const out = changes.map((c) => ({ date: c.date, unitChange: c.unitChange, day: freeFrom(c.date, 1) }));
+  const postings = () => [...posted.map((a) => ({ day: a.postedOn, unitChange: a.unitChange })), ...out];
+  for (let guard = 0; guard < 2 * out.length + 4; guard++) {
+    const low = firstNegativeStretch(postings());
+    if (low === null) break;
+    const late = out.find((c) => c.unitChange > 0 && c.date <= low.from && low.from < c.day);
+    if (late) {
+      taken.delete(late.day);
+      late.day = freeFrom(addDays(late.date, -1), -1);
+      continue;
+    }
+    out.push({ date: low.from, unitChange: low.short, day: freeFrom(low.from, -1) });
+    if (low.until !== null) out.push({ date: low.from, unitChange: -low.short, day: freeFrom(low.until, 1) });
+  }
+  return out.map((c) => ({
+    type: 'at.adjust-units' as const,
+    serviceKey,
+    effectiveDate: c.day,
+    unitChange: c.unitChange,
+    ...(c.day !== c.date ? { forDate: c.date } : {}),
+  }));
+}
+
+/** The first run of days on which these postings sum below zero: where it starts, how far below, and the day it ends (null: never). */
+function firstNegativeStretch(postings: ReadonlyArray<{ day: IsoDate; unitChange: number }>): { from: IsoDate; short: number; until: IsoDate | null } | null {
+  const byDay = new Map<IsoDate, number>();
+  for (const p of postings) byDay.set(p.day, (byDay.get(p.day) ?? 0) + p.unitChange);
+  let units = 0;
+  let from: IsoDate | null = null;
+  let short = 0;
+  for (const [day, n] of [...byDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    units += n;
+    if (from === null && units < 0) {
+      from = day;
+      short = -units;
+    } else if (from !== null && units < 0) {
+      short = Math.max(short, -units);
+    } else if (from !== null && units >= 0) {
+      return { from, short, until: day };
+    }
+  }
+  return from === null ? null : { from, short, until: null };
 }
 
 /** What a gateway reports for one applied operation (the fields the held state needs). */
@@ -164,7 +229,7 @@ export function heldAfter(held: HeldLines, operations: readonly PsaOperation[], 
       }
       case 'at.adjust-units': {
         const s = next.autotask[op.serviceKey];
-        if (s) s.adjustments.push({ forDate: op.effectiveDate, postedOn: r.effectiveDate ?? op.effectiveDate, unitChange: op.unitChange });
+        if (s) s.adjustments.push({ forDate: op.forDate ?? op.effectiveDate, postedOn: r.effectiveDate ?? op.effectiveDate, unitChange: op.unitChange });
         break;
       }
       case 'at.create-contract-charge':

@@ -62,8 +62,12 @@ export type AtOperation =
   | { type: 'at.create-contract-service'; service: AtContractService }
   /** Price change: contract service unit price/cost (a PATCH on the contract service). */
   | { type: 'at.update-contract-service'; serviceKey: string; unitPrice: Money; unitCost: Money }
-  /** Units change only through create-only, effective-dated adjustments. */
-  | { type: 'at.adjust-units'; serviceKey: string; effectiveDate: IsoDate; unitChange: number }
+  /**
+   * Units change only through create-only, effective-dated adjustments. `forDate`: the date the
+   * change belongs to when `effectiveDate` is another (free) day because that one already holds
+   * an adjustment (§5); absent when they are the same.
+   */
+  | { type: 'at.adjust-units'; serviceKey: string; effectiveDate: IsoDate; unitChange: number; forDate?: IsoDate }
   /** §6 accepted SaaS reconciliation (see AtContractCharge). */
   | { type: 'at.create-contract-charge'; charge: AtContractCharge };
 

@@ -9,7 +9,7 @@
 import { firstOfMonth, type IsoDate } from './dates';
 import { firstScheduledDate, type EventStatus, type LoggedEvent } from './event-log';
 import { cwNextFoldDate } from './connectwise-projection';
-import { emptyOps, type Ledger } from './ledger-types';
+import type { Ledger, PsaOps } from './ledger-types';
 import { applyParsed, foldParsed, openLedger } from './ledger';
 import { problemLine } from './problems';
 import type { LedgerInit, LedgerInitInput } from './schemas';
@@ -24,6 +24,8 @@ export interface EventOutcome {
 
 export interface SubscriptionReplay {
   ledger: Ledger;
+  /** Every operation of the replay from an empty PSA (applying them in order gives the ledger's lines). */
+  ops: PsaOps;
   asOf: IsoDate;
   /** One per logged event, in log order. */
   outcomes: EventOutcome[];
@@ -47,8 +49,7 @@ export function replaySubscription(input: {
   skipped?: ReadonlySet<string>;
 }): SubscriptionReplay {
   const skipped = input.skipped ?? new Set<string>();
-  const { ledger } = openLedger(input.init);
-  const ops = emptyOps(); // the workflow diffs states; the ops of each step are not needed here
+  const { ledger, ops } = openLedger(input.init);
   const outcomes: EventOutcome[] = [];
   const spawned: SubscriptionReplay['spawned'] = [];
   for (const logged of input.log) {
@@ -79,5 +80,5 @@ export function replaySubscription(input: {
   const fold = cwNextFoldDate(ledger);
   const scheduled = firstScheduledDate(input.log, input.asOf, skipped);
   const nextWake = fold === null ? scheduled : scheduled === null || fold < scheduled ? fold : scheduled;
-  return { ledger, asOf: input.asOf, outcomes, spawned, nextWake };
+  return { ledger, ops, asOf: input.asOf, outcomes, spawned, nextWake };
 }

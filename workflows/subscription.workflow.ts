@@ -39,7 +39,7 @@ import {
 } from '../contracts/subscription';
 import type { SubscriptionActivities } from '../activities/subscription.activities';
 import type { KeyedOperation } from '../activities/psa/psa-gateway.port';
-import { addDays, isoDateOf, toDayNumber, type IsoDate } from '../domain/dates';
+import { addDays, firstOfMonth, isoDateOf, toDayNumber, type IsoDate } from '../domain/dates';
 import { admit, insertLogged, parsePlatformEvent, type LoggedEvent, type PlatformEvent } from '../domain/event-log';
 import { diffLines, emptyHeld, heldAfter, heldLineIds, lineIdsFor, type HeldLines } from '../domain/psa-diff';
 import { problemLine, type Problem } from '../domain/problems';
@@ -76,7 +76,7 @@ export interface SubscriptionWorkflowInput {
   subscriptionId: string;
   /** State carried across continue-as-new. */
   carried?: CarriedState;
-  /** History length after which the run continues as new (default 5,000; tests lower it). */
+  /** History length after which the run continues as new (default 2,000, well under Temporal's 2,000 updates per run; tests lower it). */
   historyLimit?: number;
   /** Days an ended subscription stays open for late events before its workflow closes (default 35). */
   closeAfterDays?: number;
@@ -135,6 +135,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   // A report the activity has not recorded yet (platform records, mapping document, auto-mapping).
   let pendingReport: SubscriptionReport | null = null;
   let dirty = true;
+  let armedAt: number | null = null; // the wake-up time of the timer that is running
+  let published = ''; // what the search attributes and memo last said
   const now = (): string => new Date().toISOString();
   const today = (): IsoDate => isoDateOf(Date.now());
 
@@ -250,7 +252,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         return;
       }
     }
-    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? 5_000)) {
+    if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > (input.historyLimit ?? 2_000)) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof subscriptionWorkflow>({ ...input, carried: s });
     }
@@ -464,7 +466,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     const byId = new Map(s.log.map((e) => [e.id, e]));
     const parts = fresh.map((o) => `${byId.get(o.id)!.event.type} ${byId.get(o.id)!.event.date}`);
     const folded = replay?.ledger.foldedThrough ?? null;
-    if (folded && s.synced.foldedThrough !== null && folded > s.synced.foldedThrough) parts.push(`fold ${folded}`);
+    const since = s.synced.foldedThrough ?? (replay ? firstOfMonth(replay.ledger.billingStart) : null);
+    if (folded && since && folded > since) parts.push(`month start ${folded}`);
     if (s.synced.applied.length === 0 && s.step === 0) parts.unshift('mapped');
     if (parts.length === 0) parts.push(s.withdrawn ? 'withdrawn' : 'correction');
     return parts.join(', ');
@@ -506,7 +509,6 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
   // ---- time --------------------------------------------------------------------------------
 
-  let armedAt: number | null = null;
   /** One durable timer for the next wake (a month start, a future event, a retry, closing). */
   function armTimer(): void {
     const at = nextWakeMs();
@@ -557,6 +559,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       counts,
       nextWake: replay?.nextWake ?? null,
       step: s.step,
+      syncing: s.pendingStep !== null,
       lastError: s.blocked ? { message: s.blocked, at: now(), step: 'restore' } : s.lastError,
       lastSyncAt: s.lastSyncAt,
       history: s.history,
@@ -565,7 +568,6 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     };
   }
 
-  let published = '';
   /** Search attributes and memo, so the Web UI lists and explains the subscription; written only when they change. */
   function publish(): void {
     const v = view();

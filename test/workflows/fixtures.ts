@@ -1,6 +1,6 @@
 /** The worked example of billing-rules.md §4 as platform data and lifecycle events. */
-import type { SubscriptionEventInput } from '../../domain/schemas';
-import type { SubscriptionReport } from '../../workflows/messages';
+import type { SubscriptionPlacement, SubscriptionReport } from '../../contracts/subscription';
+import type { SentEvent } from '../support/plan-for';
 import type { Harness } from './harness';
 
 export const workedExampleReport = (subscriptionId = 'sub-1'): SubscriptionReport => ({
@@ -12,13 +12,19 @@ export const workedExampleReport = (subscriptionId = 'sub-1'): SubscriptionRepor
   },
 });
 
-export const workedExampleEvents: SubscriptionEventInput[] = [
-  { type: 'quantity-changed', date: '2026-03-02', quantity: 12 },
-  { type: 'quantity-changed', date: '2026-03-15', quantity: 15 },
-  { type: 'quantity-changed', date: '2026-03-15', quantity: 16 },
-  { type: 'quantity-changed', date: '2026-03-20', quantity: 14 },
-  { type: 'cancelled', date: '2026-04-10' },
+export const workedExampleEvents: SentEvent[] = [
+  { id: 'we-1', event: { type: 'quantity-changed', date: '2026-03-02', quantity: 12 } },
+  { id: 'we-2', sequence: 1, event: { type: 'quantity-changed', date: '2026-03-15', quantity: 15 } },
+  { id: 'we-3', sequence: 2, event: { type: 'quantity-changed', date: '2026-03-15', quantity: 16 } },
+  { id: 'we-4', event: { type: 'quantity-changed', date: '2026-03-20', quantity: 14 } },
+  { id: 'we-5', event: { type: 'cancelled', date: '2026-04-10' } },
 ];
+
+/** A platform event as sent: `{ id, sequence?, ...event }`. */
+export const wire = (e: SentEvent): Record<string, unknown> => ({ id: e.id, ...(e.sequence !== undefined ? { sequence: e.sequence } : {}), ...e.event });
+
+/** The rules of the worked example (billing-rules.md §4). */
+export const workedExampleRules: SubscriptionPlacement['rules'] = { positiveChange: 'actual-date', negativeChange: 'actual-date', cancellation: 'cancellation-date' };
 
 /** Maps the demo customer Acme and the product M365 Business Premium (both seeded in each sandbox). */
 export async function mapAcmeAndProducts(h: Harness): Promise<{ companyId: number }> {

@@ -1,12 +1,13 @@
 import { Worker } from '@temporalio/worker';
-import { isoDateOf } from '../../domain/dates';
+import { MessageConflictError } from '../../contracts/errors';
+import { subscriptionWorkflowId, type SubscriptionPlacement, type SubscriptionWorkflowState } from '../../contracts/subscription';
+import { BillingInputError } from '../../domain/problems';
 import { testServers } from '../setup/servers';
-import { subscriptionWorkflowId, type SubscriptionWorkflowState } from '../../workflows/messages';
-
-/** Every fold due by today has been done. */
-const caughtUp = (s: SubscriptionWorkflowState) => s.ledger !== null && (s.nextFoldDate === null || s.nextFoldDate > isoDateOf(Date.now()));
+import { cwDisagreements } from '../support/plan-agreement';
+import { planLedgers, type SentEvent } from '../support/plan-for';
+import { cwLiveLines } from '../support/sandbox-view';
 import { eventually, startHarness, type Harness } from './harness';
-import { mapAcmeAndProducts, workedExampleEvents, workedExampleReport } from './fixtures';
+import { mapAcmeAndProducts, wire, workedExampleEvents, workedExampleReport, workedExampleRules } from './fixtures';
 
 /** What the ConnectWise sandbox holds for one subscription, in the plan's shape. */
 function additionsOf(h: Harness, subscriptionId: string) {
@@ -23,23 +24,28 @@ function additionsOf(h: Harness, subscriptionId: string) {
     .sort((x, y) => `${x.effectiveDate}${x.quantity}`.localeCompare(`${y.effectiveDate}${y.quantity}`));
 }
 
+/** Every event received has been looked at and nothing is being written. */
+const settled = (s: SubscriptionWorkflowState) => s.asOf !== null && s.counts.waiting === 0 && s.step > 0 && !s.syncing && s.lastError === null;
+
 describe('subscription workflow on ConnectWise (real Temporal, FerretDB, sandbox)', () => {
   let h: Harness;
+  let catalog: Map<number, string>;
   beforeAll(async () => {
     h = await startHarness('connectwise', 'cw_lifecycle');
     await mapAcmeAndProducts(h);
+    catalog = new Map((await h.store.mappings.products.list(h.connectionId, {})).items.map((p) => [p.psaId!, p.platformId]));
     await h.startWorker();
   });
   afterAll(() => h.close());
 
-  it('performs the worked example of billing-rules.md §4 through signals and ends with exactly its additions', async () => {
+  it('performs the worked example of billing-rules.md §4 and ends with exactly its additions', async () => {
     const sub = 'sub-we';
     await h.platform.reportSubscription(h.connectionId, workedExampleReport(sub));
-    for (const e of workedExampleEvents) await h.platform.sendEvent(h.connectionId, sub, e);
+    for (const e of workedExampleEvents) expect(await h.platform.sendEvent(h.connectionId, sub, wire(e))).toMatchObject({ eventId: e.id, outcome: 'accepted' });
 
     const state = await eventually(async () => {
       const s = await h.platform.state(h.connectionId, sub);
-      return s.pendingEvents.length === 0 && s.ledger?.state.cancelledOn ? s : undefined;
+      return settled(s) && s.counts.applied === 5 ? s : undefined;
     }, 'the worked example to be applied');
 
     expect(additionsOf(h, sub)).toEqual([
@@ -48,10 +54,10 @@ describe('subscription workflow on ConnectWise (real Temporal, FerretDB, sandbox
       { product: 'M365-BP', quantity: -2, unitPrice: 22, unitCost: 18.7, effectiveDate: '2026-03-20', cancelledDate: '2026-03-31' },
       { product: 'M365-BP', quantity: -14, unitPrice: 22, unitCost: 18.7, effectiveDate: '2026-04-10', cancelledDate: '2026-04-30' },
     ]);
-    // The state query explains every line: its PSA id, by planner key.
+    // The state query explains every line: its PSA id, by planner key; and the status of each event.
     expect(Object.keys(state.lineIds)).toHaveLength(4);
-    expect(state.lastError).toBeNull();
-    expect(state.rejectedEvents).toEqual([]);
+    expect(state.events.map((e) => [e.id, e.status])).toEqual(workedExampleEvents.map((e) => [e.id, 'applied']));
+    expect(state.status).toBe('ended');
 
     // The mapping document in MongoDB holds the same line ids and a sync time.
     const doc = await h.store.mappings.subscriptions.get(h.connectionId, sub);
@@ -59,22 +65,42 @@ describe('subscription workflow on ConnectWise (real Temporal, FerretDB, sandbox
     expect(doc!.lastSyncAt).toBeDefined();
 
     // Findable in the Web UI by its search attributes, with a memo that reads as a sentence.
-    const description = await h.client.workflow.getHandle(subscriptionWorkflowId(h.connectionId, sub)).describe();
-    expect(description.searchAttributes).toMatchObject({ PsaConnectionId: [h.connectionId], PsaSubscriptionId: [sub], PsaCustomerId: ['cust-acme'], PsaType: ['connectwise'] });
+    const handle = h.client.workflow.getHandle(subscriptionWorkflowId(h.connectionId, sub));
+    const description = await handle.describe();
+    expect(description.searchAttributes).toMatchObject({ PsaConnectionId: [h.connectionId], PsaSubscriptionId: [sub], PsaCustomerId: ['cust-acme'], PsaType: ['connectwise'], PsaMappingStatus: ['ended'] });
     expect(String(description.memo?.summary)).toContain(`Subscription ${sub} for customer cust-acme`);
 
     // Deterministic: the whole recorded history replays against today's workflow code.
-    const history = await h.client.workflow.getHandle(subscriptionWorkflowId(h.connectionId, sub)).fetchHistory();
-    await Worker.runReplayHistory({ workflowBundle: { codePath: testServers().workflowBundle } }, history, subscriptionWorkflowId(h.connectionId, sub));
+    await Worker.runReplayHistory({ workflowBundle: { codePath: testServers().workflowBundle } }, await handle.fetchHistory(), handle.workflowId);
+  });
+
+  it('bills the plan whatever the arrival order, with repeats acknowledged as duplicates and conflicts refused', async () => {
+    const sub = 'sub-shuffled';
+    await h.platform.reportSubscription(h.connectionId, workedExampleReport(sub));
+    const shuffled = [workedExampleEvents[4]!, workedExampleEvents[2]!, workedExampleEvents[0]!, workedExampleEvents[3]!, workedExampleEvents[1]!];
+    for (const e of shuffled) await h.platform.sendEvent(h.connectionId, sub, wire(e));
+    expect(await h.platform.sendEvent(h.connectionId, sub, wire(workedExampleEvents[1]!))).toMatchObject({ outcome: 'duplicate' });
+    await expect(h.platform.sendEvent(h.connectionId, sub, { ...wire(workedExampleEvents[1]!), quantity: 99 })).rejects.toThrow(MessageConflictError);
+    await expect(h.platform.sendEvent(h.connectionId, sub, { id: 'bad', type: 'quantity-changed', date: '2026-02-30', quantity: -1 })).rejects.toThrow(BillingInputError);
+
+    const state = await eventually(async () => {
+      const s = await h.platform.state(h.connectionId, sub);
+      return settled(s) && s.counts.applied === 5 ? s : undefined;
+    }, 'the shuffled events to be applied', 20_000, () => h.platform.state(h.connectionId, sub));
+    const plan = planLedgers(workedExampleReport(sub), { rules: workedExampleRules, agreement: state.placement!.agreement }, workedExampleEvents, state.asOf!);
+    expect(cwDisagreements(plan, cwLiveLines(h.cw!, state, (id) => catalog.get(id)!))).toEqual([]);
+    expect(state.events).toHaveLength(5);
   });
 });
 
-describe('subscription workflow: waiting for mapping, and retries (ConnectWise)', () => {
+describe('subscription workflow: waiting for mapping, retries, refusals and skips (ConnectWise)', () => {
   let h: Harness;
+  let catalog: Map<number, string>;
   let umbrella: { companyId: number; agreementId: number; startDate: string };
   beforeAll(async () => {
     h = await startHarness('connectwise', 'cw_pending');
     await mapAcmeAndProducts(h);
+    catalog = new Map((await h.store.mappings.products.list(h.connectionId, {})).items.map((p) => [p.psaId!, p.platformId]));
     const gateway = await h.gateways.forConnection(h.connectionId);
     const [company] = await gateway.findCompanies('Umbrella Health GmbH');
     const [agreement] = await gateway.listAgreements(company!.id);
@@ -90,39 +116,41 @@ describe('subscription workflow: waiting for mapping, and retries (ConnectWise)'
       startDate: '2026-05-01', endDate: '2027-04-30', billingFrequency: 'monthly' as const, autoRenew: false, kind: 'saas' as const,
     },
   });
-  const mapping = (id: string) => ({
-    psa: 'connectwise' as const, companyId: umbrella.companyId, agreementId: umbrella.agreementId,
-    agreement: { startDate: umbrella.startDate, periodType: 'monthly' as const },
-    rules: { positiveChange: 'actual-date' as const, negativeChange: 'actual-date' as const, cancellation: 'cancellation-date' as const },
+  const placement = (id: string): SubscriptionPlacement => ({
+    psa: 'connectwise', companyId: umbrella.companyId, agreementId: umbrella.agreementId,
+    agreement: { startDate: umbrella.startDate, periodType: 'monthly' },
+    rules: workedExampleRules,
     description: `${id} M365 BP`,
   });
+  const linesOf = (sub: string) => h.cw!.state.additions.filter((a) => String(a.description).includes(sub));
 
-  it('keeps events sent before the subscription is mapped, then applies them in order once it is', async () => {
+  it('keeps events sent before the subscription is mapped, then bills them as the plan does once it is', async () => {
     const sub = 'sub-early';
+    const events: SentEvent[] = [
+      { id: 'early-2', event: { type: 'quantity-changed', date: '2026-05-20', quantity: 6 } },
+      { id: 'early-1', event: { type: 'quantity-changed', date: '2026-05-10', quantity: 8 } },
+    ];
     await h.platform.reportSubscription(h.connectionId, report(sub)); // customer not mapped: no auto-mapping
-    await h.platform.sendEvent(h.connectionId, sub, { type: 'quantity-changed', date: '2026-05-10', quantity: 8 });
-    await h.platform.sendEvent(h.connectionId, sub, { type: 'quantity-changed', date: '2026-05-20', quantity: 6 });
+    for (const e of events) await h.platform.sendEvent(h.connectionId, sub, wire(e));
 
     const waiting = await eventually(async () => {
       const s = await h.platform.state(h.connectionId, sub);
-      return s.report && s.pendingEvents.length === 2 ? s : undefined;
-    }, 'the events to be queued');
-    expect(waiting.mappingStatus).toBe('unmapped');
-    expect(h.cw!.state.additions.filter((a) => String(a.description).includes(sub))).toHaveLength(0);
+      return s.report && s.counts.waiting === 2 ? s : undefined;
+    }, 'the events to wait');
+    expect(waiting.status).toBe('unmapped');
+    expect(waiting.events.map((e) => e.id)).toEqual(['early-1', 'early-2']); // billing order, not arrival order
+    expect(linesOf(sub)).toHaveLength(0);
     const doc = await eventually(async () => (await h.store.mappings.subscriptions.get(h.connectionId, sub)) ?? undefined, 'the mapping document');
     expect(doc).toMatchObject({ status: 'unmapped', customerId: 'cust-umbrella' });
 
-    await h.platform.mapSubscription(h.connectionId, sub, mapping(sub));
+    expect(await h.platform.place(h.connectionId, sub, placement(sub))).toEqual({ outcome: 'placed' });
     const done = await eventually(async () => {
       const s = await h.platform.state(h.connectionId, sub);
-      return s.pendingEvents.length === 0 && caughtUp(s) ? s : undefined;
-    }, 'the queued events to be applied', 20_000, () => h.platform.state(h.connectionId, sub));
-    // In order, and folded at the June month start (today is later than that).
-    expect(done.history.map((e) => e.what)).toEqual(['mapped', 'quantity-changed 2026-05-10', 'quantity-changed 2026-05-20', 'fold 2026-06-01']);
-    const lines = h.cw!.state.additions
-      .filter((a) => String(a.description).includes(sub))
-      .map((a) => [a.quantity, String(a.effectiveDate).slice(0, 10)]);
-    expect(lines).toEqual([[6, '2026-05-01'], [3, '2026-05-10'], [-2, '2026-05-20']]);
+      return settled(s) && s.counts.applied === 2 ? s : undefined;
+    }, 'the waiting events to be billed', 20_000, () => h.platform.state(h.connectionId, sub));
+    expect(done.history[0]!.what).toMatch(/^mapped, quantity-changed 2026-05-10, quantity-changed 2026-05-20/);
+    const plan = planLedgers(report(sub), placement(sub), events, done.asOf!);
+    expect(cwDisagreements(plan, cwLiveLines(h.cw!, done, (id) => catalog.get(id)!))).toEqual([]);
   });
 
   it('creates no duplicate line when the activity fails after the PSA write and is retried', async () => {
@@ -139,44 +167,68 @@ describe('subscription workflow: waiting for mapping, and retries (ConnectWise)'
       },
     }));
     const sub = 'sub-retry';
+    const events: SentEvent[] = [{ id: 'retry-1', event: { type: 'quantity-changed', date: '2026-06-10', quantity: 9 } }];
     await h.platform.reportSubscription(h.connectionId, report(sub));
-    await h.platform.mapSubscription(h.connectionId, sub, mapping(sub));
-    await h.platform.sendEvent(h.connectionId, sub, { type: 'quantity-changed', date: '2026-06-10', quantity: 9 });
+    await h.platform.place(h.connectionId, sub, placement(sub));
+    await h.platform.sendEvent(h.connectionId, sub, wire(events[0]!));
     const s = await eventually(async () => {
       const st = await h.platform.state(h.connectionId, sub);
-      return st.pendingEvents.length === 0 && caughtUp(st) ? st : undefined;
+      return settled(st) && st.counts.applied === 1 ? st : undefined;
     }, 'the retried steps to finish', 30_000);
     expect(failures).toBeGreaterThanOrEqual(2);
-    const lines = h.cw!.state.additions.filter((a) => String(a.description).includes(sub));
-    // One base line (5, +4 folded on 07-01) and one delta: nothing written twice.
-    expect(lines.map((a) => a.quantity)).toEqual([9, 4]);
-    expect(Object.values(s.lineIds).sort()).toEqual(lines.map((a) => a.id).sort());
+    expect(cwDisagreements(planLedgers(report(sub), placement(sub), events, s.asOf!), cwLiveLines(h.cw!, s, (id) => catalog.get(id)!))).toEqual([]);
+    expect(Object.values(s.lineIds).sort()).toEqual(linesOf(sub).map((a) => a.id).sort());
   });
 
-  it('shows a PSA refusal as a failed sync with the PSA message, and applies the event after an admin retry', async () => {
+  it('shows a PSA refusal as a failed sync with the PSA message, and bills the event after an admin retry', async () => {
     const sub = 'sub-refused';
     await h.platform.reportSubscription(h.connectionId, report(sub));
-    await h.platform.mapSubscription(h.connectionId, sub, mapping(sub));
-    await eventually(async () => ((await h.platform.state(h.connectionId, sub)).seq === 1 ? true : undefined), 'the mapping step');
+    await h.platform.place(h.connectionId, sub, placement(sub));
+    await eventually(async () => ((await h.platform.state(h.connectionId, sub)).step === 1 ? true : undefined), 'the mapping step');
     // Lock the base line as invoiced: the PSA refuses to change it.
-    const base = h.cw!.state.additions.find((a) => String(a.description).includes(sub))!;
+    const base = linesOf(sub)[0]!;
     h.cw!.state.invoicedAdditionIds.push(base.id);
-    await h.platform.sendEvent(h.connectionId, sub, { type: 'quantity-changed', date: '2026-05-02', quantity: 7 }); // in the purchase window: updates the base
+    await h.platform.sendEvent(h.connectionId, sub, { id: 'refused-1', type: 'quantity-changed', date: '2026-05-02', quantity: 7 }); // purchase window: updates the base
     const failed = await eventually(async () => {
       const st = await h.platform.state(h.connectionId, sub);
-      return st.mappingStatus === 'failed' ? st : undefined;
+      return st.status === 'failed' ? st : undefined;
     }, 'the refusal to surface');
     expect(failed.lastError?.message).toMatch(/connectwise PATCH .* failed with validation/);
-    expect(failed.pendingEvents).toHaveLength(1);
     expect(await h.store.mappings.subscriptions.get(h.connectionId, sub)).toMatchObject({ status: 'failed', error: { message: failed.lastError!.message } });
+    const description = await h.client.workflow.getHandle(subscriptionWorkflowId(h.connectionId, sub)).describe();
+    expect(description.memo?.lastError).toBe(failed.lastError!.message);
 
     h.cw!.state.invoicedAdditionIds.splice(h.cw!.state.invoicedAdditionIds.indexOf(base.id), 1);
-    await h.platform.retry(h.connectionId, sub);
+    expect(await h.platform.retry(h.connectionId, sub)).toEqual({ outcome: 'retrying' });
     const ok = await eventually(async () => {
       const st = await h.platform.state(h.connectionId, sub);
-      return st.mappingStatus === 'mapped' && st.pendingEvents.length === 0 ? st : undefined;
+      return st.status === 'mapped' && settled(st) ? st : undefined;
     }, 'the retried event');
     expect(ok.lastError).toBeNull();
     expect(h.cw!.state.additions.find((a) => a.id === base.id)!.quantity).toBe(7);
+  });
+
+  it('an event that can never apply (an upgrade to an unmapped product) is skipped by an admin, and billing goes on', async () => {
+    const sub = 'sub-skip';
+    await h.platform.reportSubscription(h.connectionId, report(sub));
+    await h.platform.place(h.connectionId, sub, placement(sub));
+    await h.platform.sendEvent(h.connectionId, sub, { id: 'up-1', type: 'full-upgrade', date: '2026-07-01', productId: 'm365-nowhere', unitPrice: '40.00', unitCost: '30.00' });
+    const failed = await eventually(async () => {
+      const st = await h.platform.state(h.connectionId, sub);
+      return st.status === 'failed' ? st : undefined;
+    }, 'the unmapped product to fail the step', 20_000, () => h.platform.state(h.connectionId, sub));
+    expect(failed.lastError?.message).toMatch(/product m365-nowhere is not mapped/);
+    // A later event waits behind the failure, visibly.
+    await h.platform.sendEvent(h.connectionId, sub, { id: 'qty-1', type: 'quantity-changed', date: '2026-08-10', quantity: 3 });
+    await expect(h.platform.skipEvent(h.connectionId, sub, { eventId: 'nope', reason: 'typo' })).rejects.toThrow(BillingInputError);
+    expect(await h.platform.skipEvent(h.connectionId, sub, { eventId: 'up-1', reason: 'product retired, never sold here', by: 'admin@msp' })).toEqual({ outcome: 'skipped' });
+
+    const ok = await eventually(async () => {
+      const st = await h.platform.state(h.connectionId, sub);
+      return settled(st) && st.counts.applied === 1 ? st : undefined;
+    }, 'billing to go on without the skipped event', 20_000, () => h.platform.state(h.connectionId, sub));
+    expect(ok.events.find((e) => e.id === 'up-1')).toMatchObject({ status: 'skipped', reason: 'product retired, never sold here', skippedBy: 'admin@msp' });
+    const plan = planLedgers(report(sub), placement(sub), [{ id: 'qty-1', event: { type: 'quantity-changed', date: '2026-08-10', quantity: 3 } }], ok.asOf!);
+    expect(cwDisagreements(plan, cwLiveLines(h.cw!, ok, (id) => catalog.get(id)!))).toEqual([]);
   });
 });
