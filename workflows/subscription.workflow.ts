@@ -437,9 +437,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     s.pendingStep = null;
     s.lastSyncAt = now();
     s.quietSince = today();
-    const written = outcome.applied.filter((a) => a !== null);
-    const shifted = written.flatMap((a) => (a!.shiftedFrom && a!.effectiveDate ? [{ lineKey: a!.lineKey, from: a!.shiftedFrom, to: a!.effectiveDate }] : []));
-    remember({ step: step.step, at: s.lastSyncAt, what: step.what, operations: written.length, ...(shifted.length ? { shifted } : {}) });
+    const written = outcome.applied.filter((a) => a !== null).length;
+    const shifted = shiftsOf(step.operations, outcome.applied);
+    remember({ step: step.step, at: s.lastSyncAt, what: step.what, operations: written, ...(shifted.length ? { shifted } : {}) });
     if (outcome.refused) {
       fail(step.what, outcome.refused.message);
       return false;
@@ -595,6 +595,16 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       upsertMemo({ summary: attributes.summary, lastError: attributes.lastError });
     }
   }
+}
+
+/** Autotask adjustments that landed on another day than the one they belong to (§5), for the history. */
+function shiftsOf(operations: readonly KeyedOperation[], applied: ReadonlyArray<{ effectiveDate?: IsoDate } | null>): NonNullable<HistoryEntry['shifted']> {
+  return operations.flatMap(({ operation: op }, i) => {
+    if (op.type !== 'at.adjust-units' || !applied[i]) return [];
+    const from = op.forDate ?? op.effectiveDate;
+    const to = applied[i]!.effectiveDate ?? op.effectiveDate;
+    return from === to ? [] : [{ lineKey: op.serviceKey, from, to }];
+  });
 }
 
 function freshState(firstRunId: string): CarriedState {

@@ -47,7 +47,7 @@ describe('notification digest (SMTP sink)', () => {
       notifications: { enabled: true, recipients: [recipient], templates: { serviceMapping: true, billingReconciliation: true } },
     });
     for (const [id, status] of [['sub-1', 'active'], ['sub-2', 'active'], ['sub-old', 'cancelled']] as const) {
-      await store.platform.upsertSubscription({ id, customerId: 'cust-1', productId: 'p1', provider: 'Microsoft CSP', quantity: 1, unitPrice: '1.00', unitCost: '1.00', startDate: '2026-01-01', endDate: null, billingFrequency: 'monthly', status });
+      await store.platform.upsertSubscription({ connectionId: conn, id, customerId: 'cust-1', productId: 'p1', provider: 'Microsoft CSP', quantity: 1, unitPrice: '1.00', unitCost: '1.00', startDate: '2026-01-01', endDate: null, billingFrequency: 'monthly', status });
     }
     await store.mappings.subscriptions.track(conn, [
       { platformId: 'sub-1', label: 'Office 365 E1', customerName: 'Dunco <Fruit> & Co' },
@@ -120,7 +120,7 @@ describe('notification digest (SMTP sink)', () => {
   it('sends nothing for a template that is off', async () => {
     await store.connections.updateNotifications(conn, { templates: { serviceMapping: false } });
     await store.mappings.subscriptions.track(conn, [{ platformId: 'sub-3', label: 'New plan', customerName: 'Initech' }]);
-    await store.platform.upsertSubscription({ id: 'sub-3', customerId: 'c3', productId: 'p1', provider: 'Microsoft CSP', quantity: 1, unitPrice: '1.00', unitCost: '1.00', startDate: '2026-01-01', endDate: null, billingFrequency: 'monthly', status: 'active' });
+    await store.platform.upsertSubscription({ connectionId: conn, id: 'sub-3', customerId: 'c3', productId: 'p1', provider: 'Microsoft CSP', quantity: 1, unitPrice: '1.00', unitCost: '1.00', startDate: '2026-01-01', endDate: null, billingFrequency: 'monthly', status: 'active' });
     const r = await digest('2026-05-14');
     expect(r[0]).toMatchObject({ sent: false, reason: 'the serviceMapping notification is off' });
     expect(await inbox()).toHaveLength(3);

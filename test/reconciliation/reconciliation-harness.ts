@@ -102,7 +102,7 @@ export async function mappedSubscription(r: ReconciliationHarness, spec: LineSpe
   const kind = spec.kind ?? 'saas';
   const start = `${r.month}-01`;
   await h.store.platform.upsertSubscription({
-    id: spec.subscriptionId, customerId: 'cust-acme', productId, provider: PROVIDER, quantity: spec.quantity,
+    connectionId: h.connectionId, id: spec.subscriptionId, customerId: 'cust-acme', productId, provider: PROVIDER, quantity: spec.quantity,
     unitPrice: spec.unitPrice, unitCost: spec.unitCost, startDate: start, endDate: null, billingFrequency: 'monthly', status: 'active', kind,
   });
   const product = await h.store.mappings.products.get(h.connectionId, productId);

@@ -15,6 +15,7 @@ describe('platform records', () => {
   });
 
   const sub = {
+    connectionId: 'conn-a',
     id: 'sub-1',
     customerId: 'c1',
     productId: 'm365-bp',
@@ -38,8 +39,9 @@ describe('platform records', () => {
     await p.upsertSubscription({ ...sub, id: 'sub-2', customerId: 'c2', status: 'cancelled' });
     expect(await p.getCustomer('c1')).toEqual({ id: 'c1', name: 'Acme Inc', city: 'Tampa', country: 'US' });
     expect(await p.getProduct('m365-bp')).toMatchObject({ kind: 'saas', partNumber: 'CFQ7TTC0LCHC' });
-    expect(await p.getSubscription('sub-1')).toEqual({ ...sub, unitPrice: '22.00', unitCost: '18.70', kind: 'saas' });
-    expect(await p.getSubscription('nope')).toBeNull();
+    expect(await p.getSubscription('conn-a', 'sub-1')).toEqual({ ...sub, unitPrice: '22.00', unitCost: '18.70', kind: 'saas' });
+    expect(await p.getSubscription('conn-a', 'nope')).toBeNull();
+    expect(await p.getSubscription('conn-b', 'sub-1')).toBeNull();
   });
 
   it('an upsert replaces the record whole (fields the platform dropped disappear)', async () => {
@@ -47,14 +49,24 @@ describe('platform records', () => {
     expect(await p.getCustomer('c1')).toEqual({ id: 'c1', name: 'Acme Incorporated' });
   });
 
+  it('keeps subscriptions per connection: reporting one on connection B leaves what A holds untouched', async () => {
+    await p.upsertSubscription({ ...sub, connectionId: 'conn-b', unitPrice: '99.00', quantity: 1 });
+    expect(await p.getSubscription('conn-a', 'sub-1')).toMatchObject({ unitPrice: '22.00', quantity: 10 });
+    expect(await p.getSubscription('conn-b', 'sub-1')).toMatchObject({ unitPrice: '99.00', quantity: 1 });
+    expect(await p.subscriptionConnections('sub-1')).toEqual(['conn-a', 'conn-b']);
+    expect(await p.subscriptionConnections('sub-none')).toEqual([]);
+    await db.collection('platform_subscriptions').deleteOne({ _id: 'conn-b|sub-1' } as never);
+  });
+
   it('lists with filters, search and paging', async () => {
     expect((await p.listCustomers({ search: 'dunco' })).items.map((c) => c.id)).toEqual(['c2']);
     expect(await p.listCustomers({ limit: 1 })).toMatchObject({ total: 2, items: [{ id: 'c1' }] });
     expect((await p.listProducts({ provider: 'Google' })).items.map((x) => x.id)).toEqual(['gws']);
     expect((await p.listProducts({ search: 'cfq7' })).items.map((x) => x.id)).toEqual(['m365-bp']);
-    expect((await p.listSubscriptions({ customerId: 'c2' })).items.map((s) => s.id)).toEqual(['sub-2']);
-    expect((await p.listSubscriptions({ status: ['active', 'suspended'] })).items.map((s) => s.id)).toEqual(['sub-1']);
-    expect((await p.listSubscriptions({ provider: 'Microsoft CSP' })).total).toBe(2);
+    expect((await p.listSubscriptions({ connectionId: 'conn-a', customerId: 'c2' })).items.map((s) => s.id)).toEqual(['sub-2']);
+    expect((await p.listSubscriptions({ connectionId: 'conn-a', status: ['active', 'suspended'] })).items.map((s) => s.id)).toEqual(['sub-1']);
+    expect((await p.listSubscriptions({ connectionId: 'conn-a', provider: 'Microsoft CSP' })).total).toBe(2);
+    expect((await p.listSubscriptions({ connectionId: 'conn-b' })).total).toBe(0);
   });
 
   it('invoices: one per (subscription, month, kind); both looked up for reconciliation', async () => {

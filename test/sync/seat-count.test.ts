@@ -34,7 +34,7 @@ describe('seat-count mode (ConnectWise sandbox)', () => {
     const companyId = (await gateway.findCompanies('Acme Ltd'))[0]!.id;
     agreementId = (await gateway.listAgreements(companyId)).find((a) => a.name === 'Acme - Cloud Licensing')!.id; // monthly, from 2026-03-01
     const [item] = await gateway.findCatalogItems({ name: 'Microsoft 365 Business Premium' });
-    await h.store.platform.upsertSubscription({
+    await h.store.platform.upsertSubscription({ connectionId: h.connectionId,
       id: 'seat-1', customerId: 'cust-1', productId: 'prod-seat', provider: 'Generic Web Service', quantity: 0,
       unitPrice: '4.00', unitCost: '3.00', startDate: '2026-03-01', endDate: null, billingFrequency: 'monthly', status: 'active',
     });

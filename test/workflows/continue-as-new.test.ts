@@ -1,7 +1,10 @@
+import { subscriptionWorkflowId } from '../../contracts/subscription';
 import { subscriptionWorkflow } from '../../workflows/subscription.workflow';
-import { stateQuery, subscriptionCreated, subscriptionWorkflowId } from '../../workflows/messages';
+import { cwDisagreements } from '../support/plan-agreement';
+import { planLedgers, type SentEvent } from '../support/plan-for';
+import { cwLiveLines } from '../support/sandbox-view';
 import { eventually, startHarness, type Harness } from './harness';
-import { mapAcmeAndProducts, workedExampleReport } from './fixtures';
+import { mapAcmeAndProducts, wire, workedExampleReport, workedExampleRules } from './fixtures';
 
 describe('subscription workflow continue-as-new', () => {
   let h: Harness;
@@ -12,25 +15,23 @@ describe('subscription workflow continue-as-new', () => {
   });
   afterAll(() => h.close());
 
-  it('carries the ledger, line ids and waiting events into the next run, and keeps syncing', async () => {
+  it('carries the event log, the lines held and the step counter into the next run, and keeps billing the plan', async () => {
     const sub = 'sub-can';
     const workflowId = subscriptionWorkflowId(h.connectionId, sub);
-    // Started with a low history limit so a handful of events forces a new run.
-    const handle = await h.client.workflow.signalWithStart(subscriptionWorkflow, {
+    // Started with a low history limit so a handful of events forces new runs.
+    const handle = await h.client.workflow.start(subscriptionWorkflow, {
       workflowId,
       taskQueue: h.taskQueue,
       args: [{ connectionId: h.connectionId, subscriptionId: sub, historyLimit: 40 }],
-      signal: subscriptionCreated,
-      signalArgs: [workedExampleReport(sub)],
     });
-    const firstRun = (await handle.describe()).runId;
+    const firstRun = handle.firstExecutionRunId;
+    await h.platform.reportSubscription(h.connectionId, workedExampleReport(sub));
     const quantities = [11, 13, 12, 15, 14, 17, 16, 18];
-    for (const [i, q] of quantities.entries()) {
-      await h.platform.sendEvent(h.connectionId, sub, { type: 'quantity-changed', date: `2026-03-${String(10 + i).padStart(2, '0')}`, quantity: q });
-    }
+    const events: SentEvent[] = quantities.map((quantity, i) => ({ id: `can-${i}`, event: { type: 'quantity-changed', date: `2026-03-${String(10 + i).padStart(2, '0')}`, quantity } }));
+    for (const e of [...events].reverse()) await h.platform.sendEvent(h.connectionId, sub, wire(e));
     const state = await eventually(async () => {
-      const s = await h.client.workflow.getHandle(workflowId).query(stateQuery);
-      return s.pendingEvents.length === 0 && s.ledger?.state.quantity === 18 ? s : undefined;
+      const s = await h.platform.state(h.connectionId, sub);
+      return s.counts.applied === quantities.length && !s.syncing && s.counts.waiting === 0 ? s : undefined;
     }, 'all events to be applied across runs', 30_000);
 
     const first = await eventually(async () => {
@@ -39,11 +40,11 @@ describe('subscription workflow continue-as-new', () => {
     }, 'the first run to continue as new', 20_000, async () => (await h.client.workflow.getHandle(workflowId, firstRun).describe()).status.name);
     expect(first.historyLength).toBeGreaterThan(40);
     expect((await h.client.workflow.getHandle(workflowId).describe()).runId).not.toBe(firstRun);
-    expect(state.history.filter((e) => e.what.startsWith('quantity-changed'))).toHaveLength(quantities.length);
-    // Every event landed once: base 10 plus one delta per day, summing to 18 in March.
-    const lines = h.cw!.state.additions.filter((a) => String(a.description).includes(sub));
-    const march = lines.filter((a) => String(a.effectiveDate).startsWith('2026-03-1'));
-    expect(march).toHaveLength(quantities.length);
-    expect(Object.keys(state.lineIds)).toHaveLength(lines.length);
+    // A repeat after the new run started is still known as a repeat.
+    expect(await h.platform.sendEvent(h.connectionId, sub, wire(events[0]!))).toMatchObject({ outcome: 'duplicate' });
+    const catalog = new Map((await h.store.mappings.products.list(h.connectionId, {})).items.map((p) => [p.psaId!, p.platformId]));
+    const plan = planLedgers(workedExampleReport(sub), { rules: workedExampleRules, agreement: state.placement!.agreement }, events, state.asOf!);
+    expect(cwDisagreements(plan, cwLiveLines(h.cw!, state, (id) => catalog.get(id)!))).toEqual([]);
+    expect(new Set(Object.values(state.lineIds)).size).toBe(h.cw!.state.additions.filter((a) => String(a.description).startsWith(`${sub} `)).length);
   });
 });

@@ -19,13 +19,16 @@ describe('a worker killed in the middle of a PSA write (real worker process, SIG
     worker = await startWorkerProcess(h.workerEnv);
     const sub = 'sub-crash';
     await h.platform.reportSubscription(h.connectionId, workedExampleReport(sub));
-    await eventually(async () => ((await h.platform.state(h.connectionId, sub)).seq >= 1 ? true : undefined), 'the subscription to be mapped');
+    await eventually(async () => {
+      const s = await h.platform.state(h.connectionId, sub);
+      return s.step >= 1 && !s.syncing ? true : undefined;
+    }, 'the subscription to be mapped');
 
     // The PSA answers slowly; the worker dies while the write is in flight (and the write
     // still lands afterwards, as a real PSA's would).
     h.cw!.faults.setLatency({ ms: 2_500 });
     h.cw!.traffic.clear();
-    await h.platform.sendEvent(h.connectionId, sub, { type: 'quantity-changed', date: '2026-03-15', quantity: 15 });
+    await h.platform.sendEvent(h.connectionId, sub, { id: 'crash-1', type: 'quantity-changed', date: '2026-03-15', quantity: 15 });
     const postStarted = () => Object.entries(h.cw!.traffic.snapshot().peakInFlightByRoute).some(([route]) => route.startsWith('POST') && route.includes('additions'));
     await eventually(async () => (postStarted() ? true : undefined), 'the PSA write to start');
     await killHard(worker);
@@ -34,7 +37,7 @@ describe('a worker killed in the middle of a PSA write (real worker process, SIG
     worker = await startWorkerProcess(h.workerEnv);
     const state = await eventually(async () => {
       const s = await h.platform.state(h.connectionId, sub);
-      return s.pendingEvents.length === 0 && s.history.some((e) => e.what === 'quantity-changed 2026-03-15') ? s : undefined;
+      return !s.syncing && s.counts.applied === 1 && s.history.some((e) => e.what.includes('quantity-changed 2026-03-15')) ? s : undefined;
     }, 'the event to finish on the new worker', 45_000, () => h.platform.state(h.connectionId, sub));
 
     const lines = h.cw!.state.additions.filter((a) => String(a.description).includes(sub));
