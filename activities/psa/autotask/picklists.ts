@@ -20,11 +20,14 @@ export interface PicklistConcept {
 }
 
 const normalise = (label: string): string => label.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
-const has = (label: string, ...words: string[]): boolean => words.some((w) => new RegExp(`(^| )${w}`).test(label));
+/** A word of the label starting with one of `stems` ("month" matches "monthly"). */
+const has = (label: string, ...stems: string[]): boolean => stems.some((w) => new RegExp(`(^| )${w}`).test(label));
+/** Periods other than one month / one year: "Quarterly", "Semi-Annual", "Bi-Monthly", "2 Years"… */
+const MULTIPLE = ['quarter', 'semi', 'bi ', 'bimonth', 'biannual', 'biennial', 'half', 'two', '2', 'three', '3', 'six', '6', 'multi'];
 
 export const CONCEPTS = {
-  monthly: { name: 'Monthly', matches: (l: string) => has(l, 'month') && !has(l, 'quarter', 'semi', 'bi', 'two', '2', 'three', '3', 'six', '6') },
-  yearly: { name: 'Yearly', matches: (l: string) => has(l, 'year', 'annual') && !has(l, 'semi', 'bi', 'half', 'two', '2', 'three', '3', 'multi') },
+  monthly: { name: 'Monthly', matches: (l: string) => has(l, 'month') && !has(l, ...MULTIPLE) },
+  yearly: { name: 'Yearly', matches: (l: string) => has(l, 'year', 'annual') && !has(l, ...MULTIPLE) },
   recurringContractService: { name: 'Recurring Contract Service', matches: (l: string) => has(l, 'recurring') },
   customer: { name: 'Customer', matches: (l: string) => has(l, 'customer', 'client') },
   operationalCharge: { name: 'Operational', matches: (l: string) => has(l, 'operational') },
