@@ -80,10 +80,18 @@ export interface RecordUpdateResult {
 /** A billing line as the PSA holds it, for reconciliation (§6). */
 export interface PsaLineSnapshot {
   psaId: number;
+  /** Autotask: the units in force on the day asked for; ConnectWise: the addition's quantity now. */
   quantity: number;
+  /** In the customer's currency. */
   unitPrice: Money;
   unitCost: Money;
   invoiced: boolean;
+  /**
+   * ConnectWise: the addition's first and last billed days (it keeps no quantity history, so
+   * the caller places the line in time itself: activities/reconciliation/psa-month-values.ts).
+   */
+  effectiveDate?: IsoDate | null;
+  cancelledDate?: IsoDate | null;
 }
 
 /**
@@ -123,5 +131,10 @@ export interface PsaGateway {
   listAgreements(companyId: number): Promise<AgreementSummary[]>;
   /** Applies planned operations in order; `lineIds` maps planner keys to PSA ids known so far. */
   apply(target: PsaTarget, operations: KeyedOperation[], lineIds: Record<string, number>): Promise<AppliedOperation[]>;
-  readLine(target: PsaTarget, psaId: number): Promise<PsaLineSnapshot>;
+  /**
+   * One line as the PSA bills it on `on` (default: today) where the PSA keeps a history
+   * (Autotask unit periods); ConnectWise keeps only the current quantity and returns the line's
+   * dates with it.
+   */
+  readLine(target: PsaTarget, psaId: number, on?: IsoDate): Promise<PsaLineSnapshot>;
 }

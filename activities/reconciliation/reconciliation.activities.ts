@@ -15,11 +15,14 @@ import type { PsaGateway } from '../psa/psa-gateway.port';
 import { withFailureTypes } from '../psa-failure';
 import { resolvePsaTarget } from '../mapping/psa-target';
 import { type ReconciliationStatus, type Store, type SubscriptionMapping } from '../store';
-import { billingLineKeys, psaMonthValues } from './psa-month-values';
+import { isoDateOf } from '../../domain/dates';
+import { billingLines, linesOn, psaMonthValues, reconciledDay } from './psa-month-values';
 
 export interface ReconciliationActivityDeps {
   store: Pick<Store, 'connections' | 'platform' | 'mappings' | 'reconciliations'>;
   gateways: { forConnection(connectionId: string): Promise<PsaGateway> };
+  /** Clock of the PSA reads (which month-start folds have happened); default Date.now. */
+  now?: () => number;
 }
 
 export interface RunKey {
@@ -53,18 +56,24 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
     return store.mappings.subscriptions.get(connectionId, subscriptionId);
   }
 
-  /** The PSA's quantity and month totals for one subscription, or why they could not be read. */
-  async function readPsa(gateway: PsaGateway, mapping: SubscriptionMapping | null): Promise<{ facts: ReconciliationFacts['psa']; lineKey?: string }> {
+  /**
+   * The PSA's quantity and month totals for one subscription in the billing month (the lines
+   * active on its last day, psa-month-values.ts), or why they could not be read.
+   */
+  async function readPsa(gateway: PsaGateway, mapping: SubscriptionMapping | null, month: string): Promise<{ facts: ReconciliationFacts['psa']; lineKey?: string }> {
     const target = mapping ? await resolvePsaTarget(store, mapping.connectionId, mapping) : null;
     if (!mapping || !target) return { facts: { ok: false, error: 'the subscription is not mapped to a PSA agreement' } };
-    const keys = billingLineKeys(mapping.platformId, mapping.lineIds);
-    if (keys.length === 0) return { facts: { ok: false, error: 'no PSA line of the subscription is known' } };
+    const lines = billingLines(mapping.platformId, mapping.lineIds);
+    if (lines.length === 0) return { facts: { ok: false, error: 'no PSA line of the subscription is known' } };
+    // The line an IaaS accept sets: the base addition / the contract service.
+    const lineKey = (lines.find((l) => l.kind === 'base' || l.kind === 'service') ?? lines[0]!).key;
+    const day = reconciledDay(month);
     try {
-      const lines = [];
-      for (const key of keys) lines.push(await gateway.readLine(target, mapping.lineIds[key]!));
-      return { facts: { ok: true, values: psaMonthValues(lines) }, lineKey: keys[0] };
+      const read = [];
+      for (const line of lines) read.push({ line, snapshot: await gateway.readLine(target, mapping.lineIds[line.key]!, day) });
+      return { facts: { ok: true, values: psaMonthValues(linesOn(read, day, isoDateOf((deps.now ?? Date.now)()))) }, lineKey };
     } catch (err) {
-      return { facts: { ok: false, error: errorText(err) }, lineKey: keys[0] };
+      return { facts: { ok: false, error: errorText(err) }, lineKey };
     }
   }
 
@@ -113,7 +122,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
           price: customer?.amount ?? '0.00',
         };
         // The PSA is read only once the invoices exist (§6 `failed-review` is about that read).
-        const psa = reseller && customer ? await readPsa(gateway, await mappingOf(input.connectionId, subscriptionId)) : null;
+        const psa = reseller && customer ? await readPsa(gateway, await mappingOf(input.connectionId, subscriptionId), input.month) : null;
         out[subscriptionId] = {
           invoices: { reseller: !!reseller, customer: !!customer },
           platform,

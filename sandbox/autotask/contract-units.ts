@@ -5,13 +5,8 @@
  */
 import { addDays, daysBetween, type IsoDate } from '../../domain/dates';
 import { divMoney, moneyFromJsonNumber, moneyToJsonNumber, mulMoney, type Money } from '../../domain/money';
-import {
-  PERIOD_MONTHS,
-  type AtContract,
-  type AtContractService,
-  type AtContractServiceAdjustment,
-  type AtContractServiceUnit,
-} from './entities';
+import type { AtContract, AtContractService, AtContractServiceAdjustment, AtContractServiceUnit } from './entities';
+import { PERIOD_MONTHS, type AutotaskTenantProfile } from './tenant';
 
 export const dateOf = (isoDateTime: string): IsoDate => isoDateTime.slice(0, 10);
 export const dateTimeOf = (d: IsoDate): string => `${d}T00:00:00Z`;
@@ -47,12 +42,28 @@ export interface PostedState {
   on: IsoDate;
 }
 
-/** Units rows of one contract service; each slice's price is prorated over its period. */
+/** An amount in the customer's currency converted to the internal one, kept to 4 decimals as Autotask keeps amounts. */
+export const toInternalCurrency = (amount: number, exchangeRate: number): number => Math.round((amount * 10_000) / exchangeRate) / 10_000;
+/** The other way round. */
+export const toCustomerCurrency = (amount: number, exchangeRate: number): number => Math.round(amount * exchangeRate * 10_000) / 10_000;
+
+export interface UnitsOptions {
+  boundary: AutotaskTenantProfile['unitPeriodBoundary'];
+  /** Customer-currency units per internal unit (1 in a single-currency tenant). */
+  exchangeRate: number;
+}
+
+/**
+ * Units rows of one contract service; each slice's price is prorated over its period (the day a
+ * slice ends on when it ends on the next adjustment's date is billed once, by the later slice).
+ * Prices are in the customer's currency, `internalCurrencyPrice` in the internal one.
+ */
 export function contractServiceUnits(
   contract: AtContract,
   service: AtContractService,
   adjustments: readonly AtContractServiceAdjustment[],
   posted: PostedState | undefined,
+  options: UnitsOptions = { boundary: 'adjustment-date', exchangeRate: 1 },
 ): AtContractServiceUnit[] {
   const own = adjustments
     .filter((a) => a.contractServiceID === service.id)
@@ -63,7 +74,9 @@ export function contractServiceUnits(
     const cuts = [...new Set(own.map((a) => dateOf(a.effectiveDate)).filter((d) => d > period.start && d <= period.end))].sort();
     const starts = [period.start, ...cuts];
     starts.forEach((start, i) => {
-      const end = i + 1 < starts.length ? addDays(starts[i + 1]!, -1) : period.end;
+      const next = starts[i + 1];
+      const end = next === undefined ? period.end : options.boundary === 'adjustment-date' ? next : addDays(next, -1);
+      const billedDays = next === undefined ? daysBetween(start, period.end) + 1 : daysBetween(start, next);
       const applied = inForce(start);
       const units = applied.reduce((s, a) => s + a.unitChange, 0);
       const withPrice = applied.filter((a) => a.adjustedUnitPrice !== null).at(-1);
@@ -71,8 +84,9 @@ export function contractServiceUnits(
       const unitPrice = withPrice?.adjustedUnitPrice ?? service.adjustedPrice ?? service.unitPrice;
       const unitCost = withCost?.adjustedUnitCost ?? service.unitCost;
       const share = (amount: number): Money =>
-        divMoney(mulMoney(mulMoney(moneyFromJsonNumber(amount), units), daysBetween(start, end) + 1), daysBetween(period.start, period.end) + 1);
+        divMoney(mulMoney(mulMoney(moneyFromJsonNumber(amount), units), billedDays), daysBetween(period.start, period.end) + 1);
       const price = moneyToJsonNumber(share(unitPrice));
+      const internalPrice = toInternalCurrency(price, options.exchangeRate);
       rows.push({
         id: service.id * 10_000 + rows.length + 1,
         contractID: contract.id,
@@ -83,7 +97,7 @@ export function contractServiceUnits(
         units,
         price,
         cost: unitCost === null ? null : moneyToJsonNumber(share(unitCost)),
-        internalCurrencyPrice: price,
+        internalCurrencyPrice: internalPrice,
         approveAndPostDate: posted && end <= posted.through ? dateTimeOf(posted.on) : null,
       });
     });

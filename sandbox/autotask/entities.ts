@@ -13,6 +13,8 @@ export interface AtCompany {
   ownerResourceID: number;
   isActive: boolean;
   companyNumber: string | null;
+  /** Billing currency (Multi-currency module); null = the internal currency. */
+  currencyID: number | null;
   createDate: string;
   userDefinedFields: Udf[];
 }
@@ -60,13 +62,18 @@ export interface AtContract {
   userDefinedFields: Udf[];
 }
 
+/**
+ * As stored. `adjustedPrice` (customer currency) is written through POST/PATCH but is not a field
+ * of the published model, so answers leave it out: prices read back as `unitPrice` (the service's
+ * price in the customer's currency) and the internal-currency `internalCurrencyUnitPrice` /
+ * `internalCurrencyAdjustedPrice` (fixture README).
+ */
 export interface AtContractService {
   id: number;
   contractID: number;
   serviceID: number;
   unitPrice: number;
   unitCost: number | null;
-  /** Kept so PATCH can write it; read back through the internal-currency fields (§2.8). */
   adjustedPrice: number | null;
   internalCurrencyAdjustedPrice: number | null;
   internalCurrencyUnitPrice: number;
@@ -81,13 +88,18 @@ export interface AtContractCharge {
   contractID: number;
   name: string;
   description: string | null;
-  internalDescription: string | null;
   chargeType: number;
+  status: number | null;
+  billingCodeID: number | null;
+  productID: number | null;
   datePurchased: string;
   unitQuantity: number;
   unitCost: number | null;
   unitPrice: number | null;
   isBillableToCompany: boolean;
+  isBilled: boolean;
+  purchaseOrderNumber: string | null;
+  internalPurchaseOrderNumber: string | null;
   createDate: string;
 }
 
@@ -117,31 +129,3 @@ export interface AtContractServiceUnit {
   internalCurrencyPrice: number;
   approveAndPostDate: string | null;
 }
-
-/**
- * Picklists. Only `contractType` 7 = Recurring Service is documented as fixed; every other value
- * here is this sandbox's choice (psa-apis.md §4.3) — clients must resolve them by label through
- * `entityInformation/fields`, as the gateway does.
- */
-export const PICKLISTS = {
-  Companies: {
-    companyType: { 1: 'Customer', 2: 'Lead', 3: 'Prospect', 4: 'Dead', 6: 'Cancellation', 7: 'Vendor', 8: 'Partner' },
-  },
-  Contracts: {
-    contractType: { 1: 'Time & Materials', 3: 'Fixed Price', 4: 'Block Hours', 6: 'Retainer', 7: 'Recurring Service', 8: 'Per Ticket' },
-    status: { 0: 'Inactive', 1: 'Active' },
-    contractPeriodType: { 1: 'Monthly', 2: 'Quarterly', 3: 'Semi-Annual', 4: 'Yearly' },
-  },
-  Services: {
-    periodType: { 1: 'Monthly', 2: 'Quarterly', 3: 'Semi-Annual', 4: 'Yearly' },
-  },
-  BillingCodes: {
-    useType: { 1: 'Work Type', 2: 'Material', 3: 'Internal Time', 4: 'Expense Category', 5: 'Milestone', 6: 'Recurring Contract Service' },
-    billingCodeType: { 0: 'Normal', 1: 'System', 2: 'Non-Billable' },
-  },
-} as const satisfies Record<string, Record<string, Record<number, string>>>;
-
-export const RECURRING_SERVICE_CONTRACT = 7;
-export const RECURRING_CONTRACT_SERVICE_USE_TYPE = 6;
-/** Months per contract/service period type. */
-export const PERIOD_MONTHS: Record<number, number> = { 1: 1, 2: 3, 3: 6, 4: 12 };

@@ -3,7 +3,9 @@
  * string comparisons are case-insensitive; datetimes compare as instants, so "2026-03-01" and
  * "2026-03-01T00:00:00Z" are equal, as the real API treats them.
  */
-import type { Condition, Filter, FilterValue } from '../../activities/psa/autotask/autotask-query';
+import type { FilterNode, Scalar } from './query-parser';
+
+type Condition = Extract<FilterNode, { kind: 'condition' }>;
 
 type Row = object;
 
@@ -30,7 +32,7 @@ function asInstant(v: unknown): number | null {
 }
 
 /** Orders two values of possibly different JSON types; null when they are not comparable. */
-function compare(a: unknown, b: FilterValue): number | null {
+function compare(a: unknown, b: Scalar): number | null {
   if (a === undefined || a === null || b === null) return null;
   const da = asInstant(a);
   const db = asInstant(b);
@@ -51,8 +53,8 @@ function compare(a: unknown, b: FilterValue): number | null {
 }
 
 const text = (v: unknown): string => (v === undefined || v === null ? '' : String(v).toLowerCase());
-const single = (c: Condition): FilterValue => (Array.isArray(c.value) ? null : (c.value ?? null));
-const list = (c: Condition): FilterValue[] => (Array.isArray(c.value) ? c.value : []);
+const single = (c: Condition): Scalar => (Array.isArray(c.value) ? null : (c.value ?? null));
+const list = (c: Condition): Scalar[] => (Array.isArray(c.value) ? c.value : []);
 
 function matchesCondition(row: Row, c: Condition): boolean {
   const actual = readField(row, c.field, c.udf);
@@ -74,15 +76,16 @@ function matchesCondition(row: Row, c: Condition): boolean {
   }
 }
 
-export function matchesFilter(row: Row, filter: Filter): boolean {
-  if ('items' in filter) {
+export function matchesFilter(row: Row, filter: FilterNode): boolean {
+  if (filter.kind === 'group') {
+    if (filter.items.length === 0) return true; // every condition in it was dropped (unknown operators)
     return filter.op === 'and' ? filter.items.every((f) => matchesFilter(row, f)) : filter.items.some((f) => matchesFilter(row, f));
   }
   return matchesCondition(row, filter);
 }
 
 /** Top-level filter items are ANDed. */
-export const matchesAll = (row: Row, filters: readonly Filter[]): boolean => filters.every((f) => matchesFilter(row, f));
+export const matchesAll = (row: Row, filters: readonly FilterNode[]): boolean => filters.every((f) => matchesFilter(row, f));
 
 /** `IncludeFields` projection (case-insensitive); `id` always stays so paging can continue. */
 export function project(row: Row, includeFields: readonly string[] | undefined): Record<string, unknown> {

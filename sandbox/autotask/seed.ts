@@ -1,5 +1,5 @@
 /**
- * Demo data for the standalone sandbox: three customers, each with a monthly or yearly
+ * Demo data for the standalone sandbox: four customers (one billed in EUR), each with a monthly or yearly
  * recurring-service contract running from January 1st of this year to the end of next year,
  * recurring-contract-service billing codes and three services.
  */
@@ -36,14 +36,16 @@ export function seedState(seed: AutotaskSeed, today: IsoDate): AutotaskSandboxSt
     service(3002, 'Microsoft 365 Business Basic (Monthly)', 'CFQ7TTC0LH18', 1, 6, 5.1),
     service(3003, 'Acronis Cyber Protect (Yearly)', 'ACR-CP-Y', 4, 96, 72),
   );
-  const company = (id: number, companyName: string, companyNumber: string) => ({
+  const company = (id: number, companyName: string, companyNumber: string, currencyID: number | null = null) => ({
     id, companyName, companyType: 1, phone: '+1 555 0100', ownerResourceID: 29682885, isActive: true,
-    companyNumber, createDate: start, userDefinedFields: [],
+    companyNumber, currencyID, createDate: start, userDefinedFields: [],
   });
   base.companies.push(
     company(1001, 'Acme Corporation', 'ACME'),
     company(1002, 'Globex Ltd', 'GLOBEX'),
     company(1003, 'Initech LLC', 'INITECH'),
+    // Billed in EUR (Multi-currency module): its contract services read back in two currencies.
+    company(1004, 'Umbrella Health GmbH', 'UMBRELLA', 2),
   );
   const contract = (id: number, companyID: number, contractName: string, contractPeriodType: number) => ({
     id, contractName, companyID, contractType: 7, status: 1, startDate: start, endDate: end, contractPeriodType,
@@ -53,6 +55,7 @@ export function seedState(seed: AutotaskSeed, today: IsoDate): AutotaskSandboxSt
     contract(2001, 1001, 'Acme - Cloud Services', 1),
     contract(2002, 1002, 'Globex - Cloud Services', 1),
     contract(2003, 1003, 'Initech - Annual Services', 4),
+    contract(2004, 1004, 'Umbrella - Cloud Services (EUR)', 1),
   );
   base.nextId = 10_000;
   return base;

@@ -6,16 +6,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isoDateOf, isIsoDate, type IsoDate } from '../../domain/dates';
-import { endpointsOf } from '../../activities/psa/autotask/autotask-client';
-import { MAX_RECORDS, parseAutotaskQuery, type AutotaskQuery } from '../../activities/psa/autotask/autotask-query';
+import { isIsoDate, type IsoDate } from '../../domain/dates';
 import { createFaultInjector } from '../shared/faults';
 import { createJsonFileStore } from '../shared/json-file-store';
 import { createRateLimiter } from '../shared/rate-limit';
 import { CONTROL_PREFIX, createSandboxApp, listenOnLoopback } from '../shared/sandbox-app';
+import { createTenantClock } from '../shared/tenant-time';
 import { createTraffic } from '../shared/traffic';
-import { PICKLISTS } from './entities';
+import { endpointOf } from './endpoint-map';
 import { matchesAll, project } from './query-evaluator';
+import { parseQuery, QueryError, type ParsedQuery } from './query-parser';
+import { DEFAULT_TENANT, type AutotaskTenantProfile } from './tenant';
+import { VENDOR_FIELDS } from './vendor-fields';
 import { seedState, type AutotaskSeed } from './seed';
 import { AutotaskNotFoundError, AutotaskRuleError, createAutotaskStore, type AutotaskSandboxState, type AutotaskStore, type UpdateMode } from './store';
 
@@ -43,7 +45,10 @@ export interface AutotaskSandboxOptions {
   threadLimit?: number;
   /** Requests per rolling hour for the database (Autotask: 10,000). */
   hourlyThreshold?: number;
+  /** The tenant's calendar day (default: today in the tenant's time zone). */
   today?: () => IsoDate;
+  /** Time zone, picklist labels, currencies, unit-period boundary (default: DEFAULT_TENANT). */
+  tenant?: Partial<AutotaskTenantProfile>;
 }
 
 export interface AutotaskSandbox {
@@ -98,10 +103,12 @@ function decodePaging(token: string | undefined): Paging | null {
 
 export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {}): Promise<AutotaskSandbox> {
   const credentials = { ...DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS, ...options.credentials };
-  const today = options.today ?? (() => isoDateOf(Date.now()));
+  const tenant: AutotaskTenantProfile = { ...DEFAULT_TENANT, ...options.tenant };
+  const clock = createTenantClock(tenant.timeZone);
+  const today = options.today ?? (() => clock.localDateOf(Date.now()));
   const file = options.stateFile ? createJsonFileStore<AutotaskSandboxState>(options.stateFile) : undefined;
   const state = file?.load() ?? seedState(options.seed ?? 'demo', today());
-  const store = createAutotaskStore(state, today);
+  const store = createAutotaskStore(state, today, tenant);
   const save = () => file?.save(state);
 
   let threadLimit = options.threadLimit ?? 3;
@@ -132,7 +139,7 @@ export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {})
     // The thread limit: a 4th concurrent request per integration code and endpoint is refused.
     onArrival: (req, reply) => {
       if (!isApi(req)) return;
-      const endpoint = endpointsOf(req.url.split('?')[0]!.slice(API.length)).at(-1)!;
+      const endpoint = endpointOf(req.url.slice(API.length));
       const key = `${String(req.headers.apiintegrationcode ?? '')}|${endpoint}`;
       const n = inFlight.get(key) ?? 0;
       if (n >= threadLimit) {
@@ -198,17 +205,27 @@ export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {})
     return entity;
   }
 
+  /** Autotask reports a query it cannot run as HTTP 500 with its message (e.g. an unknown field). */
+  function readQuery(reply: FastifyReply, entity: string, raw: unknown): ParsedQuery | null {
+    try {
+      return parseQuery(entity, raw);
+    } catch (error) {
+      if (!(error instanceof QueryError)) throw error;
+      void errors(reply, 500, error.message);
+      return null;
+    }
+  }
+
   function runQuery(req: FastifyRequest, reply: FastifyReply, entityName: string, raw: unknown, paging: Paging) {
     const entity = entityFor(reply, entityName, 'query');
     if (!entity) return reply;
-    const parsed = parseAutotaskQuery(raw);
-    if (!parsed.ok) return errors(reply, 500, parsed.message);
-    const query: AutotaskQuery = parsed.query;
-    const pageSize = query.MaxRecords ?? MAX_RECORDS;
+    const query = readQuery(reply, entity.name, raw);
+    if (!query) return reply;
+    const pageSize = query.maxRecords;
     const all = [...store.rows[entity.name]!()]
       .filter((row) => matchesAll(row, query.filter))
       .sort((a, b) => (a as { id: number }).id - (b as { id: number }).id);
-    const items = all.slice(paging.offset, paging.offset + pageSize).map((row) => project(row, query.IncludeFields));
+    const items = all.slice(paging.offset, paging.offset + pageSize).map((row) => project(row, query.includeFields));
     const more = paging.offset + pageSize < all.length;
     const base = `${baseOf(req)}/ATServicesRest/V1.0/${entity.name}/query`;
     const pageUrl = (offset: number) => {
@@ -256,10 +273,9 @@ export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {})
   const count = async (req: FastifyRequest<EntityParams>, reply: FastifyReply, raw: unknown) => {
     const entity = entityFor(reply, req.params.entity, 'query');
     if (!entity) return reply;
-    const parsed = parseAutotaskQuery(raw);
-    if (!parsed.ok) return errors(reply, 500, parsed.message);
-    const { filter } = parsed.query;
-    return { queryCount: store.rows[entity.name]!().filter((row) => matchesAll(row, filter)).length };
+    const query = readQuery(reply, entity.name, raw);
+    if (!query) return reply;
+    return { queryCount: store.rows[entity.name]!().filter((row) => matchesAll(row, query.filter)).length };
   };
   app.get<EntityParams>(`${API}/:entity/query/count`, async (req, reply) => count(req, reply, parseSearch(req.query.search)));
   app.post<EntityParams>(`${API}/:entity/query/count`, async (req, reply) => count(req, reply, req.body));
@@ -274,15 +290,20 @@ export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {})
   app.get<EntityParams>(`${API}/:entity/entityInformation/fields`, async (req, reply) => {
     const entity = entityOf(req.params.entity);
     if (!entity) return errors(reply, 404, `The entity '${req.params.entity}' does not exist.`);
-    const lists: Record<string, Record<number, string>> = (PICKLISTS as Record<string, Record<string, Record<number, string>>>)[entity.name] ?? {};
-    const fields = Object.entries(lists).map(([name, values]) => ({
-      name, dataType: 'integer', length: 0, isRequired: true, isReadOnly: false, isQueryable: true, isReference: false,
-      referenceEntityType: '', isPickList: true, picklistParentValueField: '', isSupportedWebhookField: false,
-      picklistValues: Object.entries(values).map(([value, label], i) => ({
-        value, label, isDefaultValue: false, sortOrder: i + 1, parentValue: '', isActive: true, isSystem: true,
-      })),
-    }));
-    return { fields: [{ name: 'id', dataType: 'long', isRequired: true, isReadOnly: true, isQueryable: true, isPickList: false, picklistValues: null }, ...fields] };
+    // Every field of the entity as the swagger lists it; picklists carry this tenant's labels.
+    const lists = tenant.picklists[entity.name] ?? {};
+    const fields = Object.entries(VENDOR_FIELDS[entity.name] ?? {}).map(([name, dataType]) => {
+      const values = lists[name];
+      return {
+        name, dataType, length: 0, isRequired: name === 'id', isReadOnly: name === 'id', isQueryable: true,
+        isReference: /ID$/.test(name) && name !== 'id', referenceEntityType: '', isPickList: values !== undefined,
+        picklistValues: values === undefined ? null : Object.entries(values).map(([value, label], i) => ({
+          value, label, isDefaultValue: false, sortOrder: i + 1, parentValue: '', isActive: true, isSystem: true,
+        })),
+        picklistParentValueField: '', isSupportedWebhookField: false,
+      };
+    });
+    return { fields };
   });
 
   app.get<{ Params: { entity: string; id: string } }>(`${API}/:entity/:id`, async (req, reply) => {
@@ -326,6 +347,8 @@ export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {})
   app.post<ChildParams>(`${API}/Contracts/:id/Services`, async (req, reply) => write(reply, () => store.createContractService(contractId(req), req.body)));
   app.patch<ChildParams>(`${API}/Contracts/:id/Services`, async (req, reply) => write(reply, () => store.updateContractService(contractId(req), req.body)));
   app.post<ChildParams>(`${API}/Contracts/:id/Charges`, async (req, reply) => write(reply, () => store.createContractCharge(contractId(req), req.body)));
+  app.delete<{ Params: { id: string; chargeId: string } }>(`${API}/Contracts/:id/Charges/:chargeId`, async (req, reply) =>
+    write(reply, () => store.deleteContractCharge(Number(req.params.id), Number(req.params.chargeId))));
   app.post<ChildParams>(`${API}/Contracts/:id/ServiceAdjustments`, async (req, reply) =>
     write(reply, () => store.createAdjustment(req.body, contractId(req))));
 

@@ -5,11 +5,8 @@
  */
 import { z } from 'zod';
 import { isIsoDate, type IsoDate } from '../../domain/dates';
-import { contractServiceUnits, dateOf, dateTimeOf, type PostedState } from './contract-units';
+import { contractServiceUnits, dateOf, dateTimeOf, toCustomerCurrency, toInternalCurrency, type PostedState } from './contract-units';
 import {
-  PICKLISTS,
-  RECURRING_CONTRACT_SERVICE_USE_TYPE,
-  RECURRING_SERVICE_CONTRACT,
   type AtBillingCode,
   type AtCompany,
   type AtContract,
@@ -20,6 +17,8 @@ import {
   type AtResource,
   type AtService,
 } from './entities';
+import { createTenantClock } from '../shared/tenant-time';
+import { RECURRING_CONTRACT_SERVICE_USE_TYPE, RECURRING_SERVICE_CONTRACT, type AutotaskTenantProfile } from './tenant';
 
 export interface AutotaskSandboxState {
   nextId: number;
@@ -90,6 +89,7 @@ const companyCreate = z.object({
   ownerResourceID: int,
   isActive: z.boolean().default(true),
   companyNumber: z.string().nullish(),
+  currencyID: int.nullish(),
   userDefinedFields: z.array(z.object({ name: z.string(), value: z.string().nullable() })).default([]),
 });
 const contractCreate = z.object({
@@ -125,17 +125,23 @@ const contractServiceCreate = z.object({
   internalDescription: z.string().nullish(),
   quoteItemID: int.nullish(),
 });
+// Unknown properties are ignored, as Autotask's model binding does; the conformance test is
+// what catches a client sending fields the entity does not have.
 const contractChargeCreate = z.object({
   contractID: int,
   name: z.string().min(1).max(100),
   description: z.string().max(4000).nullish(),
-  internalDescription: z.string().max(4000).nullish(),
   chargeType: int,
+  status: int.nullish(),
+  billingCodeID: int.nullish(),
+  productID: int.nullish(),
   datePurchased: dateField,
   unitQuantity: amount,
   unitCost: amount.nullish(),
   unitPrice: amount.nullish(),
   isBillableToCompany: z.boolean(),
+  purchaseOrderNumber: z.string().max(50).nullish(),
+  internalPurchaseOrderNumber: z.string().max(50).nullish(),
 });
 const adjustmentCreate = z.object({
   contractID: int,
@@ -158,7 +164,13 @@ const merge = (row: object, body: unknown, mode: UpdateMode): unknown => (mode =
 
 export type AutotaskStore = ReturnType<typeof createAutotaskStore>;
 
-export function createAutotaskStore(state: AutotaskSandboxState, today: () => IsoDate) {
+export function createAutotaskStore(state: AutotaskSandboxState, today: () => IsoDate, tenant: AutotaskTenantProfile) {
+  const PICKLISTS = tenant.picklists as Record<string, Record<string, Record<number, string>>> & {
+    Companies: { companyType: Record<number, string> };
+    Contracts: { contractType: Record<number, string>; status: Record<number, string>; contractPeriodType: Record<number, string> };
+    Services: { periodType: Record<number, string> };
+    ContractCharges: { chargeType: Record<number, string>; status: Record<number, string> };
+  };
   const nextId = () => state.nextId++;
   const now = () => `${today()}T00:00:00Z`;
 
@@ -205,20 +217,30 @@ export function createAutotaskStore(state: AutotaskSandboxState, today: () => Is
     return contract;
   };
 
+  /** Customer-currency units per internal unit for a contract's company (1 without the Multi-currency module). */
+  function exchangeRateOf(contract: AtContract): number {
+    const company = state.companies.find((c) => c.id === contract.companyID);
+    const currency = tenant.currencies.find((c) => c.id === company?.currencyID);
+    return currency && !currency.isInternalCurrency ? currency.exchangeRate : 1;
+  }
+
   function addContractService(contract: AtContract, serviceId: number, input: Partial<AtContractService>): AtContractService {
     const service = find(state.services, serviceId, 'ContractServices');
     if (state.contractServices.some((cs) => cs.contractID === contract.id && cs.serviceID === serviceId)) {
       throw new AutotaskRuleError([`ContractServices: Service ${serviceId} is already on contract ${contract.id}.`]);
     }
-    const adjustedPrice = input.adjustedPrice ?? service.unitPrice;
+    // Services are priced in the internal currency; a contract service speaks the customer's.
+    const rate = exchangeRateOf(contract);
+    const unitPrice = toCustomerCurrency(service.unitPrice, rate);
+    const adjustedPrice = input.adjustedPrice ?? unitPrice;
     const row: AtContractService = {
       id: nextId(),
       contractID: contract.id,
       serviceID: serviceId,
-      unitPrice: service.unitPrice,
+      unitPrice,
       unitCost: input.unitCost ?? service.unitCost,
       adjustedPrice,
-      internalCurrencyAdjustedPrice: adjustedPrice,
+      internalCurrencyAdjustedPrice: toInternalCurrency(adjustedPrice, rate),
       internalCurrencyUnitPrice: service.unitPrice,
       invoiceDescription: input.invoiceDescription ?? service.invoiceDescription,
       internalDescription: input.internalDescription ?? null,
@@ -228,31 +250,53 @@ export function createAutotaskStore(state: AutotaskSandboxState, today: () => Is
     return row;
   }
 
+  /**
+   * A stored row as the API answers with it: date-only fields (kept as the tenant's calendar day)
+   * as the UTC instant that day starts in the tenant's zone ("The REST API stores and returns all
+   * time data in UTC"), and no `adjustedPrice` on contract services (not a field of the model).
+   */
+  const clock = createTenantClock(tenant.timeZone);
+  const DATE_ONLY: Record<string, readonly string[]> = {
+    Contracts: ['startDate', 'endDate'],
+    ContractServiceUnits: ['startDate', 'endDate'],
+    ContractCharges: ['datePurchased'],
+  };
+  function present(entity: string, row: object): object {
+    const out: Record<string, unknown> = { ...row };
+    for (const f of DATE_ONLY[entity] ?? []) if (typeof out[f] === 'string') out[f] = clock.startOfDay(dateOf(out[f] as string));
+    if (entity === 'ContractServices') delete out.adjustedPrice;
+    return out;
+  }
+
   const units = (): AtContractServiceUnit[] =>
     state.contractServices.flatMap((cs) => {
       const contract = state.contracts.find((c) => c.id === cs.contractID);
-      return contract ? contractServiceUnits(contract, cs, state.adjustments, state.posted[String(contract.id)]) : [];
+      return contract
+        ? contractServiceUnits(contract, cs, state.adjustments, state.posted[String(contract.id)], { boundary: tenant.unitPeriodBoundary, exchangeRate: exchangeRateOf(contract) })
+        : [];
     });
 
   return {
     state,
-    /** Rows each queryable entity exposes, keyed by canonical entity name. */
-    rows: {
-      Companies: () => state.companies,
-      Resources: () => state.resources,
-      BillingCodes: () => state.billingCodes,
-      Services: () => state.services,
-      Contracts: () => state.contracts,
-      ContractServices: () => state.contractServices,
-      ContractCharges: () => state.contractCharges ?? [],
-      ContractServiceUnits: units,
-    } as Record<string, () => readonly object[]>,
+    /** Rows each queryable entity exposes (as the API presents them), keyed by canonical entity name. */
+    rows: Object.fromEntries(
+      Object.entries({
+        Companies: () => state.companies,
+        Resources: () => state.resources,
+        BillingCodes: () => state.billingCodes,
+        Services: () => state.services,
+        Contracts: () => state.contracts,
+        ContractServices: () => state.contractServices,
+        ContractCharges: () => state.contractCharges ?? [],
+        ContractServiceUnits: units,
+      } as Record<string, () => readonly object[]>).map(([entity, list]) => [entity, () => list().map((row) => present(entity, row))]),
+    ) as Record<string, () => readonly object[]>,
 
     createCompany(body: unknown): number {
       const input = parseBody(companyCreate, body, 'Companies');
       picklist(PICKLISTS.Companies.companyType, input.companyType, 'Companies', 'companyType');
       find(state.resources, input.ownerResourceID, 'Companies');
-      const row: AtCompany = { id: nextId(), ...input, companyNumber: input.companyNumber ?? null, createDate: now() };
+      const row: AtCompany = { id: nextId(), ...input, companyNumber: input.companyNumber ?? null, currencyID: input.currencyID ?? null, createDate: now() };
       state.companies.push(row);
       return row.id;
     },
@@ -262,7 +306,7 @@ export function createAutotaskStore(state: AutotaskSandboxState, today: () => Is
       const row = find(state.companies, id, 'Companies');
       const next = parseBody(companyCreate, merge(row, body, mode), 'Companies');
       picklist(PICKLISTS.Companies.companyType, next.companyType, 'Companies', 'companyType');
-      Object.assign(row, next, { id });
+      Object.assign(row, next, { id, currencyID: next.currencyID ?? null });
       return id;
     },
 
@@ -346,7 +390,8 @@ export function createAutotaskStore(state: AutotaskSandboxState, today: () => Is
       if (row.contractID !== parentContractId) throw new AutotaskNotFoundError(`ContractService ${input.id} is not on contract ${parentContractId}.`);
       if (input.adjustedPrice !== undefined) {
         row.adjustedPrice = input.adjustedPrice;
-        row.internalCurrencyAdjustedPrice = input.adjustedPrice;
+        const contract = find(state.contracts, row.contractID, 'ContractServices');
+        row.internalCurrencyAdjustedPrice = input.adjustedPrice === null ? null : toInternalCurrency(input.adjustedPrice, exchangeRateOf(contract));
       }
       if (input.invoiceDescription !== undefined) row.invoiceDescription = input.invoiceDescription;
       return row.id;
@@ -359,13 +404,31 @@ export function createAutotaskStore(state: AutotaskSandboxState, today: () => Is
         throw new AutotaskRuleError([`ContractCharges: contractID ${input.contractID} does not match the parent contract ${parentContractId}.`]);
       }
       find(state.contracts, parentContractId, 'ContractCharges');
+      picklist(PICKLISTS.ContractCharges.chargeType, input.chargeType, 'ContractCharges', 'chargeType');
+      if (input.status != null) picklist(PICKLISTS.ContractCharges.status, input.status, 'ContractCharges', 'status');
+      if (input.billingCodeID == null && input.productID == null) {
+        throw new AutotaskRuleError(['ContractCharges: Either productID or billingCodeID is required.']);
+      }
+      if (input.billingCodeID != null && !find(state.billingCodes, input.billingCodeID, 'ContractCharges').isActive) {
+        throw new AutotaskRuleError([`ContractCharges: billingCodeID ${input.billingCodeID} is not active.`]);
+      }
       const row: AtContractCharge = {
         id: nextId(),
-        ...input,
+        contractID: input.contractID,
+        name: input.name,
         description: input.description ?? null,
-        internalDescription: input.internalDescription ?? null,
+        chargeType: input.chargeType,
+        status: input.status ?? null,
+        billingCodeID: input.billingCodeID ?? null,
+        productID: input.productID ?? null,
+        datePurchased: input.datePurchased,
+        unitQuantity: input.unitQuantity,
         unitCost: input.unitCost ?? null,
         unitPrice: input.unitPrice ?? null,
+        isBillableToCompany: input.isBillableToCompany,
+        isBilled: false,
+        purchaseOrderNumber: input.purchaseOrderNumber ?? null,
+        internalPurchaseOrderNumber: input.internalPurchaseOrderNumber ?? null,
         createDate: now(),
       };
       (state.contractCharges ??= []).push(row);
@@ -420,6 +483,16 @@ export function createAutotaskStore(state: AutotaskSandboxState, today: () => Is
       };
       state.adjustments.push(row);
       return row.id;
+    },
+
+    /** `DELETE /Contracts/{id}/Charges/{chargeId}`: only a charge not billed yet. */
+    deleteContractCharge(parentContractId: number, chargeId: number): number {
+      const charges = state.contractCharges ?? [];
+      const row = charges.find((c) => c.id === chargeId && c.contractID === parentContractId);
+      if (!row) throw new AutotaskNotFoundError(`No ContractCharges record with id ${chargeId} on contract ${parentContractId}.`);
+      if (row.isBilled) throw new AutotaskRuleError([`ContractCharges: Charge ${chargeId} has been billed and cannot be deleted.`]);
+      charges.splice(charges.indexOf(row), 1);
+      return chargeId;
     },
 
     /** Sandbox control: approve & post a contract's periods that end on or before `through`. */

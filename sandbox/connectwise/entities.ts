@@ -5,14 +5,26 @@
  * period on a non-prorated agreement; invoiced additions are locked). Each builder returns
  * the record as ConnectWise would store and return it, or throws an `InvalidObject` error.
  */
+import { parseInstant, type TenantClock } from '../shared/tenant-time';
 import { cwDateTime, type CwRecord, type CwRef, type CwState } from './state';
 import { CwHttpError, fieldError, invalidObject, type CwFieldError } from './vendor-errors';
 
 export interface EntityRules {
-  /** Maximum length of an addition's `description` (not published; 60 like the catalog's). */
+  /**
+   * What the tenant keeps of an addition's `description`. Its published model gives no maximum,
+   * so the sandbox assumes a catalog description's 60 and CUTS a longer text (the silent case a
+   * client's markers must survive); `overlongDescription: 'refuse'` answers 400 instead.
+   */
   additionDescriptionMax: number;
+  overlongDescription: 'truncate' | 'refuse';
   /** Refuse PUT/PATCH/DELETE of an invoiced addition (the connector's contract, §6). */
   lockInvoicedAdditions: boolean;
+  /**
+   * The tenant's (server's) time zone: date fields (agreement start/billing start/end, addition
+   * effective/cancelled) are calendar days there, written from the instant sent and answered as
+   * the instant that day starts (sandbox/README.md, "Dates and time zones").
+   */
+  clock: TenantClock;
 }
 
 type Input = Record<string, unknown>;
@@ -47,7 +59,7 @@ class Check {
   datetime(input: Input, field: string): number | null {
     const v = input[field];
     if (v === undefined || v === null) return null;
-    const ms = typeof v === 'string' ? Date.parse(v) : NaN;
+    const ms = typeof v === 'string' ? (parseInstant(v) ?? NaN) : NaN;
     if (Number.isNaN(ms)) {
       this.fail(field, 'InvalidField', `${field} must be a datetime like 2026-03-01T00:00:00Z.`);
       return null;
@@ -157,7 +169,13 @@ export function buildCatalogItem(state: CwState, input: Input, now: number, exis
   };
 }
 
-export function buildAgreement(state: CwState, input: Input, now: number, existing?: CwRecord): CwRecord {
+/** The tenant's calendar day of a date field, or null when absent (errors go to `c`). */
+const dayOf = (c: Check, clock: TenantClock, input: Input, field: string): string | null => {
+  const ms = c.datetime(input, field);
+  return ms === null ? null : clock.localDateOf(ms);
+};
+
+export function buildAgreement(state: CwState, input: Input, now: number, clock: TenantClock, existing?: CwRecord): CwRecord {
   const c = new Check('agreement');
   if (c.required(input, 'name')) c.maxLength(input, 'name', 100);
   const company = c.required(input, 'company') ? resolveRef(state.companies, input.company) : undefined;
@@ -166,24 +184,25 @@ export function buildAgreement(state: CwState, input: Input, now: number, existi
   if (input.type && !type) c.fail('type', 'InvalidField', 'type not found.');
   const billingCycle = input.billingCycle ? resolveRef(state.billingCycles, input.billingCycle) : state.billingCycles[0];
   if (!billingCycle) c.fail('billingCycle', 'InvalidField', 'billingCycle not found.');
-  const start = c.datetime(input, 'startDate');
-  const billStart = c.datetime(input, 'billStartDate') ?? start;
+  const start = dayOf(c, clock, input, 'startDate');
+  const billStart = dayOf(c, clock, input, 'billStartDate') ?? start;
+  const end = dayOf(c, clock, input, 'endDate');
   c.throwIfAny();
-  const billStartText = billStart === null ? null : cwDateTime(billStart);
+  const billStartText = billStart === null ? null : clock.startOfDay(billStart);
   return {
     prorateFlag: false,
     invoiceProratedAdditionsFlag: false,
     noEndingDateFlag: input.endDate === undefined || input.endDate === null,
-    endDate: null,
     cancelledFlag: false,
     billTime: 'Billable',
     billExpenses: 'Billable',
     billProducts: 'Billable',
     invoicingCycle: 'ContractYear',
     ...input,
-    startDate: start === null ? billStartText : cwDateTime(start),
+    startDate: start === null ? billStartText : clock.startOfDay(start),
+    endDate: end === null ? null : clock.startOfDay(end),
     billStartDate: billStartText,
-    nextInvoiceDate: input.nextInvoiceDate ?? billStartText?.slice(0, 10) ?? null,
+    nextInvoiceDate: input.nextInvoiceDate ?? billStart ?? null,
     agreementStatus: input.cancelledFlag ? 'Cancelled' : 'Active',
     company: refOf(company!, 'company/companies'),
     type: refOf(type!, 'finance/agreements/types'),
@@ -213,20 +232,23 @@ export function buildAddition(
     c.fail('billCustomer', 'InvalidField', `billCustomer must be one of ${BILL_CUSTOMER.join(', ')}.`);
   }
   for (const f of ['quantity', 'lessIncluded', 'unitPrice', 'unitCost']) c.number(input, f);
-  c.maxLength(input, 'description', rules.additionDescriptionMax);
+  if (rules.overlongDescription === 'refuse') c.maxLength(input, 'description', rules.additionDescriptionMax);
+  c.maxLength(input, 'serialNumber', 50);
   c.maxLength(input, 'invoiceDescription', 6000);
-  const effective = c.datetime(input, 'effectiveDate');
-  const cancelled = c.datetime(input, 'cancelledDate');
-  const billStart = Date.parse(String(agreement.billStartDate ?? ''));
-  if (effective !== null && !Number.isNaN(billStart) && effective < billStart) {
+  const { clock } = rules;
+  const effective = dayOf(c, clock, input, 'effectiveDate');
+  const cancelled = dayOf(c, clock, input, 'cancelledDate');
+  const billStartMs = parseInstant(String(agreement.billStartDate ?? ''));
+  const billStart = billStartMs === null ? null : clock.localDateOf(billStartMs);
+  if (effective !== null && billStart !== null && effective < billStart) {
     c.fail('effectiveDate', 'InvalidField', 'effectiveDate cannot be less than the agreement billing start date');
   }
   if (effective !== null && cancelled !== null && cancelled < effective) {
     c.fail('cancelledDate', 'InvalidField', 'cancelledDate cannot be less than effectiveDate');
   }
-  const nextInvoice = Date.parse(String(agreement.nextInvoiceDate ?? ''));
+  const nextInvoice = typeof agreement.nextInvoiceDate === 'string' ? agreement.nextInvoiceDate.slice(0, 10) : null;
   const effectiveChanged = !existing || existing.effectiveDate !== input.effectiveDate;
-  if (effectiveChanged && effective !== null && agreement.prorateFlag !== true && !Number.isNaN(nextInvoice) && effective < nextInvoice) {
+  if (effectiveChanged && effective !== null && agreement.prorateFlag !== true && nextInvoice !== null && effective < nextInvoice) {
     c.fail(
       'effectiveDate',
       'InvalidField',
@@ -258,9 +280,9 @@ export function buildAddition(
     extPrice: round2(billed * unitPrice),
     extCost: round2(billed * unitCost),
     margin: round2(billed * (unitPrice - unitCost)),
-    description: input.description ?? product!.description,
-    effectiveDate: effective === null ? agreement.billStartDate : cwDateTime(effective),
-    cancelledDate: cancelled === null ? null : cwDateTime(cancelled),
+    description: String(input.description ?? product!.description).slice(0, rules.additionDescriptionMax),
+    effectiveDate: effective === null ? agreement.billStartDate : clock.startOfDay(effective),
+    cancelledDate: cancelled === null ? null : clock.startOfDay(cancelled),
     sequenceNumber: sequence,
     uom: 'Each',
     agreementStatus: agreement.agreementStatus,

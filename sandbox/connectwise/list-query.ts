@@ -3,8 +3,9 @@
  * header, and forward-only paging (`pagination-type: forward-only` + `pageId`) — psa-apis.md §1.4-1.5.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ConditionsError, evaluate, parseConditions, readPath } from './conditions';
-import { badRequest } from './vendor-errors';
+import { ConditionsError, evaluate, parseConditions, readPath, type Condition } from './conditions';
+import { CwHttpError, badRequest } from './vendor-errors';
+import { VENDOR_FIELDS } from './vendor-fields';
 
 export interface ListQuery {
   conditions?: string;
@@ -18,10 +19,38 @@ export interface ListQuery {
 const DEFAULT_PAGE_SIZE = 25;
 const MAX_PAGE_SIZE = 1000;
 
-export function filterRecords<T extends object>(records: readonly T[], conditions: string | undefined): T[] {
+/** ConnectWise's answer to a field name the record does not have (in `conditions` or `orderBy`). */
+const notRecognized = (name: string): CwHttpError => new CwHttpError(400, { code: 'ApiFindCondition', message: `${name} is not a recognized name.` });
+
+/**
+ * Checks a field path against the resource's published model: a field of the record, or one
+ * field of a reference (`company/id`). Resources without a model here (reference lists) pass.
+ */
+export function checkFieldPath(resource: string | undefined, path: readonly string[]): void {
+  const fields = resource === undefined ? undefined : VENDOR_FIELDS[resource];
+  if (!fields) return;
+  const name = path.join('/');
+  const key = Object.keys(fields).find((k) => k.toLowerCase() === path[0]!.toLowerCase());
+  if (key === undefined) throw notRecognized(name);
+  const type = fields[key]!;
+  if (path.length === 1) return;
+  if (typeof type !== 'object' || path.length > 2 || !type.ref.some((f) => f.toLowerCase() === path[1]!.toLowerCase())) throw notRecognized(name);
+}
+
+function checkCondition(resource: string | undefined, c: Condition): void {
+  if (c.kind === 'and' || c.kind === 'or') {
+    checkCondition(resource, c.left);
+    checkCondition(resource, c.right);
+  } else if (c.kind === 'compare' || c.kind === 'text' || c.kind === 'in') {
+    checkFieldPath(resource, c.path);
+  }
+}
+
+export function filterRecords<T extends object>(records: readonly T[], conditions: string | undefined, resource?: string): T[] {
   if (!conditions?.trim()) return [...records];
   try {
     const condition = parseConditions(conditions);
+    checkCondition(resource, condition);
     return records.filter((r) => evaluate(condition, r));
   } catch (error) {
     if (error instanceof ConditionsError) throw badRequest(`conditions: ${error.message}`);
@@ -29,11 +58,12 @@ export function filterRecords<T extends object>(records: readonly T[], condition
   }
 }
 
-function sortRecords<T extends object>(records: T[], orderBy: string | undefined): T[] {
+function sortRecords<T extends object>(records: T[], orderBy: string | undefined, resource?: string): T[] {
   if (!orderBy?.trim()) return records.sort((a, b) => Number(readPath(a, ['id'])) - Number(readPath(b, ['id'])));
   const keys = orderBy.split(',').map((part) => {
     const [field = '', dir = 'asc'] = part.trim().split(/\s+/);
     if (!/^(asc|desc)$/i.test(dir)) throw badRequest(`orderBy: unknown direction "${dir}"`);
+    checkFieldPath(resource, field.split('/'));
     return { path: field.split('/'), sign: dir.toLowerCase() === 'desc' ? -1 : 1 };
   });
   const cmp = (a: unknown, b: unknown): number => {
@@ -70,31 +100,37 @@ export function project(record: object, fields: string | undefined): object {
   return out;
 }
 
+/**
+ * A page link as ConnectWise writes it: the request's own parameters first, then `pageSize`
+ * and the paging parameter LAST (`…&pageSize=1000&page=2`) — paginators such as pyconnectwise's
+ * read the page number off the end of the link.
+ */
 function pageLink(req: FastifyRequest, params: Record<string, string>): string {
   const url = new URL(req.url, `http://${req.headers.host ?? '127.0.0.1'}`);
-  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  for (const k of ['page', 'pageSize', 'pageId']) url.searchParams.delete(k);
+  for (const [k, v] of Object.entries(params)) url.searchParams.append(k, v);
   return url.toString();
 }
 
-export function sendList(req: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply, records: readonly object[]): unknown[] {
+export function sendList(req: FastifyRequest<{ Querystring: ListQuery }>, reply: FastifyReply, records: readonly object[], resource?: string): unknown[] {
   const q = req.query;
   const pageSize = Math.min(MAX_PAGE_SIZE, Math.max(1, Number(q.pageSize ?? DEFAULT_PAGE_SIZE) || DEFAULT_PAGE_SIZE));
-  const filtered = filterRecords(records, q.conditions);
+  const filtered = filterRecords(records, q.conditions, resource);
 
   if (String(req.headers['pagination-type'] ?? '').toLowerCase() === 'forward-only') {
     if (q.orderBy) throw badRequest('orderBy cannot be used with forward-only pagination');
     const after = Number(q.pageId ?? 0);
     const rows = sortRecords(filtered, undefined).filter((r) => Number(readPath(r, ['id'])) > after).slice(0, pageSize);
     const last = rows.length === pageSize ? rows[rows.length - 1] : undefined;
-    reply.header('link', last ? `<${pageLink(req, { pageId: String(readPath(last, ['id'])), pageSize: String(pageSize) })}>; rel="next"` : '');
+    reply.header('link', last ? `<${pageLink(req, { pageSize: String(pageSize), pageId: String(readPath(last, ['id'])) })}>; rel="next"` : '');
     return rows.map((r) => project(r, q.fields));
   }
 
   const page = Math.max(1, Number(q.page ?? 1) || 1);
-  const sorted = sortRecords(filtered, q.orderBy);
+  const sorted = sortRecords(filtered, q.orderBy, resource);
   const lastPage = Math.max(1, Math.ceil(sorted.length / pageSize));
   const links: string[] = [];
-  const link = (n: number, rel: string): number => links.push(`<${pageLink(req, { page: String(n), pageSize: String(pageSize) })}>; rel="${rel}"`);
+  const link = (n: number, rel: string): number => links.push(`<${pageLink(req, { pageSize: String(pageSize), page: String(n) })}>; rel="${rel}"`);
   if (page > 1) link(page - 1, 'prev');
   if (page < lastPage) link(page + 1, 'next');
   link(1, 'first');

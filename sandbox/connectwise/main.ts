@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     rateLimit: rateLimitFromEnv(env.CW_SANDBOX_RATE_LIMIT),
     authFailureStatus: env.CW_SANDBOX_AUTH_FAILURE_STATUS === '404' ? 404 : 401,
     stateFile: env.CW_SANDBOX_STATE_FILE || undefined,
+    ...(env.CW_SANDBOX_TIME_ZONE ? { timeZone: env.CW_SANDBOX_TIME_ZONE } : {}),
   });
   const c = sandbox.credentials;
   console.log(`ConnectWise sandbox: ${sandbox.apiUrl}`);

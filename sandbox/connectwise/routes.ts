@@ -33,6 +33,13 @@ type Req = FastifyRequest<{ Params: { id?: string; additionId?: string }; Querys
 /** Fields the server owns: a PATCH touching them is refused. */
 const READ_ONLY = new Set(['id', '_info', 'agreementId', 'billedQuantity', 'extPrice', 'extCost', 'margin', 'agreementStatus', 'nextInvoiceDate']);
 
+/** A JSON value with every `null` property left out, at any depth. */
+export function withoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNulls);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, withoutNulls(v)]));
+}
+
 export function registerConnectWiseRoutes(app: FastifyInstance, deps: CwRouteDeps): void {
   const { state, rules } = deps;
 
@@ -41,6 +48,27 @@ export function registerConnectWiseRoutes(app: FastifyInstance, deps: CwRouteDep
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status < 500) return reply.code(status).send({ code: 'InvalidRequest', message: error.message });
     return reply.code(500).send({ code: 'ConnectWiseApi', message: `An error occurred: ${error.message}` });
+  });
+
+  // ConnectWise leaves empty properties out of its answers (its models have no null for dates
+  // and references); so does the sandbox.
+  app.addHook('preSerialization', async (req: FastifyRequest, _reply: FastifyReply, payload: unknown) =>
+    req.url.startsWith(CW_API_PREFIX) ? withoutNulls(payload) : payload);
+
+  // Codebase discovery (psa-apis.md §1.1): no credentials; clients build their base URL from it.
+  app.get<{ Params: { company: string } }>('/login/companyinfo/:company', async (req, reply) => {
+    if (req.params.company.toLowerCase() !== deps.credentials.companyId.toLowerCase()) {
+      return reply.code(404).send({ code: 'NotFound', message: `Company ${req.params.company} was not found.` });
+    }
+    return {
+      CompanyName: deps.credentials.companyId,
+      Codebase: `${CW_API_PREFIX.split('/')[1]}/`,
+      VersionCode: `v${CW_API_VERSION}`,
+      VersionNumber: `v4.6.${CW_API_VERSION.replace('.', '')}`,
+      CompanyID: deps.credentials.companyId,
+      IsCloud: true,
+      SiteUrl: req.headers.host ?? '127.0.0.1',
+    };
   });
 
   app.addHook('onRequest', async (req, reply) => {
@@ -81,8 +109,8 @@ export function registerConnectWiseRoutes(app: FastifyInstance, deps: CwRouteDep
   /** GET list, GET count, GET one, POST, PUT, PATCH for a top-level collection. */
   function collection(path: string, resource: string, list: () => CwRecord[], build: (input: Record<string, unknown>, existing?: CwRecord) => CwRecord): void {
     const base = `${CW_API_PREFIX}/${path}`;
-    app.get(base, async (req: Req, reply) => sendList(req, reply, list()));
-    app.get(`${base}/count`, async (req: Req) => ({ count: filterRecords(list(), req.query.conditions).length }));
+    app.get(base, async (req: Req, reply) => sendList(req, reply, list(), resource));
+    app.get(`${base}/count`, async (req: Req) => ({ count: filterRecords(list(), req.query.conditions, resource).length }));
     app.get(`${base}/:id`, async (req: Req) => project(find(list(), resource, req.params.id), req.query.fields));
     app.post(base, async (req: Req, reply) => {
       const record = build(body(req));
@@ -103,7 +131,7 @@ export function registerConnectWiseRoutes(app: FastifyInstance, deps: CwRouteDep
   const now = deps.now;
   collection('company/companies', 'company', () => state.companies, (input, existing) => buildCompany(state, input, now(), existing));
   collection('procurement/catalog', 'catalogItem', () => state.catalog, (input, existing) => buildCatalogItem(state, input, now(), existing));
-  collection('finance/agreements', 'agreement', () => state.agreements, (input, existing) => buildAgreement(state, input, now(), existing));
+  collection('finance/agreements', 'agreement', () => state.agreements, (input, existing) => buildAgreement(state, input, now(), rules.clock, existing));
 
   for (const [path, list] of [
     ['procurement/types', () => state.productTypes],
@@ -117,7 +145,7 @@ export function registerConnectWiseRoutes(app: FastifyInstance, deps: CwRouteDep
   app.get(`${CW_API_PREFIX}/system/info`, async () => ({
     version: `v${CW_API_VERSION}`,
     isCloud: true,
-    serverTimeZone: 'Etc/UTC',
+    serverTimeZone: rules.clock.timeZone,
     cloudRegion: 'SANDBOX',
   }));
 
@@ -132,8 +160,8 @@ export function registerConnectWiseRoutes(app: FastifyInstance, deps: CwRouteDep
   const build = (agreement: CwRecord, input: Record<string, unknown>, existing?: CwRecord): CwRecord =>
     buildAddition(state, rules, agreement, input, now(), existing);
 
-  app.get(additionsBase, async (req: Req, reply: FastifyReply) => sendList(req, reply, additionsOf(agreementOf(req))));
-  app.get(`${additionsBase}/count`, async (req: Req) => ({ count: filterRecords(additionsOf(agreementOf(req)), req.query.conditions).length }));
+  app.get(additionsBase, async (req: Req, reply: FastifyReply) => sendList(req, reply, additionsOf(agreementOf(req)), 'addition'));
+  app.get(`${additionsBase}/count`, async (req: Req) => ({ count: filterRecords(additionsOf(agreementOf(req)), req.query.conditions, 'addition').length }));
   app.get(`${additionsBase}/:additionId`, async (req: Req) => project(additionOf(req).addition, req.query.fields));
   app.post(additionsBase, async (req: Req, reply) => {
     const agreement = agreementOf(req);

@@ -1,10 +1,11 @@
 /** Demo records for a standalone sandbox: four companies, four catalog items, one agreement each. */
+import type { TenantClock } from '../shared/tenant-time';
 import { buildAgreement, buildCatalogItem, buildCompany } from './entities';
-import { cwDate, type CwState } from './state';
+import type { CwState } from './state';
 
 export type CwSeed = 'demo' | 'empty';
 
-export function loadSeed(state: CwState, seed: CwSeed, now: number): void {
+export function loadSeed(state: CwState, seed: CwSeed, now: number, clock: TenantClock): void {
   if (seed === 'empty') return;
   const companies = [
     { identifier: 'ACME', name: 'Acme Ltd', city: 'Leeds' },
@@ -49,12 +50,13 @@ export function loadSeed(state: CwState, seed: CwSeed, now: number): void {
           name: a.name,
           type: { id: 2 },
           company: { id: companies[i]!.id },
-          startDate: cwDate(a.billStart),
-          billStartDate: cwDate(a.billStart),
+          startDate: clock.startOfDay(a.billStart),
+          billStartDate: clock.startOfDay(a.billStart),
           billingCycle: { id: a.cycle },
           prorateFlag: a.prorate,
         },
         now,
+        clock,
       ),
     ),
   );

@@ -6,6 +6,7 @@ import { createFaultInjector, type FaultInjector } from '../shared/faults';
 import { createJsonFileStore } from '../shared/json-file-store';
 import { createRateLimiter, type RateLimit } from '../shared/rate-limit';
 import { CONTROL_PREFIX, createSandboxApp, listenOnLoopback } from '../shared/sandbox-app';
+import { createTenantClock, parseInstant } from '../shared/tenant-time';
 import { createTraffic, type Traffic } from '../shared/traffic';
 import { DEFAULT_CW_SANDBOX_CREDENTIALS, type CwCredentials } from './auth';
 import { assertEditable, buildAddition, buildAgreement, buildCatalogItem, buildCompany, type EntityRules } from './entities';
@@ -23,7 +24,9 @@ export interface ConnectWiseSandboxOptions {
   rateLimit?: RateLimit;
   /** Answer bad credentials with 404 like ConnectWise cloud often does (default 401). */
   authFailureStatus?: 401 | 404;
-  rules?: Partial<EntityRules>;
+  /** The server's IANA time zone: date fields are its calendar days (default UTC). */
+  timeZone?: string;
+  rules?: Partial<Omit<EntityRules, 'clock'>>;
   /** Keep the state in this JSON file across restarts. */
   stateFile?: string;
   random?: () => number;
@@ -46,21 +49,23 @@ export interface ConnectWiseSandbox {
 
 export const DEFAULT_CW_RATE_LIMIT: RateLimit = { limit: 60, windowMs: 10_000 };
 
-const FIRST_OF_NEXT_MONTH = (dateTime: string): string => {
-  const d = new Date(Date.parse(dateTime));
-  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1)).toISOString().slice(0, 10);
+/** The first day of the month after `day` (YYYY-MM-DD). */
+const firstOfNextMonth = (day: string): string => {
+  const [y, m] = day.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 10);
 };
 
 export async function startConnectWiseSandbox(options: ConnectWiseSandboxOptions = {}): Promise<ConnectWiseSandbox> {
   const now = options.now ?? Date.now;
   const credentials: CwCredentials = { ...DEFAULT_CW_SANDBOX_CREDENTIALS, ...options.credentials };
-  const rules: EntityRules = { additionDescriptionMax: 60, lockInvoicedAdditions: true, ...options.rules };
+  const clock = createTenantClock(options.timeZone ?? 'UTC');
+  const rules: EntityRules = { additionDescriptionMax: 60, overlongDescription: 'truncate', lockInvoicedAdditions: true, ...options.rules, clock };
   const store = options.stateFile ? createJsonFileStore<CwState>(options.stateFile, (e) => console.error('connectwise sandbox: saving state failed', e)) : undefined;
 
   const state = emptyState();
   const reset = (seed: string): void => {
     Object.assign(state, emptyState());
-    loadSeed(state, seed === 'demo' ? 'demo' : 'empty', now());
+    loadSeed(state, seed === 'demo' ? 'demo' : 'empty', now(), clock);
     store?.save(state);
   };
   const saved = store?.load();
@@ -92,7 +97,7 @@ export async function startConnectWiseSandbox(options: ConnectWiseSandboxOptions
       const created = {
         companies: (b.companies ?? []).map((c) => push(state.companies, buildCompany(state, c as Record<string, unknown>, t))),
         catalog: (b.catalog ?? []).map((c) => push(state.catalog, buildCatalogItem(state, c as Record<string, unknown>, t))),
-        agreements: (b.agreements ?? []).map((a) => push(state.agreements, buildAgreement(state, a as Record<string, unknown>, t))),
+        agreements: (b.agreements ?? []).map((a) => push(state.agreements, buildAgreement(state, a as Record<string, unknown>, t, clock))),
         additions: (b.additions ?? []).map(({ agreementId, ...a }) => {
           const agreement = state.agreements.find((x) => x.id === agreementId);
           if (!agreement) throw notFound('agreement', agreementId);
@@ -114,7 +119,7 @@ export async function startConnectWiseSandbox(options: ConnectWiseSandboxOptions
       if (!invoiced) continue;
       state.invoicedAdditionIds.push(id);
       const agreement = state.agreements.find((a) => a.id === addition.agreementId)!;
-      const after = FIRST_OF_NEXT_MONTH(String(addition.effectiveDate));
+      const after = firstOfNextMonth(clock.localDateOf(parseInstant(String(addition.effectiveDate))!));
       if (!agreement.nextInvoiceDate || String(agreement.nextInvoiceDate) < after) agreement.nextInvoiceDate = after;
     }
     changed();

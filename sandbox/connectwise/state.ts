@@ -42,4 +42,3 @@ export function emptyState(): CwState {
 
 /** ConnectWise datetimes: `yyyy-MM-ddTHH:mm:ssZ`. */
 export const cwDateTime = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-export const cwDate = (isoDate: string): string => `${isoDate}T00:00:00Z`;

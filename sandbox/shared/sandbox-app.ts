@@ -44,14 +44,31 @@ export function createSandboxApp(deps: SandboxAppDeps): FastifyInstance {
   const closing = new AbortController();
   app.addHook('onClose', async () => closing.abort());
 
-  // Clients may label JSON-Patch bodies with their own media type.
-  app.addContentTypeParser('application/json-patch+json', { parseAs: 'string' }, (_req, body, done) => {
+  // JSON bodies, also under JSON-Patch's own media type. An empty body is no body: clients send
+  // `Content-Type: application/json` on a DELETE without one, and the vendors accept that.
+  const parseJson = (_req: FastifyRequest, body: string | Buffer, done: (err: Error | null, value?: unknown) => void): void => {
+    const text = String(body);
+    if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(body as string));
+      done(null, JSON.parse(text));
     } catch (error) {
+      (error as Error & { statusCode?: number }).statusCode = 400;
       done(error as Error);
     }
+  };
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(['application/json', 'application/json-patch+json'], { parseAs: 'string' }, parseJson);
+
+  // Every control route, for the `GET /__sandbox` index (sandbox/README.md documents each).
+  const controlRoutes: { method: string; path: string }[] = [];
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith(CONTROL_PREFIX)) return;
+    for (const method of [route.method].flat()) if (method !== 'HEAD') controlRoutes.push({ method, path: route.url });
   });
+  app.get(CONTROL_PREFIX, async () => ({
+    docs: 'sandbox/README.md',
+    routes: [...controlRoutes].sort((a, b) => a.path.localeCompare(b.path) || a.method.localeCompare(b.method)),
+  }));
 
   app.addHook('onRequest', async (req, reply) => {
     if (req.url.startsWith(CONTROL_PREFIX)) return; // control calls are neither counted nor faulted

@@ -156,7 +156,9 @@ describe.each(targets)('ConnectWise gateway against $name', ({ make }) => {
     const [created] = await gateway.apply(t, [keyed({ type: 'cw.create-addition', addition: addition('base-1') })], {});
     expect(created).toMatchObject({ lineKey: 'base-1', replayed: false, psaId: expect.any(Number) });
     const id = created!.psaId!;
-    expect(await gateway.readLine(t, id)).toEqual({ psaId: id, quantity: 10, unitPrice: '22.00', unitCost: '18.70', invoiced: false });
+    expect(await gateway.readLine(t, id)).toEqual({
+      psaId: id, quantity: 10, unitPrice: '22.00', unitCost: '18.70', invoiced: false, effectiveDate: target.writable!.startDate, cancelledDate: null,
+    });
 
     await gateway.apply(t, [keyed({ type: 'cw.update-addition', lineKey: 'base-1', set: { quantity: 14, unitPrice: '21.50', cancelledDate: '2027-02-28' } })], { 'base-1': id });
     expect(await gateway.readLine(t, id)).toMatchObject({ quantity: 14, unitPrice: '21.50' });
@@ -248,7 +250,7 @@ describe('ConnectWise gateway under injected faults (sandbox)', () => {
     expect(results).toHaveLength(200);
     const mine = sandbox.state.additions.slice(before);
     expect(mine).toHaveLength(150);
-    const tags = mine.map((a) => String(a.description).split(' ').pop());
+    const tags = mine.map((a) => String(a.description).split(' ')[0]);
     expect(new Set(tags).size).toBe(150);
     expect(new Set(results.slice(0, 150).map((r) => r.psaId)).size).toBe(150);
     expect(mine.filter((a) => Number(a.quantity) >= 1000)).toHaveLength(50);

@@ -1,19 +1,26 @@
 /**
- * The Autotask sandbox's pure parts: the query grammar and its evaluation, ContractServiceUnits
- * derived from adjustments, and the gateway's same-date planning over those units.
+ * The Autotask sandbox's pure parts: its own reading of the query grammar and its evaluation,
+ * ContractServiceUnits derived from adjustments (under both readings of the unit-period
+ * boundary), and the gateway's same-date planning over those units.
  */
-import { parseAutotaskQuery, type Filter } from '../../activities/psa/autotask/autotask-query';
 import { adjustmentDates, landedOn, planAdjustments } from '../../activities/psa/autotask/adjustment-dates';
+import { addDays } from '../../domain/dates';
 import { addMonths, billingPeriods, contractServiceUnits } from '../../sandbox/autotask/contract-units';
 import type { AtContract, AtContractService, AtContractServiceAdjustment } from '../../sandbox/autotask/entities';
 import { matchesAll, project } from '../../sandbox/autotask/query-evaluator';
+import { parseQuery, QueryError } from '../../sandbox/autotask/query-parser';
+
+type Filter = Record<string, unknown>;
 
 const rows = [
   { id: 1, companyName: 'Acme Corporation', isActive: true, taxID: null, createDate: '2026-01-05T00:00:00Z', userDefinedFields: [{ name: 'Tier', value: 'Gold' }] },
   { id: 2, companyName: 'Globex Ltd', isActive: false, taxID: 'GB1', createDate: '2026-02-05T00:00:00Z', userDefinedFields: [] },
   { id: 3, companyName: 'Initech LLC', isActive: true, taxID: 'US3', createDate: '2026-03-05T00:00:00Z', userDefinedFields: [] },
 ];
-const ids = (filter: Filter[]) => rows.filter((r) => matchesAll(r, filter)).map((r) => r.id);
+const ids = (filter: Filter[]) => {
+  const query = parseQuery('Companies', { filter });
+  return rows.filter((r) => matchesAll(r, query.filter)).map((r) => r.id);
+};
 
 describe('Autotask query grammar', () => {
   it.each<[string, Filter[], number[]]>([
@@ -35,20 +42,29 @@ describe('Autotask query grammar', () => {
     expect(ids(filter)).toEqual(expected);
   });
 
-  it('parses case-insensitive top-level keys and operator names', () => {
-    const parsed = parseAutotaskQuery({ Filter: [{ op: 'BEGINSWITH', field: 'companyName', value: 'A' }], maxRecords: 10, includeFields: ['companyName'] });
-    expect(parsed).toEqual({ ok: true, query: { filter: [{ op: 'beginsWith', field: 'companyName', value: 'A' }], MaxRecords: 10, IncludeFields: ['companyName'] } });
+  it('parses case-insensitive top-level keys, operator names and field names', () => {
+    const parsed = parseQuery('Companies', { Filter: [{ op: 'BEGINSWITH', field: 'COMPANYNAME', value: 'A' }], maxRecords: 10, includeFields: ['companyName'] });
+    expect(parsed).toEqual({ filter: [{ kind: 'condition', op: 'beginsWith', field: 'companyName', value: 'A', udf: false }], maxRecords: 10, includeFields: ['companyName'] });
+  });
+
+  it('refuses a filter on a field the entity does not have, in Autotask\'s words', () => {
+    expect(() => parseQuery('ContractCharges', { filter: [{ op: 'contains', field: 'internalDescription', value: 'x' }] })).toThrow(
+      new QueryError('Unable to find internalDescription in the ContractCharge Entity'),
+    );
+    expect(() => parseQuery('Companies', { filter: [{ op: 'or', items: [{ op: 'eq', field: 'nope', value: 1 }] }] })).toThrow('Unable to find nope in the Company Entity');
+  });
+
+  it('drops a condition whose operator Autotask does not know (it answers as if it were not there)', () => {
+    expect(ids([{ op: 'ne', field: 'id', value: 1 }])).toEqual([1, 2, 3]);
+    expect(ids([{ op: 'like', field: 'companyName', value: 'Acme%' }, { op: 'eq', field: 'isActive', value: true }])).toEqual([1, 3]);
   });
 
   it.each([
     [{ filter: [] }, 'at least one filter'],
-    [{ filter: [{ op: 'like', field: 'x', value: 1 }] }, 'Unsupported filter operation'],
-    [{ filter: [{ op: 'in', field: 'id', value: 1 }] }, 'array'],
+    [{ filter: [{ op: 'in', field: 'id', value: { a: 1 } }] }, 'not valid'],
     [{ filter: [{ op: 'gte', field: 'id', value: 0 }], MaxRecords: 501 }, 'maxrecords'],
   ])('rejects %j', (body, message) => {
-    const parsed = parseAutotaskQuery(body);
-    expect(parsed.ok).toBe(false);
-    expect(!parsed.ok && parsed.message).toMatch(new RegExp(message, 'i'));
+    expect(() => parseQuery('Companies', body)).toThrow(new RegExp(message, 'i'));
   });
 
   it('projects IncludeFields and always keeps id', () => {
@@ -78,25 +94,46 @@ describe('ContractServiceUnits from adjustments', () => {
     ]);
   });
 
-  it('splits periods at adjustment dates and sums unit changes', () => {
+  it('splits periods at adjustment dates and sums unit changes; a split period ends ON the next adjustment\'s date (documented)', () => {
     const units = contractServiceUnits(contract, line, [adj(1, '2026-01-31', 10), adj(2, '2026-03-10', -4)], { through: '2026-02-27', on: '2026-03-01' });
     expect(units.map((u) => [u.startDate.slice(0, 10), u.endDate.slice(0, 10), u.units, u.approveAndPostDate])).toEqual([
       ['2026-01-31', '2026-02-27', 10, '2026-03-01T00:00:00Z'],
-      ['2026-02-28', '2026-03-09', 10, null],
+      ['2026-02-28', '2026-03-10', 10, null],
       ['2026-03-10', '2026-03-30', 6, null],
       ['2026-03-31', '2026-04-29', 6, null],
     ]);
-    // Prices are prorated over the period: 10 units × 12.00 × 10/31 days.
+    // Prices are prorated over the period, the boundary day billed once (by the later slice):
+    // 10 units × 12.00 × 10/31 days, then 6 × 12.00 × 21/31.
     expect(units[1]!.price).toBe(38.7097);
+    expect(units[2]!.price).toBe(48.7742);
     expect(units[0]!.price).toBe(120);
+  });
+
+  it('under the other reading a split period ends the day before; prices are the same', () => {
+    const units = contractServiceUnits(contract, line, [adj(1, '2026-01-31', 10), adj(2, '2026-03-10', -4)], undefined, { boundary: 'day-before', exchangeRate: 1 });
+    expect(units.slice(1, 3).map((u) => [u.startDate.slice(0, 10), u.endDate.slice(0, 10), u.units, u.price])).toEqual([
+      ['2026-02-28', '2026-03-09', 10, 38.7097],
+      ['2026-03-10', '2026-03-30', 6, 48.7742],
+    ]);
+  });
+
+  it('prices slices in the customer\'s currency and the internal one', () => {
+    const [first] = contractServiceUnits(contract, line, [adj(1, '2026-01-31', 10)], undefined, { boundary: 'adjustment-date', exchangeRate: 0.92 });
+    expect([first!.price, first!.internalCurrencyPrice]).toEqual([120, 130.4348]);
   });
 });
 
-describe('same-date planning over the units read model', () => {
+describe.each([
+  ['documented: a split period ends on the next adjustment\'s date', 'adjustment-date'],
+  ['other reading: it ends the day before', 'day-before'],
+] as const)('same-date planning over the units read model (%s)', (_name, boundary) => {
+  // 02-15 +5, 02-16 +2, 03-01 −3 (03-01 is also a period start); a slice ends on the next
+  // adjustment's date under the documented reading, the day before under the other.
+  const end = (nextStart: string) => (boundary === 'adjustment-date' ? nextStart : addDays(nextStart, -1));
   const slices = [
     { startDate: '2026-01-01', endDate: '2026-01-31', units: 0 },
-    { startDate: '2026-02-01', endDate: '2026-02-14', units: 0 },
-    { startDate: '2026-02-15', endDate: '2026-02-15', units: 5 },
+    { startDate: '2026-02-01', endDate: end('2026-02-15'), units: 0 },
+    { startDate: '2026-02-15', endDate: end('2026-02-16'), units: 5 },
     { startDate: '2026-02-16', endDate: '2026-02-28', units: 7 },
     { startDate: '2026-03-01', endDate: '2026-03-31', units: 4 },
   ];

@@ -9,8 +9,11 @@ import { addDays, type IsoDate } from '../../../domain/dates';
 export interface UnitsSlice { startDate: IsoDate; endDate: IsoDate; units: number }
 
 /**
- * Dates that hold an adjustment, with its unit change. A slice whose units differ from the day
- * before starts at an adjustment; a slice that merely starts a new billing period does not.
+ * Dates that hold an adjustment, with its unit change. A slice whose units differ from the slice
+ * before it starts at an adjustment; a slice that merely starts a new billing period does not.
+ * Two slices touch when the later one starts the day after the earlier one ends — or ON the day
+ * it ends: Autotask's ContractServiceUnits page says a split period ends on the next adjustment's
+ * effective date, and this must hold under either reading of that sentence.
  * Limit: an adjustment that changed only the price (unitChange 0) is invisible here; the
  * gateway never writes one, and Autotask would refuse our write on that date anyway.
  */
@@ -18,7 +21,8 @@ export function adjustmentDates(slices: readonly UnitsSlice[]): Map<IsoDate, num
   const dates = new Map<IsoDate, number>();
   let previous: UnitsSlice | undefined;
   for (const slice of [...slices].sort((a, b) => (a.startDate < b.startDate ? -1 : a.startDate > b.startDate ? 1 : 0))) {
-    const before = previous && addDays(previous.endDate, 1) === slice.startDate ? previous.units : 0;
+    const touches = previous !== undefined && previous.startDate < slice.startDate && slice.startDate <= addDays(previous.endDate, 1);
+    const before = touches ? previous!.units : 0;
     if (slice.units !== before) dates.set(slice.startDate, slice.units - before);
     previous = slice;
   }
@@ -61,6 +65,16 @@ export function planAdjustments<K>(changes: readonly DatedChange<K>[], taken: Re
   const order = new Map(changes.map((c, i) => [c, i]));
   for (const g of byDate.values()) g.members.sort((a, b) => order.get(a)! - order.get(b)!);
   return [...byDate.values()].sort((a, b) => (a.postDate < b.postDate ? -1 : 1));
+}
+
+/**
+ * The units in force on `day`: the slice that starts last on or before it (under the documented
+ * reading two slices contain an adjustment's date; the one starting that day wins). 0 before
+ * the first slice, and on days after the last one's end.
+ */
+export function unitsOn(day: IsoDate, slices: readonly UnitsSlice[]): number {
+  const inForce = slices.filter((s) => s.startDate <= day && day <= s.endDate).sort((a, b) => (a.startDate < b.startDate ? 1 : -1))[0];
+  return inForce?.units ?? 0;
 }
 
 /**

@@ -19,7 +19,7 @@ import { isoDateOf, minDate, type IsoDate } from '../../../domain/dates';
 import { moneyFromJsonNumber, moneyToJsonNumber, moneyEquals, type Money } from '../../../domain/money';
 import { nameSimilarity, nameTokens, rankByName } from '../../../domain/name-match';
 import type { AtOperation } from '../../../domain/psa-operations';
-import { backoffDelay, defaultRetryPolicy, isPsaError, realSleep, silentLogger, type Logger, type Sleep } from '../http';
+import { backoffDelay, defaultRetryPolicy, isPsaError, psaDateOf, psaDateTime, PsaError, realSleep, silentLogger, type Logger, type Sleep } from '../http';
 import type {
   AgreementSummary,
   AppliedOperation,
@@ -33,7 +33,7 @@ import type {
   PsaLineSnapshot,
   PsaTarget,
 } from '../psa-gateway.port';
-import { adjustmentDates, landedOn, planAdjustments, type DatedChange, type UnitsSlice } from './adjustment-dates';
+import { adjustmentDates, landedOn, planAdjustments, unitsOn, type DatedChange, type UnitsSlice } from './adjustment-dates';
 import { createAutotaskClient, type AutotaskClient, type AutotaskClientDeps } from './autotask-client';
 import { q, type Filter } from './autotask-query';
 import {
@@ -46,7 +46,8 @@ import {
   serviceSchema,
   type AtContractServiceRow,
 } from './autotask-schemas';
-import { createPicklists, RECURRING_SERVICE_CONTRACT_TYPE } from './picklists';
+import { customerCurrencyPrice } from './contract-service-price';
+import { CONCEPTS, createPicklists, exactLabel, RECURRING_SERVICE_CONTRACT_TYPE } from './picklists';
 import { pushServiceCatalog, type ServicePlan, type ServicePushResult } from './service-catalog-push';
 
 export interface AutotaskGatewayDeps extends AutotaskClientDeps {
@@ -55,6 +56,8 @@ export interface AutotaskGatewayDeps extends AutotaskClientDeps {
   companyDefaults?: { ownerResourceId?: number; phone?: string; companyTypeLabel?: string };
   /** Billing code of services created by createCatalogItem; default: the first active Recurring Contract Service code. */
   serviceBillingCodeId?: number;
+  /** Billing code of reconciliation charges; default: the billing code of the subscription's service. */
+  chargeBillingCodeId?: number;
   /** Attempts per write (on top of the HTTP core's own retries of refused requests). */
   writeAttempts?: number;
 }
@@ -70,9 +73,12 @@ export interface AutotaskGateway extends PsaGateway {
 type AdjustUnits = Extract<AtOperation, { type: 'at.adjust-units' }>;
 type Outcome = Pick<AppliedOperation, 'psaId' | 'effectiveDate' | 'shiftedFrom'>;
 
-const dateOf = (dateTime: string): IsoDate => dateTime.slice(0, 10);
-/** ContractCharges.chargeType picklist value for an operational (one-off) charge. */
-const CONTRACT_CHARGE_TYPE_OPERATIONAL = 1;
+/** The calendar day of an Autotask date field (date-exact in any tenant time zone, see psa-dates.ts). */
+function dateOf(value: string, what: string): IsoDate {
+  const day = psaDateOf(value);
+  if (day === null) throw new PsaError({ psa: 'autotask', kind: 'protocol', method: 'GET', path: what, psaMessage: `not a date: ${value}` });
+  return day;
+}
 const contractChargeSchema = z.object({ id: z.number().int() }).passthrough();
 /** Words worth a `contains` filter: the scorer's own tokens, short ones dropped, a few at most. */
 const searchWords = (name: string): string[] => [...new Set(nameTokens(name).filter((t) => t.length >= 3))].slice(0, 6);
@@ -124,12 +130,16 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
   const findContractService = async (contractId: number, serviceId: number): Promise<AtContractServiceRow | null> =>
     (await client.query('ContractServices', { filter: [q.eq('contractID', contractId), q.eq('serviceID', serviceId)] }, contractServiceSchema, 1))[0] ?? null;
 
-  const currentPrice = (cs: AtContractServiceRow): Money =>
-    moneyFromJsonNumber(cs.internalCurrencyAdjustedPrice ?? cs.adjustedPrice ?? cs.unitPrice ?? 0);
+  const currentPrice = (cs: AtContractServiceRow): Money => customerCurrencyPrice(cs);
 
-  async function readSlices(contractServiceId: number): Promise<UnitsSlice[]> {
+  async function readSlices(contractServiceId: number): Promise<(UnitsSlice & { posted: boolean })[]> {
     const rows = await client.query('ContractServiceUnits', { filter: [q.eq('contractServiceID', contractServiceId)] }, contractServiceUnitSchema);
-    return rows.map((r) => ({ startDate: dateOf(r.startDate), endDate: dateOf(r.endDate), units: r.units }));
+    return rows.map((r) => ({
+      startDate: dateOf(r.startDate, '/ContractServiceUnits'),
+      endDate: dateOf(r.endDate, '/ContractServiceUnits'),
+      units: r.units,
+      posted: r.approveAndPostDate !== null,
+    }));
   }
 
   async function setPrice(contractId: number, contractServiceId: number, unitPrice: Money): Promise<void> {
@@ -138,25 +148,29 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
 
   /**
    * §6 accepted SaaS reconciliation: a one-off ContractCharge (quantity 1, the month's delta cost
-   * and price). Its internal description carries the charge key, and we look for it before
-   * writing (like contract services), so a write whose answer was lost is never posted twice.
+   * and price). ContractCharges have no internal description, so the charge key goes at the end
+   * of its `description` (a queryable field of the entity); we look for it before writing (like
+   * contract services), so a write whose answer was lost is never posted twice. Autotask wants a
+   * billing code or a product on a charge: the billing code of the subscription's service.
    */
   async function createContractCharge(target: PsaTarget, op: Extract<AtOperation, { type: 'at.create-contract-charge' }>): Promise<Outcome> {
     const c = op.charge;
     const tag = `[${c.chargeKey}]`;
     const look = async () =>
-      (await client.query('ContractCharges', { filter: [q.eq('contractID', target.agreementId), q.contains('internalDescription', tag)] }, contractChargeSchema, 1))[0]?.id ?? null;
+      (await client.query('ContractCharges', { filter: [q.eq('contractID', target.agreementId), q.contains('description', tag)] }, contractChargeSchema, 1))[0]?.id ?? null;
     const existing = await look();
     if (existing !== null) return { psaId: existing };
+    const billingCodeID = await chargeBillingCodeId(target, c.productId);
+    const chargeType = await picklists.valueOf('ContractCharges', 'chargeType', CONCEPTS.operationalCharge);
     const id = await writeOnce(
       () =>
         client.create(`/Contracts/${target.agreementId}/Charges`, {
           contractID: target.agreementId,
           name: `Billing reconciliation ${c.date.slice(0, 7)}`,
-          description: target.description,
-          internalDescription: `${target.description} ${tag}`,
-          chargeType: CONTRACT_CHARGE_TYPE_OPERATIONAL,
-          datePurchased: `${c.date}T00:00:00Z`,
+          description: `${target.description} ${tag}`,
+          chargeType,
+          billingCodeID,
+          datePurchased: psaDateTime(c.date),
           unitQuantity: c.quantity,
           unitCost: moneyToJsonNumber(c.unitCost),
           unitPrice: moneyToJsonNumber(c.unitPrice),
@@ -165,6 +179,13 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
       look,
     );
     return { psaId: id };
+  }
+
+  async function chargeBillingCodeId(target: PsaTarget, productId: string): Promise<number> {
+    if (deps.chargeBillingCodeId !== undefined) return deps.chargeBillingCodeId;
+    const serviceId = target.productIds[productId];
+    const service = serviceId === undefined ? null : await client.get('Services', serviceId, serviceSchema);
+    return service?.billingCodeID ?? defaultBillingCodeId();
   }
 
   async function createContractService(target: PsaTarget, op: Extract<AtOperation, { type: 'at.create-contract-service' }>): Promise<Outcome> {
@@ -257,7 +278,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
             contractID: line.contractID,
             serviceID: line.serviceID,
             contractServiceID: contractServiceId,
-            effectiveDate: `${group.postDate}T00:00:00Z`,
+            effectiveDate: psaDateTime(group.postDate),
             unitChange: group.unitChange,
           });
           return group.postDate;
@@ -275,13 +296,12 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
 
   async function defaultBillingCodeId(): Promise<number> {
     if (deps.serviceBillingCodeId !== undefined) return deps.serviceBillingCodeId;
-    const useType = await picklists.valueOf('BillingCodes', 'useType', 'Recurring Contract Service');
+    const useType = await picklists.valueOf('BillingCodes', 'useType', CONCEPTS.recurringContractService);
     const [code] = await client.query('BillingCodes', { filter: [q.eq('useType', useType), q.eq('isActive', true)] }, billingCodeSchema, 1);
     if (!code) throw new PsaSetupError('Autotask has no active Recurring Contract Service billing code');
     return code.id;
   }
 
-  const periodLabel = { monthly: 'Monthly', yearly: 'Yearly' } as const;
 
   return {
     psa: 'autotask',
@@ -311,7 +331,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
       const id = await client.create('/Companies', {
         companyName: input.name,
         ...(input.identifier ? { companyNumber: input.identifier } : {}),
-        companyType: await picklists.valueOf('Companies', 'companyType', defaults.companyTypeLabel ?? 'Customer'),
+        companyType: await picklists.valueOf('Companies', 'companyType', defaults.companyTypeLabel ? exactLabel(defaults.companyTypeLabel) : CONCEPTS.customer),
         phone: defaults.phone ?? '000-000-0000',
         ownerResourceID,
         isActive: true,
@@ -344,7 +364,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
         ...(input.description ? { description: input.description } : {}),
         unitPrice: moneyToJsonNumber(input.unitPrice),
         unitCost: moneyToJsonNumber(input.unitCost),
-        periodType: await picklists.valueOf('Services', 'periodType', periodLabel[input.periodType]),
+        periodType: await picklists.valueOf('Services', 'periodType', CONCEPTS[input.periodType]),
         billingCodeID: await defaultBillingCodeId(),
         isActive: true,
       });
@@ -390,11 +410,16 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
       );
       const out: AgreementSummary[] = [];
       for (const c of rows) {
-        const label = c.contractPeriodType == null ? undefined : await picklists.labelOf('Contracts', 'contractPeriodType', c.contractPeriodType);
-        const periodType = label?.toLowerCase() === 'monthly' ? 'monthly' : label?.toLowerCase() === 'yearly' ? 'yearly' : null;
+        const period = c.contractPeriodType;
+        const periodType =
+          period == null ? null
+          : (await picklists.is('Contracts', 'contractPeriodType', period, CONCEPTS.monthly)) ? 'monthly'
+          : (await picklists.is('Contracts', 'contractPeriodType', period, CONCEPTS.yearly)) ? 'yearly'
+          : null;
         // The connector bills monthly or yearly; quarterly/semi-annual contracts are not offered.
         if (!periodType) continue;
-        out.push({ id: c.id, name: c.contractName, companyId: c.companyID, startDate: dateOf(c.startDate), endDate: c.endDate ? dateOf(c.endDate) : null, periodType });
+        const where = `/Contracts/${c.id}`;
+        out.push({ id: c.id, name: c.contractName, companyId: c.companyID, startDate: dateOf(c.startDate, where), endDate: c.endDate ? dateOf(c.endDate, where) : null, periodType });
       }
       return out;
     },
@@ -446,20 +471,17 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
       return operations.map((o) => results.get(o.idempotencyKey)!);
     },
 
-    async readLine(_target, psaId) {
+    async readLine(_target, psaId, on) {
       const line = await client.get('ContractServices', psaId, contractServiceSchema);
       if (!line) throw new PsaSetupError(`Autotask contract service ${psaId} does not exist`);
-      const slices = await client.query('ContractServiceUnits', { filter: [q.eq('contractServiceID', psaId)] }, contractServiceUnitSchema);
-      const today = isoDateOf(now());
-      const inForce =
-        slices.find((s) => dateOf(s.startDate) <= today && today <= dateOf(s.endDate)) ??
-        slices.filter((s) => dateOf(s.startDate) <= today).sort((a, b) => (a.startDate < b.startDate ? 1 : -1))[0];
+      const slices = await readSlices(psaId);
       const snapshot: PsaLineSnapshot = {
         psaId,
-        quantity: inForce?.units ?? 0,
+        // Units live in the unit periods: those in force on the day asked for (default today).
+        quantity: unitsOn(on ?? isoDateOf(now()), slices),
         unitPrice: currentPrice(line),
         unitCost: moneyFromJsonNumber(line.unitCost ?? 0),
-        invoiced: slices.some((s) => s.approveAndPostDate !== null),
+        invoiced: slices.some((s) => s.posted),
       };
       return snapshot;
     },

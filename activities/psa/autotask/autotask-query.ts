@@ -1,13 +1,10 @@
 /**
- * Autotask's JSON query grammar (psa-apis.md §2.4): the one definition both the client (to build
- * queries) and the sandbox (to parse and evaluate them) use.
+ * Autotask's JSON query grammar (psa-apis.md §2.4) as the client builds it. The sandbox reads
+ * queries with its own parser (sandbox/autotask/query-parser.ts), so a mistake here shows up
+ * there as Autotask would report it.
  */
-import { z } from 'zod';
-
-export const CONDITION_OPS = [
-  'eq', 'noteq', 'gt', 'gte', 'lt', 'lte', 'beginsWith', 'endsWith', 'contains', 'exist', 'notExist', 'in', 'notIn',
-] as const;
-export type ConditionOp = (typeof CONDITION_OPS)[number];
+export type ConditionOp =
+  | 'eq' | 'noteq' | 'gt' | 'gte' | 'lt' | 'lte' | 'beginsWith' | 'endsWith' | 'contains' | 'exist' | 'notExist' | 'in' | 'notIn';
 
 export type FilterValue = string | number | boolean | null;
 
@@ -30,61 +27,6 @@ export interface AutotaskQuery {
 }
 
 export const MAX_RECORDS = 500;
-
-const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
-
-// Operator names are matched case-insensitively, as the server does, then normalised.
-const opName = <T extends string>(names: readonly T[]) =>
-  z.string().transform((s, ctx) => {
-    const found = names.find((n) => n.toLowerCase() === s.toLowerCase());
-    if (!found) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `Unsupported filter operation "${s}".` });
-      return z.NEVER;
-    }
-    return found;
-  });
-
-const conditionSchema: z.ZodType<Condition, z.ZodTypeDef, unknown> = z
-  .object({
-    op: opName(CONDITION_OPS),
-    field: z.string().min(1),
-    value: z.union([scalar, z.array(scalar)]).optional(),
-    udf: z.boolean().optional(),
-  })
-  .superRefine((c, ctx) => {
-    const needsArray = c.op === 'in' || c.op === 'notIn';
-    const needsNone = c.op === 'exist' || c.op === 'notExist';
-    if (needsArray && !Array.isArray(c.value)) ctx.addIssue({ code: z.ZodIssueCode.custom, message: `Operation "${c.op}" needs an array value.` });
-    if (!needsArray && !needsNone && (c.value === undefined || Array.isArray(c.value))) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `Operation "${c.op}" on field "${c.field}" needs a single value.` });
-    }
-  });
-
-export const filterSchema: z.ZodType<Filter, z.ZodTypeDef, unknown> = z.lazy(() =>
-  z.union([
-    z.object({ op: opName(['and', 'or'] as const), items: z.array(filterSchema).min(1) }),
-    conditionSchema,
-  ]),
-);
-
-/** Parses a query body; top-level keys are case-insensitive (`filter`/`Filter`, `maxRecords`/`MaxRecords`). */
-export function parseAutotaskQuery(body: unknown): { ok: true; query: AutotaskQuery } | { ok: false; message: string } {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, message: 'The query is not a JSON object.' };
-  const lower = Object.fromEntries(Object.entries(body).map(([k, v]) => [k.toLowerCase(), v]));
-  const parsed = z
-    .object({
-      filter: z.array(filterSchema).min(1, 'A query needs at least one filter condition.'),
-      maxrecords: z.number().int().min(1).max(MAX_RECORDS).optional(),
-      includefields: z.array(z.string()).optional(),
-    })
-    .safeParse(lower);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    return { ok: false, message: `Invalid query (${issue.path.join('.') || 'body'}): ${issue.message}` };
-  }
-  const { filter, maxrecords, includefields } = parsed.data;
-  return { ok: true, query: { filter, MaxRecords: maxrecords, IncludeFields: includefields } };
-}
 
 /** Small builders so call sites read like the grammar. */
 export const q = {

@@ -15,7 +15,7 @@ import { PsaError, type Logger } from '../http';
 import type { AutotaskClient } from './autotask-client';
 import { q } from './autotask-query';
 import { serviceSchema, type AtServiceRow } from './autotask-schemas';
-import type { Picklists } from './picklists';
+import { CONCEPTS, type Picklists } from './picklists';
 
 export interface ServicePlan {
   /** Stable plan id; stored in the Autotask service's `externalID`. */
@@ -69,8 +69,8 @@ export async function pushServiceCatalog(
   }
 
   const periodType = {
-    monthly: await picklists.valueOf('Services', 'periodType', 'Monthly'),
-    yearly: await picklists.valueOf('Services', 'periodType', 'Yearly'),
+    monthly: await picklists.valueOf('Services', 'periodType', CONCEPTS.monthly),
+    yearly: await picklists.valueOf('Services', 'periodType', CONCEPTS.yearly),
   };
   const results: ServicePushResult[] = plans.map((p) => ({ key: p.key, name: p.name, status: 'not-synced' }));
   for (const [i, plan] of plans.entries()) {

@@ -62,6 +62,8 @@ export interface Page<T> {
 
 interface Collection<T, I> {
   list(options?: ListOptions): Promise<Page<T>>;
+  /** Ids of the records matching `conditions` (`fields=id`, so only `id` comes back), lowest first. */
+  ids(conditions: string, maxItems?: number): Promise<number[]>;
   /** Every page (pageSize 1000) up to `maxItems`. */
   listAll(options?: Omit<ListOptions, 'page' | 'pageSize'>, maxItems?: number): Promise<T[]>;
   count(conditions?: string): Promise<number>;
@@ -96,6 +98,9 @@ export const basicAuthorization = (c: ConnectWiseCredentials): string =>
   `Basic ${Buffer.from(`${c.companyId}+${c.publicKey}:${c.privateKey}`, 'utf8').toString('base64')}`;
 
 const hasNextLink = (link: string | null): boolean => !!link && /rel="?next"?/i.test(link);
+
+/** What a list asked for `fields=id` answers with. */
+const idOnlySchema = z.object({ id: z.number().int() }).passthrough();
 
 const refSchema = z.object({ id: z.number().int(), identifier: z.string().nullish(), name: z.string().nullish() }).passthrough();
 
@@ -146,6 +151,8 @@ export function createConnectWiseClient(deps: ConnectWiseClientDeps): ConnectWis
   function collection<T, I>(path: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>): Collection<T, I> {
     return {
       list: (options) => list(path, schema, options),
+      ids: async (conditions, maxItems = 25) =>
+        (await list(path, idOnlySchema, { conditions, fields: 'id', orderBy: 'id asc', pageSize: Math.min(maxItems, CW_MAX_PAGE_SIZE) })).items.map((r) => r.id),
       listAll: (options, maxItems) => listAll(path, schema, options, maxItems),
       count: async (conditions) => (await call({ method: 'GET', path: `${path}/count`, query: { conditions }, schema: cwCountSchema, on404: 'auth' })).count,
       get: (id) => call({ method: 'GET', path: `${path}/${id}`, schema }),

@@ -4,11 +4,12 @@
  * creates a second line, even after a crash between the PSA write and the journal entry.
  */
 import { PsaSetupError } from '../psa-setup-error';
-import { isIsoDate, type IsoDate } from '../../../domain/dates';
+import type { IsoDate } from '../../../domain/dates';
 import { moneyFromJsonNumber, moneyToJsonNumber } from '../../../domain/money';
 import { nameSimilarity, nameTokens } from '../../../domain/name-match';
 import type { CwOperation, PsaOperation } from '../../../domain/psa-operations';
 import { silentLogger } from '../http/logger';
+import { psaDateOf, psaDateTime } from '../http/psa-dates';
 import { PsaError, isPsaError } from '../http/psa-error';
 import { defaultRetryPolicy, withRetries } from '../http/retry';
 import { realSleep } from '../http/sleep';
@@ -44,8 +45,9 @@ export interface ConnectWiseGatewayDeps extends ConnectWiseClientDeps {
 /** Most candidates fetched when ranking companies or catalog items by name. */
 const CANDIDATE_LIMIT = 500;
 const MAX_SEARCH_WORDS = 5;
+/** CatalogItem `identifier`: published maximum 75 (test/fixtures/vendor/connectwise). */
+const CATALOG_IDENTIFIER_MAX = 75;
 
-const cwDateTime = (d: IsoDate): string => `${d}T00:00:00Z`;
 const quote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 
 export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGateway {
@@ -57,10 +59,11 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
     random: deps.random ?? Math.random,
   };
 
+  /** A date field's calendar day, date-exact whatever the tenant's time zone (psa-dates.ts). */
   function isoDateOf(field: string, value: string | null | undefined, context: string): IsoDate | null {
     if (!value) return null;
-    const d = value.slice(0, 10);
-    if (!isIsoDate(d)) {
+    const d = psaDateOf(value);
+    if (d === null) {
       throw new PsaError({ psa: 'connectwise', kind: 'protocol', method: 'GET', path: context, psaMessage: `${field} is not a date: ${value}` });
     }
     return d;
@@ -105,9 +108,10 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
 
   async function createCompany(input: { name: string; identifier?: string }): Promise<{ id: number }> {
     const identifier = (input.identifier ?? input.name.toUpperCase().replace(/[^A-Z0-9]+/g, '')).slice(0, 30) || 'COMPANY';
+    // Asked for its id only: the record may lack what a full company parse would insist on.
     const byIdentifier = async (): Promise<{ id: number } | undefined> => {
-      const { items } = await client.companies.list({ conditions: `identifier = ${quote(identifier)}`, pageSize: 1, fields: 'id' });
-      return items[0] ? { id: items[0].id } : undefined;
+      const [id] = await client.companies.ids(`identifier = ${quote(identifier)}`, 1);
+      return id === undefined ? undefined : { id };
     };
     const created = await createOnce(
       byIdentifier,
@@ -161,14 +165,14 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
   async function createCatalogItem(input: Parameters<PsaGateway['createCatalogItem']>[0]): Promise<{ id: number }> {
     const refs = await resolveCatalogRefs();
     const byIdentifier = async (): Promise<{ id: number } | undefined> => {
-      const { items } = await client.catalog.list({ conditions: `identifier = ${quote(input.partNumber)}`, pageSize: 1, fields: 'id' });
-      return items[0] ? { id: items[0].id } : undefined;
+      const [id] = await client.catalog.ids(`identifier = ${quote(input.partNumber.slice(0, CATALOG_IDENTIFIER_MAX))}`, 1);
+      return id === undefined ? undefined : { id };
     };
     return createOnce(
       byIdentifier,
       async () => {
         const item = await client.catalog.create({
-          identifier: input.partNumber.slice(0, 60),
+          identifier: input.partNumber.slice(0, CATALOG_IDENTIFIER_MAX),
           description: input.name.slice(0, 60),
           customerDescription: input.description ?? input.name,
           subcategory: { id: refs.subcategoryId },
@@ -257,7 +261,7 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
     if (s.quantity !== undefined) patch.push({ op: 'replace', path: 'quantity', value: s.quantity });
     if (s.unitPrice !== undefined) patch.push({ op: 'replace', path: 'unitPrice', value: moneyToJsonNumber(s.unitPrice) });
     if (s.unitCost !== undefined) patch.push({ op: 'replace', path: 'unitCost', value: moneyToJsonNumber(s.unitCost) });
-    if (s.cancelledDate !== undefined) patch.push({ op: 'replace', path: 'cancelledDate', value: s.cancelledDate === null ? null : cwDateTime(s.cancelledDate) });
+    if (s.cancelledDate !== undefined) patch.push({ op: 'replace', path: 'cancelledDate', value: s.cancelledDate === null ? null : psaDateTime(s.cancelledDate) });
     if (s.productId !== undefined) patch.push({ op: 'replace', path: 'product', value: { id: catalogIdOf(target, s.productId) } });
     return patch;
   }
@@ -290,8 +294,9 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
           quantity: a.quantity,
           unitPrice: moneyToJsonNumber(a.unitPrice),
           unitCost: moneyToJsonNumber(a.unitCost),
-          effectiveDate: cwDateTime(a.effectiveDate),
-          cancelledDate: a.cancelledDate === null ? null : cwDateTime(a.cancelledDate),
+          effectiveDate: psaDateTime(a.effectiveDate),
+          // An addition without an end leaves the field out (the model has no null for it).
+          ...(a.cancelledDate === null ? {} : { cancelledDate: psaDateTime(a.cancelledDate) }),
           description: describeWithTag(target.description, tag),
         };
         const line = await createOnce(
@@ -360,6 +365,8 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
       unitCost: moneyFromJsonNumber(line.unitCost ?? 0),
       // A line whose first day precedes the agreement's next invoice date has been on an invoice.
       invoiced: !!effective && !!nextInvoice && effective < nextInvoice,
+      effectiveDate: effective,
+      cancelledDate: isoDateOf('cancelledDate', line.cancelledDate, where),
     };
   }
 

@@ -6,3 +6,4 @@ export * from './psa-error';
 export * from './redact';
 export * from './retry';
 export * from './sleep';
+export * from './psa-dates';
