@@ -82,7 +82,7 @@ psa-connector is up (${((Date.now() - t0) / 1000).toFixed(1)} s). Data: ${path.r
   Temporal gRPC         ${temporal.address}
   Admin HTTP API        ${url(cfg.API_PORT)}/api  (CLI: npx psa-connector --help)
   MongoDB (FerretDB)    ${mongoUrl}
-  SMTP sink             ${sink.smtpUrl}  — received mail: ${sink.apiUrl}/messages
+  Mail inbox (sink)     ${sink.apiUrl}/  (SMTP ${sink.smtpUrl}; JSON: ${sink.apiUrl}/messages)
   ConnectWise sandbox   ${cw.url}  (control: ${cw.url}/__sandbox)
   Autotask sandbox      ${at.url}  (control: ${at.url}/__sandbox)
   Logs                  ${path.join(path.relative(process.cwd(), data) || '.', 'logs')}/
