@@ -2,7 +2,8 @@
  * `npm start`: the whole connector on this machine, no Docker needed. Starts the Temporal dev
  * server (Web UI), FerretDB, the SMTP sink, both PSA sandboxes, the worker and the admin API,
  * loads the demo data, and prints every URL. Data persists under DATA_DIR (.data/), so a
- * restart keeps it. Ctrl-C stops every child process.
+ * restart keeps it. Ctrl-C, or SIGINT/SIGTERM/SIGHUP sent to npm or to this process alone,
+ * stops every child process.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -81,7 +82,7 @@ psa-connector is up (${((Date.now() - t0) / 1000).toFixed(1)} s). Data: ${path.r
   Temporal gRPC         ${temporal.address}
   Admin HTTP API        ${url(cfg.API_PORT)}/api  (CLI: npx psa-connector --help)
   MongoDB (FerretDB)    ${mongoUrl}
-  SMTP sink             ${sink.smtpUrl}  — received mail: ${sink.apiUrl}/messages
+  Mail inbox (sink)     ${sink.apiUrl}/  (SMTP ${sink.smtpUrl}; JSON: ${sink.apiUrl}/messages)
   ConnectWise sandbox   ${cw.url}  (control: ${cw.url}/__sandbox)
   Autotask sandbox      ${at.url}  (control: ${at.url}/__sandbox)
   Logs                  ${path.join(path.relative(process.cwd(), data) || '.', 'logs')}/
@@ -128,8 +129,17 @@ async function shutdown(code: number): Promise<void> {
   process.exit(code);
 }
 
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
+// Ctrl-C signals the whole process group; a process manager or `kill PID` signals npm alone,
+// which forwards SIGINT/SIGTERM to its script — this process, since `npm start` execs node.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
+// A parent that dies without forwarding anything (npm killed with SIGKILL, a closed terminal's
+// shell) leaves us orphaned: that also means stop, rather than run on unseen.
+const parentPid = process.ppid;
+setInterval(() => {
+  if (process.ppid === parentPid) return;
+  log(`the parent process (${parentPid}) is gone`);
+  void shutdown(0);
+}, 1_000).unref();
 main().catch((err: unknown) => {
   console.error(`[stack] ${(err as Error).message}`);
   void shutdown(1);

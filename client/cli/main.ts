@@ -2,7 +2,7 @@
  * `psa-connector` — the admin CLI. A thin registry: each subcommand lives in its own file under
  * commands/ and exports `register(program)`; add yours to `COMMANDS`. Usage errors exit 2.
  *
- * Run: `npx psa-connector <command>` (bin shim, no build) or `npm run cli -- <command>`.
+ * Run: `npx psa-connector <command>` (the bin runs the compiled dist/, see README.md) or `npm run cli -- <command>`.
  */
 import { Command, CommanderError } from 'commander';
 import { DEFAULT_API_URL } from './api-client';

@@ -1,8 +1,11 @@
 /**
  * An SMTP server that keeps every mail it receives (in memory, and appended to a JSON-lines
- * file when one is given so a restart keeps them), with a tiny HTTP API to read them:
- *   GET /messages  → [{ id, from, to, subject, text, html, receivedAt }]
- *   DELETE /messages → clears them
+ * file when one is given so a restart keeps them), with a web inbox and a tiny JSON API:
+ *   GET /               → the inbox (HTML): subject, from, to, date; newest first
+ *   GET /view/:id       → one message (HTML): headers, HTML body (sandboxed frame), text body
+ *   GET /messages       → [{ id, from, to, subject, text, html, receivedAt }]
+ *   GET /messages/:id   → one message (JSON)
+ *   DELETE /messages    → clears them
  * Stands in for any SMTP server locally; tests and the admin read what the digest sent.
  */
 import http from 'node:http';
@@ -10,6 +13,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { simpleParser, type AddressObject } from 'mailparser';
+import { INBOX_CSP, renderInbox, renderMessage } from './inbox-html';
 
 export interface SinkMessage {
   id: number;
@@ -68,14 +72,30 @@ export async function startSmtpSink(opts: SmtpSinkOptions): Promise<SmtpSink> {
         .catch((err: Error) => callback(err));
     },
   });
+  const json = (res: http.ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  const html = (res: http.ServerResponse, status: number, body: string) =>
+    res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': INBOX_CSP, 'x-content-type-options': 'nosniff' }).end(body);
+  const byId = (id: string | undefined) => store.find((m) => String(m.id) === id);
   const api = http.createServer((req, res) => {
-    if (req.url === '/messages' && req.method === 'GET') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(store));
-    } else if (req.url === '/messages' && req.method === 'DELETE') {
+    const { pathname } = new URL(req.url ?? '/', 'http://sink');
+    const [, first, id, extra] = pathname.split('/');
+    if (req.method === 'GET' && pathname === '/') {
+      html(res, 200, renderInbox(store));
+    } else if (req.method === 'GET' && first === 'view' && extra === undefined) {
+      const msg = byId(id);
+      if (msg) html(res, 200, renderMessage(msg));
+      else html(res, 404, '<!doctype html><title>Not found</title><p>No such message. <a href="/">Inbox</a></p>');
+    } else if (req.method === 'GET' && pathname === '/messages') {
+      json(res, 200, store);
+    } else if (req.method === 'GET' && first === 'messages' && extra === undefined) {
+      const msg = byId(id);
+      if (msg) json(res, 200, msg);
+      else json(res, 404, { error: `no message ${id}` });
+    } else if (req.method === 'DELETE' && pathname === '/messages') {
       store.length = 0;
       res.writeHead(204).end();
     } else {
-      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'GET or DELETE /messages' }));
+      json(res, 404, { error: 'GET / (inbox), GET /view/:id, GET /messages, GET /messages/:id, DELETE /messages' });
     }
   });
   await new Promise<void>((resolve, reject) => {

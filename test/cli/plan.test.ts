@@ -1,4 +1,4 @@
-/** The real `psa-connector plan` CLI, run as a child process (bin shim, no build, no server). */
+/** The real `psa-connector plan` CLI, run as a child process (the bin: compiled dist/ or the sources, no server). */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -30,12 +30,19 @@ function addList(group: Command, kind: string, withCustomer = false): void {
   );
 }
 
+/** The PSA record a platform kind maps to, in the singular and the plural (English plurals are not a trailing "s"). */
+interface PsaRecordName {
+  one: string;
+  many: string;
+}
+
 /** customers and products: same verbs, different PSA record names. */
-function recordCommands(program: Command, kind: 'customers' | 'products', psaFlag: string, psaWhat: string): void {
-  const group = program.command(kind).description(`Map platform ${kind} to PSA ${psaWhat}s.`);
+function recordCommands(program: Command, kind: 'customers' | 'products', psaFlag: string, psaName: PsaRecordName): void {
+  const psaWhat = psaName.one;
+  const group = program.command(kind).description(`Map platform ${kind} to PSA ${psaName.many}.`);
   addList(group, kind);
 
-  const suggest = group.command('suggest <id>').description(`PSA ${psaWhat}s closest to the platform record, with a score.`).addOption(connectionOption());
+  const suggest = group.command('suggest <id>').description(`PSA ${psaName.many} closest to the platform record, with a score.`).addOption(connectionOption());
   if (kind === 'customers') suggest.option('--search <text>', "search this instead of the customer's name");
   else suggest.option('--name <text>', 'search by name').option('--part-number <pn>', 'search by manufacturer part number');
   suggest.option('--limit <n>', 'how many (default 10)').action(
@@ -153,7 +160,7 @@ function serviceCommands(program: Command): void {
 }
 
 export function register(program: Command): void {
-  recordCommands(program, 'customers', 'company', 'company');
-  recordCommands(program, 'products', 'catalog-item', 'catalog item / service');
+  recordCommands(program, 'customers', 'company', { one: 'company', many: 'companies' });
+  recordCommands(program, 'products', 'catalog-item', { one: 'catalog item / service', many: 'catalog items / services' });
   serviceCommands(program);
 }

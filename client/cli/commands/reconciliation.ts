@@ -4,9 +4,11 @@
  * every eligible item (`--all`); the run is (connection, provider, billing month).
  */
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { apiBase, CliFailure, EXIT_FAILED, invalidInput } from '../api-client';
 import { action, connectionOption, list, seg, wholeNumber } from '../command-kit';
+import type { DecisionResult } from '../../../workflows/reconciliation-messages';
 
 interface LogOpts {
   connection: string;
@@ -44,6 +46,27 @@ const logFilters = (c: Command): Command =>
     .option('--search <text>', 'text in customer, plan or subscription id')
     .option('--limit <n>', 'at most this many rows');
 
+/**
+ * Exit code of a decision the run carried out but that left items failed (the PSA refused the
+ * post, or could not be read): the JSON answer is still printed, and one stderr line per item.
+ * Distinct from 1 (the command itself failed) so scripts can tell the two apart.
+ */
+export const EXIT_ITEMS_FAILED = 3;
+const FAILED_STATUSES: ReadonlySet<string> = new Set(['failed', 'failed-review']);
+
+/** Data rows of a CSV text (header excluded); a newline inside a quoted field is not a row. */
+export function csvDataRows(text: string): number {
+  let rows = 0;
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') quoted = !quoted;
+    else if (ch === '\n' && !quoted) rows++;
+  }
+  if (text.length > 0 && !text.endsWith('\n')) rows++;
+  return Math.max(0, rows - 1);
+}
+
 const runPath = (o: { connection: string; provider: string; month: string }) =>
   `/api/connections/${seg(o.connection)}/reconciliation/runs/${seg(o.provider)}/${seg(o.month)}`;
 
@@ -54,7 +77,7 @@ export function register(program: Command): void {
     action((api, o: LogOpts) => api.call('GET', `/api/connections/${seg(o.connection)}/reconciliation/log${logQuery(o)}`)),
   );
 
-  logFilters(rec.command('export').description('Reconciliation log as CSV (stdout, or --out FILE).'))
+  logFilters(rec.command('export').description('Reconciliation log as CSV (stdout, or --out FILE, then prints the file, rows and bytes as JSON).'))
     .option('-o, --out <file>', 'write the CSV to this file')
     .action(async (o: LogOpts & { out?: string }, command: Command) => {
       const base = apiBase(command.optsWithGlobals<{ api?: string }>().api);
@@ -68,8 +91,13 @@ export function register(program: Command): void {
           if (res.status === 400 && err.problems) throw invalidInput(...err.problems);
           throw new CliFailure([`psa-connector: ${err.error ?? `HTTP ${res.status}`}`], EXIT_FAILED);
         }
-        if (o.out) writeFileSync(o.out, text);
-        else process.stdout.write(text);
+        if (o.out) {
+          writeFileSync(o.out, text);
+          // Say what landed where: the file is the result, stdout only reports it.
+          process.stdout.write(`${JSON.stringify({ file: path.resolve(o.out), rows: csvDataRows(text), bytes: Buffer.byteLength(text) }, null, 2)}\n`);
+        } else {
+          process.stdout.write(text);
+        }
       } catch (e) {
         if (!(e instanceof CliFailure)) throw e;
         process.stderr.write(e.lines.map((l) => `${l}\n`).join(''));
@@ -92,20 +120,26 @@ export function register(program: Command): void {
   );
 
   for (const [name, what] of [
-    ['accept', 'Accept pending-review items: posts cost and price (never quantity) to the PSA.'],
+    ['accept', `Accept pending-review items: posts cost and price (never quantity) to the PSA. Exits ${EXIT_ITEMS_FAILED} when an item ends failed.`],
     ['reject', 'Reject pending-review items.'],
-    ['retry', 'Retry failed (post again) or failed-review (read the PSA again) items.'],
+    ['retry', `Retry failed (post again) or failed-review (read the PSA again) items. Exits ${EXIT_ITEMS_FAILED} when an item stays failed.`],
   ] as const) {
     run(rec.command(name).description(what))
       .option('--sub <ids>', 'subscription ids, comma separated')
       .option('--all', name === 'retry' ? 'every failed / failed-review item' : 'every pending-review item')
       .option('--by <who>', 'who decides (shown in the log)')
       .action(
-        action((api, o: { connection: string; provider: string; month: string; sub?: string; all?: boolean; by?: string }) => {
+        action(async (api, o: { connection: string; provider: string; month: string; sub?: string; all?: boolean; by?: string }) => {
           const ids = list(o.sub);
           if (!ids?.length && !o.all) throw invalidInput({ path: '--sub', message: 'give subscription ids, or --all' });
           if (ids?.length && o.all) throw invalidInput({ path: '--all', message: 'cannot be combined with --sub' });
-          return api.call('POST', `${runPath(o)}/${name}`, { ...(o.all ? { all: true } : { subscriptionIds: ids }), ...(o.by ? { by: o.by } : {}) });
+          const result = await api.call<DecisionResult>('POST', `${runPath(o)}/${name}`, { ...(o.all ? { all: true } : { subscriptionIds: ids }), ...(o.by ? { by: o.by } : {}) });
+          const failed = (result.items ?? []).filter((i) => FAILED_STATUSES.has(i.status));
+          if (failed.length > 0) {
+            process.stderr.write(failed.map((i) => `${i.subscriptionId}: ${i.status}: ${i.reason}\n`).join(''));
+            process.exitCode = EXIT_ITEMS_FAILED;
+          }
+          return result;
         }),
       );
   }
