@@ -12,6 +12,8 @@ import { createOperationJournal, operationJournalIndexes, type MongoOperationJou
 import { createPlatformRepository, platformIndexes, type PlatformRepository } from './platform';
 import { createReconciliationRepository, reconciliationIndexes, type ReconciliationRepository } from './reconciliations';
 import type { SecretKeyring } from './secrets';
+import { apiTokenIndexes, createApiTokenRepository, type ApiTokenRepository } from './api-tokens';
+import { auditIndexes, createAuditLog, type AuditLog } from './audit-log';
 
 export interface Store {
   connections: ConnectionRepository;
@@ -20,6 +22,8 @@ export interface Store {
   journal: MongoOperationJournal;
   reconciliations: ReconciliationRepository;
   notifications: NotificationLog;
+  tokens: ApiTokenRepository;
+  audit: AuditLog;
 }
 
 export interface StoreOptions {
@@ -39,6 +43,8 @@ export function createStore(db: Db, options: StoreOptions): Store {
     journal: createOperationJournal(db, now),
     reconciliations: createReconciliationRepository(db, now),
     notifications: createNotificationLog(db, now),
+    tokens: createApiTokenRepository(db, now),
+    audit: createAuditLog(db, now),
   };
 }
 
@@ -50,6 +56,8 @@ export const STORE_INDEXES: readonly IndexSpec[] = [
   ...operationJournalIndexes,
   ...reconciliationIndexes,
   ...notificationIndexes,
+  ...apiTokenIndexes,
+  ...auditIndexes,
 ];
 
 /** Creates every index the store needs; safe to call at every start-up (existing ones are kept). */
@@ -71,5 +79,7 @@ export * from './mappings';
 export * from './operation-journal';
 export * from './reconciliations';
 export * from './notification-log';
+export * from './api-tokens';
+export * from './audit-log';
 export { encodeLineKey, decodeLineKey } from './line-keys';
 export { contentHash } from './content-hash';

@@ -23,7 +23,7 @@ describe('operations admin commands (CLI → HTTP)', () => {
 
   const cli = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
     new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PSA_CONNECTOR_API: api } });
+      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PSA_CONNECTOR_API: api, PSA_CONNECTOR_TOKEN: h.adminToken } });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -38,6 +38,8 @@ describe('operations admin commands (CLI → HTTP)', () => {
     await h.service.connections.add(cwConnection(h, C) as Parameters<typeof h.service.connections.add>[0]);
     app = createAdminApi({
       service: h.service,
+      store: h.store,
+      access: h.access,
       operations: {
         temporal: h.temporal, taskQueue: h.taskQueue, store: h.store, usage: createUsageCountRepository(h.db),
         catalog: createServiceCatalog({ store: h.store, gateways: createGatewayRegistry({ connections: h.store.connections, journal: h.store.journal }), db: h.db }),

@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { apiBase, CliFailure, EXIT_FAILED, invalidInput } from '../api-client';
+import { invalidInput } from '../api-client';
 import { action, connectionOption, list, seg, wholeNumber } from '../command-kit';
 
 interface LogOpts {
@@ -56,26 +56,14 @@ export function register(program: Command): void {
 
   logFilters(rec.command('export').description('Reconciliation log as CSV (stdout, or --out FILE).'))
     .option('-o, --out <file>', 'write the CSV to this file')
-    .action(async (o: LogOpts & { out?: string }, command: Command) => {
-      const base = apiBase(command.optsWithGlobals<{ api?: string }>().api);
-      try {
-        const res = await fetch(`${base}/api/connections/${seg(o.connection)}/reconciliation/log.csv${logQuery(o)}`).catch((e: Error) => {
-          throw new CliFailure([`psa-connector: cannot reach the admin API at ${base} (${e.message})`], EXIT_FAILED);
-        });
-        const text = await res.text();
-        if (!res.ok) {
-          const err = JSON.parse(text || '{}') as { error?: string; problems?: Array<{ path: string; message: string }> };
-          if (res.status === 400 && err.problems) throw invalidInput(...err.problems);
-          throw new CliFailure([`psa-connector: ${err.error ?? `HTTP ${res.status}`}`], EXIT_FAILED);
-        }
+    .action(
+      action(async (api, o: LogOpts & { out?: string }) => {
+        const text = await api.download(`/api/connections/${seg(o.connection)}/reconciliation/log.csv${logQuery(o)}`);
         if (o.out) writeFileSync(o.out, text);
         else process.stdout.write(text);
-      } catch (e) {
-        if (!(e instanceof CliFailure)) throw e;
-        process.stderr.write(e.lines.map((l) => `${l}\n`).join(''));
-        process.exitCode = e.exitCode;
-      }
-    });
+        return undefined;
+      }),
+    );
 
   const run = (c: Command): Command =>
     c
@@ -99,13 +87,13 @@ export function register(program: Command): void {
     run(rec.command(name).description(what))
       .option('--sub <ids>', 'subscription ids, comma separated')
       .option('--all', name === 'retry' ? 'every failed / failed-review item' : 'every pending-review item')
-      .option('--by <who>', 'who decides (shown in the log)')
       .action(
-        action((api, o: { connection: string; provider: string; month: string; sub?: string; all?: boolean; by?: string }) => {
+        action((api, o: { connection: string; provider: string; month: string; sub?: string; all?: boolean }) => {
           const ids = list(o.sub);
           if (!ids?.length && !o.all) throw invalidInput({ path: '--sub', message: 'give subscription ids, or --all' });
           if (ids?.length && o.all) throw invalidInput({ path: '--all', message: 'cannot be combined with --sub' });
-          return api.call('POST', `${runPath(o)}/${name}`, { ...(o.all ? { all: true } : { subscriptionIds: ids }), ...(o.by ? { by: o.by } : {}) });
+          // Recorded under the API token's name (the log's "Decided by").
+          return api.call('POST', `${runPath(o)}/${name}`, o.all ? { all: true } : { subscriptionIds: ids });
         }),
       );
   }
