@@ -16,7 +16,8 @@ import { ReconciliationLogQuerySchema } from '../../activities/reconciliation/re
 import { UsageReportSchema } from '../../activities/seat-count/usage-counts';
 import { AuditQuerySchema, CreateConnectionInputSchema, CreateTokenInputSchema, NotificationSettingsPatchSchema, PsaKindSchema, UpdateCredentialsInputSchema, type Role } from '../../activities/store';
 import { CatalogPushInputSchema } from '../../activities/sync/service-catalog.activities';
-import { IsoDateSchema, SubscriptionEventSchema } from '../../domain/schemas';
+import { isIsoDate } from '../../domain/dates';
+import { SubscriptionEventSchema } from '../../domain/schemas';
 import { DecisionRequestSchema } from '../../workflows/reconciliation-decisions';
 import { SubscriptionReportSchema } from '../platform-client';
 import { InvoiceIntakeSchema, InvoiceListQuerySchema } from './routes/invoices.routes';
@@ -40,7 +41,14 @@ export interface RouteSpec {
 }
 
 const ConnectionListQuerySchema = z.object({ psa: PsaKindSchema.optional() }).strict();
-const PlanQuerySchema = z.object({ asOf: IsoDateSchema.optional() });
+const PlanQuerySchema = z.object({
+  asOf: z
+    .string()
+    .superRefine((v, ctx) => {
+      if (!isIsoDate(v)) ctx.addIssue({ code: 'custom', message: `must be a calendar date YYYY-MM-DD (got ${v})` });
+    })
+    .optional(),
+});
 
 const mappingKind = (kind: 'customers' | 'products', what: string, suggest: ZodTypeAny, map: ZodTypeAny): Record<string, RouteSpec> => {
   const base = `/api/connections/:id/${kind}`;

@@ -16,6 +16,8 @@ import { connectMongo, createStore, ensureIndexes, generateEncryptionKey, parseE
 import { createAdminApi, type AdminApiDeps } from '../../client/http/admin-api';
 import { createOutboundPolicy, parseOutboundAllowList } from '../../activities/mapping/outbound-policy';
 import type { Role } from '../../activities/store';
+import { createUsageCountRepository } from '../../activities/seat-count/usage-counts';
+import { createServiceCatalog } from '../../activities/sync/service-catalog.activities';
 import { createPlatformClient } from '../../client/platform-client';
 import { connectTemporal } from '../../client/temporal';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';
@@ -45,7 +47,14 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(name: string): Promise<Harness> {
+export interface HarnessOptions {
+  /** Also serve the operations routes (schedules, sync, notifications, seat count, catalog, reconciliation). */
+  operations?: boolean;
+  /** Wrong tokens per address before throttling (default: high, so tests are not throttled). */
+  failureLimit?: number;
+}
+
+export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
   const servers = testServers();
   const { client: mongo, db }: { client: MongoClient; db: Db } = await connectMongo(testDbUrl(servers.mongoUrl, name));
   await db.dropDatabase();
@@ -76,8 +85,16 @@ export async function startHarness(name: string): Promise<Harness> {
   const errors: string[] = [];
   const adminToken = `bootstrap-${randomUUID()}-${randomUUID()}`;
   // A high failure limit: tests send many wrong tokens on purpose (throttling has its own test).
-  const access: AdminApiDeps['access'] = { tokens: store.tokens, audit: store.audit, bootstrapToken: adminToken, failureLimit: 10_000 };
-  const app = createAdminApi({ service, store, access, onError: (e, route) => errors.push(`${route}: ${e instanceof Error ? e.stack : String(e)}`) });
+  const access: AdminApiDeps['access'] = { tokens: store.tokens, audit: store.audit, bootstrapToken: adminToken, failureLimit: options.failureLimit ?? 10_000 };
+  const gateways = createGatewayRegistry({ connections: store.connections, journal: store.journal });
+  const operations: AdminApiDeps['operations'] = options.operations
+    ? {
+        temporal, taskQueue, store, usage: createUsageCountRepository(db),
+        catalog: createServiceCatalog({ store, gateways, db }),
+        schedules: { taskQueue, idPrefix: `${name}-${Date.now()}/` },
+      }
+    : undefined;
+  const app = createAdminApi({ service, store, access, ...(operations ? { operations } : {}), onError: (e, route) => errors.push(`${route}: ${e instanceof Error ? e.stack : String(e)}`) });
   // Over real HTTP: fastify's inject() pulls in an ESM-only module jest cannot load.
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
