@@ -50,8 +50,9 @@ export const LOG_COLUMNS: ReadonlyArray<{ key: keyof ReconciliationLogEntry; hea
   { key: 'status', header: 'Status' },
   { key: 'reason', header: 'Reason' },
   { key: 'decidedBy', header: 'Decided by' },
-  { key: 'invoiceAmendments', header: 'Invoice amendments' },
   { key: 'updatedAt', header: 'Updated at' },
+  // Last, so the columns before it keep their places for existing spreadsheets.
+  { key: 'invoiceAmendments', header: 'Invoice amendments' },
 ];
 
 export interface ReconciliationLog {
