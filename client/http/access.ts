@@ -89,7 +89,7 @@ export function createAccessCheck(options: AccessOptions) {
     if (!roleAtLeast(principal.role, spec.role)) {
       throw new HttpRefusal(403, `token "${principal.name}" has role ${principal.role}; ${request.method} ${url} needs ${spec.role}`);
     }
-    if (!principal.connections) return;
+    if (!principal.connections || spec.selfService) return;
     const param = connectionParam(url);
     const connectionId = param ? (request.params as Record<string, string>)[param] : undefined;
     if (connectionId === undefined) {

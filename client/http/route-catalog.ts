@@ -38,6 +38,8 @@ export interface RouteSpec {
   bodyValidatedByHandler?: true;
   /** A POST that changes nothing (a preview): not written to the audit log. */
   readOnly?: true;
+  /** About the calling token itself: open to tokens limited to connections too. */
+  selfService?: true;
 }
 
 const ConnectionListQuerySchema = z.object({ psa: PsaKindSchema.optional() }).strict();
@@ -78,7 +80,7 @@ export const ROUTE_CATALOG: Readonly<Record<string, RouteSpec>> = {
   'GET /api/health': { role: 'public', tag: 'about', summary: 'Health of the API and of each dependency (MongoDB, Temporal); 503 names what is down' },
   'GET /api/openapi.json': { role: 'public', tag: 'about', summary: 'The OpenAPI 3 description of this API' },
   'GET /api/docs': { role: 'public', tag: 'about', summary: 'The API reference as a page' },
-  'GET /api/whoami': { role: 'viewer', tag: 'access', summary: "The calling token's name, role and connections" },
+  'GET /api/whoami': { role: 'viewer', tag: 'access', summary: "The calling token's name, role and connections", selfService: true },
 
   'GET /api/tokens': { role: 'admin', tag: 'access', summary: 'API tokens (never the token itself); ?revoked=true lists revoked ones too', query: z.object({ revoked: z.enum(['true', 'false']).optional() }).strict() },
   'POST /api/tokens': { role: 'admin', tag: 'access', summary: 'Create a token (the answer is the only time it is shown)', body: CreateTokenInputSchema },
