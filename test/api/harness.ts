@@ -52,6 +52,8 @@ export interface HarnessOptions {
   operations?: boolean;
   /** Wrong tokens per address before throttling (default: high, so tests are not throttled). */
   failureLimit?: number;
+  /** OUTBOUND_ALLOWLIST of the mapping service (default "127.0.0.1": the sandboxes). */
+  outboundAllowList?: string;
 }
 
 export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
@@ -74,7 +76,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
   const service = createMappingService({
     store,
     // The sandboxes listen on 127.0.0.1, which connections may reach only when allow-listed.
-    outbound: createOutboundPolicy(parseOutboundAllowList('127.0.0.1')),
+    outbound: createOutboundPolicy(parseOutboundAllowList(options.outboundAllowList ?? '127.0.0.1')),
     gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
     journal: store.journal,
     platform: createPlatformClient(temporal, { taskQueue }),
