@@ -11,7 +11,7 @@
  * bodies and headers, and those carry PSA secrets and tokens. Unexpected errors go to
  * `onError` (main.ts prints their message), never to clients.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ZodTypeAny } from 'zod';
@@ -55,7 +55,15 @@ declare module 'fastify' {
 }
 
 const HEALTH_TIMEOUT_MS = 3_000;
-const VERSION = (JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { version: string }).version;
+/** The package version: package.json is two folders up from the source, three from dist/ (the image). */
+function packageVersion(): string {
+  for (let dir = __dirname; path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown';
+  }
+  return 'unknown';
+}
+const VERSION = packageVersion();
 
 /** The catalog entry of the route a request matched (HEAD is its GET), or null (404s). */
 function specOf(request: FastifyRequest): { spec: RouteSpec; url: string } | null {
