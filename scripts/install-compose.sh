@@ -8,30 +8,9 @@
 # `bash scripts/install-compose.sh`, then `.tools/bin/docker-compose-v1 config`).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-# shellcheck source=tools.env
-source scripts/tools.env
-TOOLS=$ROOT/.tools
-LOGS=$TOOLS/logs
-mkdir -p "$TOOLS/bin" "$LOGS"
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOMODCACHE=$TOOLS/gomod GOFLAGS=-modcacherw GOCACHE=$TOOLS/gocache
-
-step_no=0
-run_step() { # name, check-fn, install-fn
-  local name=$1 check=$2 install=$3
-  step_no=$((step_no + 1))
-  if $check; then echo "✓ compose [$step_no/2] $name (installed)"; return 0; fi
-  echo "▶ compose [$step_no/2] $name: installing (log: .tools/logs/$install.log)…"
-  local start; start=$(date +%s)
-  if $install >"$LOGS/$install.log" 2>&1 && $check; then
-    echo "✓ compose [$step_no/2] $name ($(( $(date +%s) - start ))s)"
-  else
-    echo "✗ compose [$step_no/2] $name failed. Last lines of .tools/logs/$install.log:" >&2
-    tail -n 15 "$LOGS/$install.log" >&2
-    echo "  Retry with: bash scripts/install-compose.sh" >&2
-    exit 1
-  fi
-}
+STEP_LABEL=compose STEP_TOTAL=2 STEP_RETRY="bash scripts/install-compose.sh"
+# shellcheck source=tool-steps.sh
+source scripts/tool-steps.sh
 
 # 1. Compose v1. Its PyYAML (<6) has no wheel for Python ≥ 3.10 and its sdist does not build
 # with Cython 3, so PyYAML is built first without build isolation against Cython < 3.

@@ -5,7 +5,9 @@
  * their histories. Each file passes its own name (database, task queue and connection ids stay
  * apart from other files').
  */
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Db, MongoClient } from 'mongodb';
@@ -197,4 +199,32 @@ export async function request(h: Harness, method: string, path: string, payload?
   const res = await fetch(`${h.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {}, text };
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real `psa-connector` bin as a child process (never blocking this process, where
+ * the API it calls lives), against `env.PSA_CONNECTOR_API` with `env.PSA_CONNECTOR_TOKEN`. No
+ * config file of the machine is read. `input` goes to its stdin.
+ */
+export function runCli(args: string[], env: Record<string, string | undefined>, input = ''): Promise<CliRun> {
+  const root = join(__dirname, '..', '..');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'client', 'bin', 'psa-connector.js'), ...args], {
+      cwd: root,
+      env: { ...process.env, PSA_CONNECTOR_CONFIG: join(root, '.data', 'no-such-cli-config.json'), ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }

@@ -4,15 +4,12 @@
  * and CSV). Idempotent by invoice id, amendments kept and attributed to the token, decimal
  * money only, and every problem named by field (or by CSV line).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createPlatformIntakeClient, IntakeError } from '../../client/platform-invoices';
-import { cwConnection, request, startHarness, type Harness } from './harness';
+import { cwConnection, request, runCli, startHarness, type Harness } from './harness';
 
-const ROOT = join(__dirname, '..', '..');
-const BIN = join(ROOT, 'client', 'bin', 'psa-connector.js');
 const C = 'cw-intake';
 
 const invoice = (over: Record<string, unknown> = {}) => ({
@@ -23,17 +20,7 @@ describe('invoice and usage intake', () => {
   let h: Harness;
   let operator: string;
   let dir: string;
-  const cli = (args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PSA_CONNECTOR_API: h.url, PSA_CONNECTOR_TOKEN: operator, PSA_CONNECTOR_CONFIG: '/nonexistent' } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(input);
-    });
+  const cli = (args: string[], input = '') => runCli(args, { PSA_CONNECTOR_API: h.url, PSA_CONNECTOR_TOKEN: operator }, input);
 
   beforeAll(async () => {
     h = await startHarness('invoice_intake', { operations: true });

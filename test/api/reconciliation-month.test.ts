@@ -6,16 +6,12 @@
  * who decided and, after the platform amends an invoice, the amendment. A real worker runs the
  * workflows against the ConnectWise sandbox.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
 import { testServers } from '../setup/servers';
-import { cwConnection, request, startHarness, type Harness } from './harness';
+import { cwConnection, request, runCli, startHarness, type Harness } from './harness';
 
-const ROOT = join(__dirname, '..', '..');
-const BIN = join(ROOT, 'client', 'bin', 'psa-connector.js');
 const C = 'cw-month';
 const PROVIDER = 'Microsoft CSP';
 
@@ -44,17 +40,7 @@ describe('a reconciliation month through the public surfaces', () => {
   let running: Promise<void>;
   let operator: string;
   const month = pastMonth();
-  const cli = (args: string[], input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PSA_CONNECTOR_API: h.url, PSA_CONNECTOR_TOKEN: operator, PSA_CONNECTOR_CONFIG: '/nonexistent' } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end(input);
-    });
+  const cli = (args: string[], input = '') => runCli(args, { PSA_CONNECTOR_API: h.url, PSA_CONNECTOR_TOKEN: operator }, input);
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await request(h, method, path, body);
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);

@@ -4,34 +4,19 @@
  * token from the environment or its config file, throttling of wrong tokens, and that no token
  * is ever stored, listed or audited in clear.
  */
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { API_TOKENS } from '../../activities/store';
 import { testDbUrl, testServers } from '../setup/servers';
-import { request, startHarness, type Harness } from '../api/harness';
+import { request, runCli, startHarness, type Harness } from '../api/harness';
 
-const ROOT = join(__dirname, '..', '..');
-const BIN = join(ROOT, 'client', 'bin', 'psa-connector.js');
 
 describe('API tokens and the audit log', () => {
   let h: Harness;
   let dir: string;
-  const cli = (args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], {
-        cwd: ROOT,
-        env: { ...process.env, PSA_CONNECTOR_API: h.url, PSA_CONNECTOR_TOKEN: '', PSA_CONNECTOR_CONFIG: join(dir, 'none.json'), MONGO_URL: testDbUrl(testServers().mongoUrl, 'tokens_audit'), ...env },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end('');
-    });
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    runCli(args, { PSA_CONNECTOR_API: h.url, PSA_CONNECTOR_TOKEN: '', PSA_CONNECTOR_CONFIG: join(dir, 'none.json'), MONGO_URL: testDbUrl(testServers().mongoUrl, 'tokens_audit'), ...env });
 
   beforeAll(async () => {
     h = await startHarness('tokens_audit');
