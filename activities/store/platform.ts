@@ -209,9 +209,11 @@ function keptRecords<T extends { id: string }>(db: Db, name: string, now: () => 
 /** Keyed by (subscription, month, kind): one final invoice per slot; `invoiceId` is the platform's id. */
 type InvoiceDoc = Omit<PlatformInvoice, 'id'> & { _id: string; invoiceId: string; receivedAt: Date; receivedBy: string; amendments: InvoiceAmendment[]; updatedAt: Date };
 function fromStoredInvoice(doc: InvoiceDoc): PlatformInvoiceRecord {
-  const { _id, updatedAt: _u, invoiceId, receivedAt, amendments, ...rest } = doc;
-  return { id: invoiceId, ...rest, receivedAt: receivedAt.toISOString(), amendments: amendments ?? [] };
+  const { _id, updatedAt, invoiceId, receivedAt, receivedBy, amendments, ...rest } = doc;
+  // Records from before invoice ids were kept have neither id nor receipt (see receiveInvoice).
+  return { id: invoiceId ?? _id, ...rest, receivedAt: (receivedAt ?? updatedAt).toISOString(), receivedBy: receivedBy ?? LEGACY_SENDER, amendments: amendments ?? [] };
 }
+const LEGACY_SENDER = 'unknown (received before invoice ids were kept)';
 const shown = (v: string | number | undefined) => (v === undefined ? null : v);
 
 /** The platform-records repository over `db`. */
@@ -252,13 +254,22 @@ export function createPlatformRepository(db: Db, now: () => Date = () => new Dat
       }
       const changes = AMENDABLE.filter((f) => current[f] !== inv[f]).map((f) => ({ field: f, from: shown(current[f]), to: shown(inv[f]) }));
       if (changes.length === 0) {
-        if (current.invoiceId === undefined) await invoices.updateOne({ _id: slot }, { $set: { invoiceId: id } });
+        if (current.invoiceId === undefined) {
+          await invoices.updateOne({ _id: slot }, { $set: { invoiceId: id, receivedAt: current.updatedAt, receivedBy: LEGACY_SENDER, amendments: [] } });
+        }
         return { id, outcome: 'unchanged' };
       }
       const amendment: InvoiceAmendment = { at: at.toISOString(), by, changes };
       await invoices.replaceOne(
         { _id: slot },
-        { invoiceId: id, ...inv, receivedAt: current.receivedAt, receivedBy: current.receivedBy, amendments: [...(current.amendments ?? []), amendment], updatedAt: at },
+        {
+          invoiceId: id,
+          ...inv,
+          receivedAt: current.receivedAt ?? current.updatedAt,
+          receivedBy: current.receivedBy ?? LEGACY_SENDER,
+          amendments: [...(current.amendments ?? []), amendment],
+          updatedAt: at,
+        },
       );
       return { id, outcome: 'amended', changed: changes.map((c) => c.field) };
     },

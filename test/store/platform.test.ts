@@ -83,6 +83,14 @@ describe('platform records', () => {
     await expect(p.receiveInvoice({ ...inv, month: '2026-04' }, 'platform')).rejects.toThrow('invoice "R-9" was received for sub-9 2026-03 (reseller)');
   });
 
+  it('invoices: one stored before invoice ids were kept is taken over by the first id sent for it', async () => {
+    const slot = { subscriptionId: 'sub-old', customerId: 'c1', provider: 'Microsoft CSP', month: '2026-02', kind: 'customer' as const, quantity: 2, amount: '44.00' };
+    await db.collection('platform_invoices').insertOne({ _id: 'sub-old|2026-02|customer' as never, ...slot, updatedAt: new Date() });
+    expect(await p.receiveInvoice({ id: 'C-OLD', ...slot }, 'platform')).toEqual({ id: 'C-OLD', outcome: 'unchanged' });
+    expect(await p.getInvoice('sub-old', '2026-02', 'customer')).toMatchObject({ id: 'C-OLD', amount: '44.00', amendments: [] });
+    await expect(p.receiveInvoice({ id: 'C-NEW', ...slot }, 'platform')).rejects.toThrow('already has a customer invoice for 2026-02: "C-OLD"');
+  });
+
   it('rejects bad records with field paths', async () => {
     const err = await p
       .upsertSubscription({ ...sub, quantity: 1.5, unitPrice: 22, startDate: '2026-02-30', endDate: '2026-01-01', status: 'gone' } as never)
