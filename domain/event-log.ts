@@ -40,6 +40,16 @@ const SequenceSchema = z
   .nonnegative('must not be negative')
   .max(Number.MAX_SAFE_INTEGER, 'is too large');
 
+/** The platform event `{ id, sequence?, type, date, ... }` as one zod schema (for API descriptions; parsePlatformEvent checks it field by field). */
+export const PlatformEventSchema = z.discriminatedUnion(
+  'type',
+  SubscriptionEventSchema.options.map((o) => o.extend({ id: EventIdSchema, sequence: SequenceSchema.optional() })) as unknown as [
+    z.AnyZodObject,
+    z.AnyZodObject,
+    ...z.AnyZodObject[],
+  ],
+);
+
 /** A platform event as sent: the lifecycle event's fields plus its `id` and optional `sequence`. */
 export interface PlatformEvent {
   id: string;

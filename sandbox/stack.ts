@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   for (const [port, name] of ports) await assertPortFree(port, name);
 
   const secretsKey = process.env.SECRETS_KEY || localSecretsKey(data);
+  const adminToken = process.env.ADMIN_BOOTSTRAP_TOKEN || localAdminToken(data);
 
   log('starting Temporal dev server, FerretDB, SMTP sink and PSA sandboxes…');
   const [temporal, ferret, sink, cw, at] = await Promise.all([
@@ -62,6 +63,9 @@ async function main(): Promise<void> {
     SECRETS_KEY: secretsKey,
     API_PORT: String(cfg.API_PORT),
     API_HOST: '127.0.0.1',
+    // The local admin token, and the sandboxes as the only internal addresses connections may reach.
+    ADMIN_BOOTSTRAP_TOKEN: adminToken,
+    OUTBOUND_ALLOWLIST: [process.env.OUTBOUND_ALLOWLIST, `127.0.0.1:${cfg.CW_SANDBOX_PORT}`, `127.0.0.1:${cfg.AT_SANDBOX_PORT}`].filter(Boolean).join(','),
   };
   log('starting the worker and the admin API…');
   startNodeChild('worker', 'worker/main.ts', env);
@@ -70,7 +74,7 @@ async function main(): Promise<void> {
 
   if (cfg.DEMO_DATA === 'on') {
     log('loading demo data…');
-    const summary = await loadDemoData({ env, connectWiseUrl: cw.url, autotaskUrl: at.url });
+    const summary = await loadDemoData({ env, connectWiseUrl: cw.url, autotaskUrl: at.url, apiUrl: `http://127.0.0.1:${cfg.API_PORT}`, apiToken: adminToken });
     log(summary);
   }
 
@@ -86,6 +90,11 @@ psa-connector is up (${((Date.now() - t0) / 1000).toFixed(1)} s). Data: ${path.r
   ConnectWise sandbox   ${cw.url}  (control: ${cw.url}/__sandbox)
   Autotask sandbox      ${at.url}  (control: ${at.url}/__sandbox)
   Logs                  ${path.join(path.relative(process.cwd(), data) || '.', 'logs')}/
+
+  Admin API token (role admin) for the CLI and curl — in another terminal:
+    export PSA_CONNECTOR_TOKEN=$(cat ${path.join(path.relative(process.cwd(), data) || '.', 'admin-token')})
+    curl -H "Authorization: Bearer $PSA_CONNECTOR_TOKEN" ${url(cfg.API_PORT)}/api/whoami
+  API reference: ${url(cfg.API_PORT)}/api/docs
 `);
 }
 
@@ -117,6 +126,13 @@ function startNodeChild(name: string, entry: string, env: NodeJS.ProcessEnv): Ch
 function localSecretsKey(dataDir: string): string {
   const file = path.join(dataDir, 'secrets.key');
   if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** The local admin token (ADMIN_BOOTSTRAP_TOKEN of the API), generated once and kept beside the data. */
+function localAdminToken(dataDir: string): string {
+  const file = path.join(dataDir, 'admin-token');
+  if (!existsSync(file)) writeFileSync(file, `psat_${randomBytes(32).toString('base64url')}\n`, { mode: 0o600 });
   return readFileSync(file, 'utf8').trim();
 }
 

@@ -6,30 +6,9 @@
 # Each step is skipped when its tool is already there at the pinned version.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-# shellcheck source=tools.env
-source scripts/tools.env
-TOOLS=$ROOT/.tools
-LOGS=$TOOLS/logs
-mkdir -p "$TOOLS/bin" "$LOGS"
-export GOTOOLCHAIN=local CGO_ENABLED=0 GOMODCACHE=$TOOLS/gomod GOFLAGS=-modcacherw GOCACHE=$TOOLS/gocache
-
-step_no=0
-run_step() { # name, check-fn, install-fn, retry-hint
-  local name=$1 check=$2 install=$3
-  step_no=$((step_no + 1))
-  if $check; then echo "✓ tools [$step_no/3] $name (installed)"; return 0; fi
-  echo "▶ tools [$step_no/3] $name: installing (log: .tools/logs/$install.log)…"
-  local start; start=$(date +%s)
-  if $install >"$LOGS/$install.log" 2>&1 && $check; then
-    echo "✓ tools [$step_no/3] $name ($(( $(date +%s) - start ))s)"
-  else
-    echo "✗ tools [$step_no/3] $name failed. Last lines of .tools/logs/$install.log:" >&2
-    tail -n 15 "$LOGS/$install.log" >&2
-    echo "  Retry with: bash scripts/install-tools.sh   (README → Troubleshooting)" >&2
-    exit 1
-  fi
-}
+STEP_LABEL=tools STEP_TOTAL=3 STEP_RETRY="bash scripts/install-tools.sh   (README → Troubleshooting)"
+# shellcheck source=tool-steps.sh
+source scripts/tool-steps.sh
 
 venv() {
   [ -x "$TOOLS/venv/bin/pip" ] || python3 -m venv "$TOOLS/venv"

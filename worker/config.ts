@@ -4,6 +4,7 @@
  * default and meaning is listed in the README's configuration table.
  */
 import { z } from 'zod';
+import { parseOutboundAllowList } from '../activities/mapping/outbound-policy';
 
 const port = (dflt: number) =>
   z.coerce
@@ -38,6 +39,16 @@ const secretsKey = z
   .string()
   .refine((s) => Buffer.from(s, 'base64').length === 32 && /^[A-Za-z0-9+/]+=*$/.test(s), 'must be 32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
 
+/** Comma list of hosts, IPs or CIDRs (optionally :port) a connection URL may reach although internal. */
+const outboundAllowList = z.string().transform((s, ctx) => {
+  try {
+    return parseOutboundAllowList(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `has a bad entry: ${(e as Error).message}` });
+    return z.NEVER;
+  }
+});
+
 export { port as portSchema };
 
 export const configSchema = z.object({
@@ -59,6 +70,10 @@ export const configSchema = z.object({
   SCHEDULE_ID_PREFIX: z.string().regex(/^[A-Za-z0-9._/-]*$/, 'may hold only letters, digits and . _ / -').default(''),
   /** Apply the schedules the connections imply when the worker starts ("true"/"false"). */
   APPLY_SCHEDULES_ON_START: z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be "true" or "false"' }) }).default('true'),
+  /** An admin token accepted without being stored (the first one; docs/security.md). */
+  ADMIN_BOOTSTRAP_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').max(512, 'must be at most 512 characters').optional(),
+  /** Internal hosts / networks connection URLs may reach (docs/security.md); default none. */
+  OUTBOUND_ALLOWLIST: outboundAllowList.default(''),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -75,7 +90,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     const got = trimmed[name];
     const reason = i.code === 'invalid_type' && got === undefined ? 'is required' : i.message;
     // Never echo secret values back.
-    const shown = got === undefined || name.includes('KEY') || name.includes('SECRET') ? '' : ` (got "${got}")`;
+    const shown = got === undefined || /KEY|SECRET|TOKEN|PASSWORD/.test(name) ? '' : ` (got "${got}")`;
     return `Configuration error: ${name} ${reason}${shown}`;
   });
   throw new ConfigError(lines.join('\n'));

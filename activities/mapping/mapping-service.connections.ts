@@ -22,6 +22,7 @@ import { ConflictError, invalid, NotFoundError, ValidationError } from './mappin
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { RulesPatchSchema, type RulesPatch } from './mapping-service.schemas';
 import type { MappingSettings } from './mapping-settings';
+import { createOutboundPolicy } from './outbound-policy';
 
 /** A connection's §2 rules together with the §7 mapping switch. */
 export type ConnectionRulesView = ConnectionRules & MappingSettings;
@@ -35,6 +36,15 @@ export interface CredentialsTest {
 export function createConnectionOperations(deps: MappingServiceDeps) {
   const { store } = deps;
   const now = deps.now ?? (() => new Date());
+  const outbound = deps.outbound ?? createOutboundPolicy([]);
+
+  /** Refuses settings whose URL reaches an internal address, before anything calls it (400 naming the field). */
+  async function mustBeReachable(psa: PsaKind, settings: Record<string, unknown>): Promise<void> {
+    const field = psa === 'connectwise' ? 'baseUrl' : 'discoveryUrl';
+    const url = settings[field];
+    const why = typeof url === 'string' ? await outbound.refusal(url) : null;
+    if (why) throw invalid({ path: `settings.${field}`, message: why });
+  }
 
   async function mustGet(id: string): Promise<Connection> {
     const conn = await store.connections.get(id);
@@ -61,6 +71,7 @@ export function createConnectionOperations(deps: MappingServiceDeps) {
     async add(input: CreateConnectionInput): Promise<Connection> {
       const c = parseInput(CreateConnectionInputSchema, input);
       if (await store.connections.get(c.id)) throw new ConflictError(`connection "${c.id}" already exists`);
+      await mustBeReachable(c.psa, c.settings);
       await gatewayFor(c, deps.journal).testCredentials();
       const created = await store.connections.create(c);
       await trackExistingRecords(created.id);
@@ -70,6 +81,8 @@ export function createConnectionOperations(deps: MappingServiceDeps) {
     /** Tests the stored credentials against the PSA. */
     async test(id: string): Promise<CredentialsTest> {
       const conn = await mustGet(id);
+      // Also for connections saved before the allow-list changed.
+      await mustBeReachable(conn.psa, conn.settings as unknown as Record<string, unknown>);
       await (await deps.gateways.forConnection(id)).testCredentials();
       return { ok: true, psa: conn.psa, testedAt: now().toISOString() };
     },
@@ -89,6 +102,7 @@ export function createConnectionOperations(deps: MappingServiceDeps) {
         if (!merged.success) {
           throw new ValidationError(zodInputProblems(merged.error).map((p) => ({ ...p, path: p.path ? `settings.${p.path}` : 'settings' })));
         }
+        await mustBeReachable(current.psa, merged.data as Record<string, unknown>);
         await gatewayFor({ psa: current.psa, settings: merged.data, secret: u.secret ?? current.secret }, deps.journal).testCredentials();
       }
       return store.connections.updateCredentials(id, u);

@@ -5,6 +5,7 @@ import type { GatewayRegistry } from '../psa/gateway-registry';
 import type { OperationJournal } from '../psa/psa-gateway.port';
 import type { Store } from '../store';
 import type { MappingSettingsRepository } from './mapping-settings';
+import type { OutboundPolicy } from './outbound-policy';
 
 export interface MappingServiceDeps {
   store: Store;
@@ -17,6 +18,8 @@ export interface MappingServiceDeps {
   /** The Temporal client under `platform`: its abort signal bounds the state query. */
   temporal: Pick<Client, 'withAbortSignal'>;
   settings: MappingSettingsRepository;
+  /** Which connection URLs may be called (docs/security.md); default: no internal address. */
+  outbound?: OutboundPolicy;
   now?: () => Date;
   /** How long a subscription's state query may take before we answer without it (default 5 s). */
   stateQueryTimeoutMs?: number;

@@ -6,7 +6,10 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { RECONCILIATION_STATUSES, type ReconciliationLogRow, type Store } from '../store';
+import { RECONCILIATION_STATUSES, type PlatformInvoiceRecord, type ReconciliationLogRow, type Store } from '../store';
+
+/** A log row with the amendments of its month's invoices (an amended invoice shows where it is reconciled). */
+export type ReconciliationLogEntry = ReconciliationLogRow & { invoiceAmendments?: string };
 
 const MONTH_OR_DATE = /^\d{4}-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?$/;
 const Bound = z.string().regex(MONTH_OR_DATE, 'must be a month YYYY-MM or a date YYYY-MM-DD');
@@ -32,7 +35,7 @@ export const ReconciliationLogQuerySchema = z
 export type ReconciliationLogQuery = z.infer<typeof ReconciliationLogQuerySchema>;
 
 /** The CSV columns, in order: the §6 log columns, then what identifies and explains a row. */
-export const LOG_COLUMNS: ReadonlyArray<{ key: keyof ReconciliationLogRow; header: string }> = [
+export const LOG_COLUMNS: ReadonlyArray<{ key: keyof ReconciliationLogEntry; header: string }> = [
   { key: 'month', header: 'Billing month' },
   { key: 'customer', header: 'Customer' },
   { key: 'provider', header: 'Provider' },
@@ -48,16 +51,41 @@ export const LOG_COLUMNS: ReadonlyArray<{ key: keyof ReconciliationLogRow; heade
   { key: 'reason', header: 'Reason' },
   { key: 'decidedBy', header: 'Decided by' },
   { key: 'updatedAt', header: 'Updated at' },
+  // Last, so the columns before it keep their places for existing spreadsheets.
+  { key: 'invoiceAmendments', header: 'Invoice amendments' },
 ];
 
 export interface ReconciliationLog {
-  list(connectionId: string, query?: ReconciliationLogQuery): Promise<ReconciliationLogRow[]>;
+  list(connectionId: string, query?: ReconciliationLogQuery): Promise<ReconciliationLogEntry[]>;
   csv(connectionId: string, query?: ReconciliationLogQuery): Promise<string>;
 }
 
-export function createReconciliationLog(store: Pick<Store, 'reconciliations'>): ReconciliationLog {
-  const list = (connectionId: string, q: ReconciliationLogQuery = {}) =>
-    store.reconciliations.listForLog({
+/** "customer invoice C-7 amended 2026-11-12 by billing-bot: amount 745.00 → 760.00". */
+function amendmentText(inv: PlatformInvoiceRecord): string[] {
+  return inv.amendments.map(
+    (a) => `${inv.kind} invoice ${inv.id} amended ${a.at.slice(0, 10)} by ${a.by}: ${a.changes.map((c) => `${c.field} ${c.from ?? '—'} → ${c.to ?? '—'}`).join(', ')}`,
+  );
+}
+
+export function createReconciliationLog(store: Pick<Store, 'reconciliations' | 'platform'>): ReconciliationLog {
+  /** Adds the amendments of each row's invoices (one read per billing month listed). */
+  async function withAmendments(rows: ReconciliationLogRow[]): Promise<ReconciliationLogEntry[]> {
+    const byMonth = new Map<string, Map<string, string[]>>();
+    for (const month of new Set(rows.map((r) => r.month))) {
+      const notes = new Map<string, string[]>();
+      for (const inv of await store.platform.listInvoices({ month })) {
+        const text = amendmentText(inv);
+        if (text.length) notes.set(inv.subscriptionId, [...(notes.get(inv.subscriptionId) ?? []), ...text]);
+      }
+      byMonth.set(month, notes);
+    }
+    return rows.map((r) => {
+      const notes = byMonth.get(r.month)?.get(r.subscriptionId);
+      return notes ? { ...r, invoiceAmendments: notes.join('; ') } : r;
+    });
+  }
+  const list = async (connectionId: string, q: ReconciliationLogQuery = {}) =>
+    withAmendments(await store.reconciliations.listForLog({
       connectionId,
       ...(q.from ? { from: q.from } : {}),
       ...(q.to ? { to: q.to } : {}),
@@ -66,7 +94,7 @@ export function createReconciliationLog(store: Pick<Store, 'reconciliations'>): 
       ...(q.customerId ? { customerId: q.customerId } : {}),
       ...(q.search ? { search: q.search } : {}),
       ...(q.limit ? { limit: q.limit } : {}),
-    });
+    }));
   return {
     list,
     async csv(connectionId, q) {
@@ -76,7 +104,7 @@ export function createReconciliationLog(store: Pick<Store, 'reconciliations'>): 
 }
 
 /** The rows as CSV (header line first; empty cells for what is not known yet). */
-export function reconciliationCsv(rows: readonly ReconciliationLogRow[]): string {
+export function reconciliationCsv(rows: readonly ReconciliationLogEntry[]): string {
   return stringify(
     rows.map((r) => LOG_COLUMNS.map(({ key }) => (r[key] === undefined ? '' : String(r[key])))),
     { header: true, columns: LOG_COLUMNS.map((c) => c.header) },

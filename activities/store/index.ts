@@ -14,6 +14,8 @@ import { createReconciliationRepository, reconciliationIndexes, type Reconciliat
 import { createSubscriptionArchive } from './subscription-archive';
 import type { SubscriptionArchive } from '../subscription.activities';
 import type { SecretKeyring } from './secrets';
+import { apiTokenIndexes, createApiTokenRepository, type ApiTokenRepository } from './api-tokens';
+import { auditIndexes, createAuditLog, type AuditLog } from './audit-log';
 
 export interface Store {
   connections: ConnectionRepository;
@@ -24,6 +26,8 @@ export interface Store {
   notifications: NotificationLog;
   /** States of closed subscription workflows (reopened by a late event). */
   archive: SubscriptionArchive;
+  tokens: ApiTokenRepository;
+  audit: AuditLog;
 }
 
 export interface StoreOptions {
@@ -44,6 +48,8 @@ export function createStore(db: Db, options: StoreOptions): Store {
     reconciliations: createReconciliationRepository(db, now),
     notifications: createNotificationLog(db, now),
     archive: createSubscriptionArchive(db, now),
+    tokens: createApiTokenRepository(db, now),
+    audit: createAuditLog(db, now),
   };
 }
 
@@ -55,6 +61,8 @@ export const STORE_INDEXES: readonly IndexSpec[] = [
   ...operationJournalIndexes,
   ...reconciliationIndexes,
   ...notificationIndexes,
+  ...apiTokenIndexes,
+  ...auditIndexes,
 ];
 
 /** Creates every index the store needs; safe to call at every start-up (existing ones are kept). */
@@ -76,5 +84,7 @@ export * from './mappings';
 export * from './operation-journal';
 export * from './reconciliations';
 export * from './notification-log';
+export * from './api-tokens';
+export * from './audit-log';
 export { encodeLineKey, decodeLineKey } from './line-keys';
 export { contentHash } from './content-hash';

@@ -7,8 +7,8 @@ import type { Db, Document, Filter } from 'mongodb';
 import { z } from 'zod';
 import { isIsoDate } from '../../domain/dates';
 import { isMoney, normalizeMoney } from '../../domain/money';
-import { parseInput } from './errors';
-import { containsRegex, paging, type IndexSpec, type Page } from './mongo';
+import { ConflictError, parseInput } from './errors';
+import { containsRegex, isDuplicateKeyError, paging, type IndexSpec, type Page } from './mongo';
 
 export const PLATFORM_CUSTOMERS = 'platform_customers';
 export const PLATFORM_PRODUCTS = 'platform_products';
@@ -23,6 +23,7 @@ export const platformIndexes: IndexSpec[] = [
   { collection: PLATFORM_SUBSCRIPTIONS, key: { connectionId: 1, provider: 1, status: 1 }, name: 'connection_provider_status' },
   { collection: PLATFORM_INVOICES, key: { subscriptionId: 1, month: 1, kind: 1 }, name: 'subscription_month_kind', unique: true },
   { collection: PLATFORM_INVOICES, key: { month: 1, provider: 1 }, name: 'month_provider' },
+  { collection: PLATFORM_INVOICES, key: { invoiceId: 1 }, name: 'invoice_id' },
 ];
 
 const Id = z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).min(1, 'must not be empty').max(200, 'is too long');
@@ -99,9 +100,15 @@ export const PlatformSubscriptionSchema = z
   });
 export type PlatformSubscription = z.infer<typeof PlatformSubscriptionSchema>;
 
-/** A final monthly invoice line for one subscription: what the reseller pays (cost) or the customer pays (price). */
+/**
+ * A final monthly invoice line for one subscription: what the reseller pays (cost) or the
+ * customer pays (price). `id` is the platform's invoice id: the same id sent again with the
+ * same content changes nothing, with other content it is an amendment that replaces it
+ * (docs/platform-intake.md).
+ */
 export const PlatformInvoiceSchema = z
   .object({
+    id: Id,
     subscriptionId: Id,
     customerId: Id,
     provider: Text(100).min(1, 'must not be empty'),
@@ -119,7 +126,33 @@ export const PlatformInvoiceSchema = z
 export type PlatformInvoice = z.infer<typeof PlatformInvoiceSchema>;
 export type PlatformInvoiceInput = z.input<typeof PlatformInvoiceSchema>;
 
-const invoiceId = (i: { subscriptionId: string; month: string; kind: string }) => `${i.subscriptionId}|${i.month}|${i.kind}`;
+/** The fields an amendment may change (identity — id, subscription, month, kind — never changes). */
+const AMENDABLE = ['customerId', 'provider', 'quantity', 'usageQuantity', 'amount', 'issuedOn'] as const;
+type Amendable = (typeof AMENDABLE)[number];
+
+/** One amendment of an invoice: who sent it, when, and each field's value before and after. */
+export interface InvoiceAmendment {
+  at: string;
+  by: string;
+  changes: Array<{ field: Amendable; from: string | number | null; to: string | number | null }>;
+}
+
+/** An invoice as stored: what the platform sent last, plus its amendments, oldest first. */
+export interface PlatformInvoiceRecord extends PlatformInvoice {
+  receivedAt: string;
+  receivedBy: string;
+  amendments: InvoiceAmendment[];
+}
+
+/** What receiving one invoice did. */
+export interface InvoiceReceipt {
+  id: string;
+  outcome: 'created' | 'unchanged' | 'amended';
+  /** Fields the amendment changed. */
+  changed?: Amendable[];
+}
+
+const invoiceSlot = (i: { subscriptionId: string; month: string; kind: string }) => `${i.subscriptionId}|${i.month}|${i.kind}`;
 
 
 export interface PlatformRepository {
@@ -127,15 +160,16 @@ export interface PlatformRepository {
   upsertProduct(input: z.input<typeof PlatformProductSchema>): Promise<PlatformProduct>;
   /** Keyed by (connection, subscription): reporting it on another connection never touches this one. */
   upsertSubscription(input: z.input<typeof PlatformSubscriptionSchema>): Promise<PlatformSubscription>;
-  upsertInvoice(input: PlatformInvoiceInput): Promise<PlatformInvoice>;
+  /** Receives a final invoice by its id: new, unchanged (a no-op) or amended (replaced; the change is kept). */
+  receiveInvoice(input: PlatformInvoiceInput, by: string): Promise<InvoiceReceipt>;
   getCustomer(id: string): Promise<PlatformCustomer | null>;
   getProduct(id: string): Promise<PlatformProduct | null>;
   getSubscription(connectionId: string, id: string): Promise<PlatformSubscription | null>;
   /** The connections a subscription id is reported on. */
   subscriptionConnections(id: string): Promise<string[]>;
-  getInvoice(subscriptionId: string, month: string, kind: PlatformInvoice['kind']): Promise<PlatformInvoice | null>;
+  getInvoice(subscriptionId: string, month: string, kind: PlatformInvoice['kind']): Promise<PlatformInvoiceRecord | null>;
   /** Both invoices of a subscription's month, each null until the platform has generated it (§6 `pending`). */
-  invoicesFor(subscriptionId: string, month: string): Promise<{ reseller: PlatformInvoice | null; customer: PlatformInvoice | null }>;
+  invoicesFor(subscriptionId: string, month: string): Promise<{ reseller: PlatformInvoiceRecord | null; customer: PlatformInvoiceRecord | null }>;
   /** Customers by name/id text, sorted by name. */
   listCustomers(q?: { search?: string; limit?: number; skip?: number }): Promise<Page<PlatformCustomer>>;
   listProducts(q?: { provider?: string; search?: string; limit?: number; skip?: number }): Promise<Page<PlatformProduct>>;
@@ -148,7 +182,7 @@ export interface PlatformRepository {
     limit?: number;
     skip?: number;
   }): Promise<Page<PlatformSubscription>>;
-  listInvoices(q: { month: string; provider?: string; subscriptionId?: string; kind?: PlatformInvoice['kind'] }): Promise<PlatformInvoice[]>;
+  listInvoices(q: { month: string; provider?: string; subscriptionId?: string; kind?: PlatformInvoice['kind'] }): Promise<PlatformInvoiceRecord[]>;
 }
 
 type StoredDoc = { _id: string; updatedAt?: Date } & Document;
@@ -179,11 +213,15 @@ function keptRecords<T extends { id: string }>(db: Db, name: string, now: () => 
   };
 }
 
-type InvoiceDoc = PlatformInvoice & { _id: string; updatedAt: Date };
-function fromStoredInvoice(doc: InvoiceDoc): PlatformInvoice {
-  const { _id, updatedAt: _u, ...rest } = doc;
-  return rest;
+/** Keyed by (subscription, month, kind): one final invoice per slot; `invoiceId` is the platform's id. */
+type InvoiceDoc = Omit<PlatformInvoice, 'id'> & { _id: string; invoiceId: string; receivedAt: Date; receivedBy: string; amendments: InvoiceAmendment[]; updatedAt: Date };
+function fromStoredInvoice(doc: InvoiceDoc): PlatformInvoiceRecord {
+  const { _id, updatedAt, invoiceId, receivedAt, receivedBy, amendments, ...rest } = doc;
+  // Records from before invoice ids were kept have neither id nor receipt (see receiveInvoice).
+  return { id: invoiceId ?? _id, ...rest, receivedAt: (receivedAt ?? updatedAt).toISOString(), receivedBy: receivedBy ?? LEGACY_SENDER, amendments: amendments ?? [] };
 }
+const LEGACY_SENDER = 'unknown (received before invoice ids were kept)';
+const shown = (v: string | number | undefined) => (v === undefined ? null : v);
 
 /** The platform-records repository over `db`. */
 export function createPlatformRepository(db: Db, now: () => Date = () => new Date()): PlatformRepository {
@@ -206,10 +244,50 @@ export function createPlatformRepository(db: Db, now: () => Date = () => new Dat
       await subscriptionDocs.replaceOne({ _id: subscriptionKey(fields.connectionId, id) }, { ...fields, subscriptionId: id, updatedAt: now() }, { upsert: true });
       return { id, ...fields };
     },
-    async upsertInvoice(input) {
-      const inv = parseInput(PlatformInvoiceSchema, input);
-      await invoices.replaceOne({ _id: invoiceId(inv) }, { ...inv, updatedAt: now() }, { upsert: true });
-      return inv;
+    async receiveInvoice(input, by) {
+      const { id, ...inv } = parseInput(PlatformInvoiceSchema, input);
+      const slot = invoiceSlot(inv);
+      const at = now();
+      const current = await invoices.findOne({ _id: slot });
+      if (!current) {
+        const elsewhere = await invoices.findOne({ invoiceId: id });
+        if (elsewhere) {
+          throw new ConflictError(`invoice "${id}" was received for ${elsewhere.subscriptionId} ${elsewhere.month} (${elsewhere.kind}); an invoice's subscription, month and kind cannot change`);
+        }
+        try {
+          await invoices.insertOne({ _id: slot, invoiceId: id, ...inv, receivedAt: at, receivedBy: by, amendments: [], updatedAt: at });
+        } catch (e) {
+          if (isDuplicateKeyError(e)) throw new ConflictError(`another ${inv.kind} invoice of ${inv.subscriptionId} for ${inv.month} arrived at the same time; send it again`);
+          throw e;
+        }
+        return { id, outcome: 'created' };
+      }
+      // A record from before invoice ids were kept is taken over by the first id sent for its slot.
+      if (current.invoiceId !== undefined && current.invoiceId !== id) {
+        throw new ConflictError(
+          `${inv.subscriptionId} already has a ${inv.kind} invoice for ${inv.month}: "${current.invoiceId}"; send a correction as an amendment under that id`,
+        );
+      }
+      const changes = AMENDABLE.filter((f) => current[f] !== inv[f]).map((f) => ({ field: f, from: shown(current[f]), to: shown(inv[f]) }));
+      if (changes.length === 0) {
+        if (current.invoiceId === undefined) {
+          await invoices.updateOne({ _id: slot }, { $set: { invoiceId: id, receivedAt: current.updatedAt, receivedBy: LEGACY_SENDER, amendments: [] } });
+        }
+        return { id, outcome: 'unchanged' };
+      }
+      const amendment: InvoiceAmendment = { at: at.toISOString(), by, changes };
+      await invoices.replaceOne(
+        { _id: slot },
+        {
+          invoiceId: id,
+          ...inv,
+          receivedAt: current.receivedAt ?? current.updatedAt,
+          receivedBy: current.receivedBy ?? LEGACY_SENDER,
+          amendments: [...(current.amendments ?? []), amendment],
+          updatedAt: at,
+        },
+      );
+      return { id, outcome: 'amended', changed: changes.map((c) => c.field) };
     },
 
     getCustomer: (id) => customers.get(id),
@@ -223,7 +301,7 @@ export function createPlatformRepository(db: Db, now: () => Date = () => new Dat
       return docs.map((d) => String(d.connectionId)).sort();
     },
     async getInvoice(subscriptionId, month, kind) {
-      const d = await invoices.findOne({ _id: invoiceId({ subscriptionId, month, kind }) });
+      const d = await invoices.findOne({ _id: invoiceSlot({ subscriptionId, month, kind }) });
       return d ? fromStoredInvoice(d) : null;
     },
     async invoicesFor(subscriptionId, month) {

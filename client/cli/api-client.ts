@@ -23,11 +23,6 @@ export class CliFailure extends Error {
 /** Bad input found by the CLI itself (exit 2). */
 export const invalidInput = (...problems: Problem[]): CliFailure => new CliFailure(problems.map(problemLine), EXIT_INVALID);
 
-/** The API base: --api, else PSA_CONNECTOR_API, else the default. */
-export function apiBase(flag: string | undefined): string {
-  return (flag ?? process.env.PSA_CONNECTOR_API ?? DEFAULT_API_URL).replace(/\/+$/, '');
-}
-
 function why(e: unknown): string {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   return cause?.code ?? cause?.message ?? (e instanceof Error ? e.message : String(e));
@@ -35,35 +30,64 @@ function why(e: unknown): string {
 
 export interface Api {
   call<T = unknown>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  /** A GET whose answer is not JSON (CSV): the text as sent. */
+  download(path: string): Promise<string>;
 }
 
-export function createApi(base: string): Api {
+export interface ApiTarget {
+  api: string;
+  token?: string;
+  /** Where the token came from, named when the API refuses it. */
+  tokenSource?: string;
+}
+
+function failure(res: Response, text: string, target: ApiTarget): CliFailure {
+  let err: { error?: string; problems?: Problem[] };
+  try {
+    err = JSON.parse(text || '{}') as typeof err;
+  } catch {
+    return new CliFailure([`psa-connector: ${target.api} answered HTTP ${res.status} with something other than JSON; is it the psa-connector admin API?`], EXIT_FAILED);
+  }
+  if (res.status === 400 && Array.isArray(err.problems)) return new CliFailure(err.problems.map(problemLine), EXIT_INVALID);
+  const line = `psa-connector: ${err.error ?? `HTTP ${res.status}`}`;
+  if (res.status !== 401) return new CliFailure([line], EXIT_FAILED);
+  const hint = target.token
+    ? `the token from ${target.tokenSource} was refused; ask an admin for a new one (psa-connector tokens create)`
+    : 'set PSA_CONNECTOR_TOKEN, or "token" in the config file (client/cli/README.md)';
+  return new CliFailure([`${line} — ${hint}`], EXIT_FAILED);
+}
+
+export function createApi(target: ApiTarget): Api {
+  async function send(method: string, path: string, body?: unknown): Promise<{ res: Response; text: string }> {
+    const headers: Record<string, string> = {
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(target.token ? { authorization: `Bearer ${target.token}` } : {}),
+    };
+    let res: Response;
+    try {
+      res = await fetch(`${target.api}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(120_000) });
+    } catch (e) {
+      throw new CliFailure(
+        [`psa-connector: cannot reach the admin API at ${target.api} (${why(e)}); start it with \`npm run api\`, or point --api / PSA_CONNECTOR_API at it`],
+        EXIT_FAILED,
+      );
+    }
+    return { res, text: await res.text() };
+  }
   return {
     async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-      let res: Response;
+      const { res, text } = await send(method, path, body);
+      if (!res.ok) throw failure(res, text, target);
       try {
-        res = await fetch(`${base}${path}`, {
-          method,
-          ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-          signal: AbortSignal.timeout(120_000),
-        });
-      } catch (e) {
-        throw new CliFailure(
-          [`psa-connector: cannot reach the admin API at ${base} (${why(e)}); start it with \`npm run api\`, or point --api / PSA_CONNECTOR_API at it`],
-          EXIT_FAILED,
-        );
-      }
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : {};
+        return (text ? JSON.parse(text) : {}) as T;
       } catch {
-        throw new CliFailure([`psa-connector: ${base} answered HTTP ${res.status} with something other than JSON; is it the psa-connector admin API?`], EXIT_FAILED);
+        throw new CliFailure([`psa-connector: ${target.api} answered HTTP ${res.status} with something other than JSON; is it the psa-connector admin API?`], EXIT_FAILED);
       }
-      if (res.ok) return json as T;
-      const err = json as { error?: string; problems?: Problem[] };
-      if (res.status === 400 && Array.isArray(err.problems)) throw new CliFailure(err.problems.map(problemLine), EXIT_INVALID);
-      throw new CliFailure([`psa-connector: ${err.error ?? `HTTP ${res.status}`}`], EXIT_FAILED);
+    },
+    async download(path) {
+      const { res, text } = await send('GET', path);
+      if (!res.ok) throw failure(res, text, target);
+      return text;
     },
   };
 }

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { apiBase, CliFailure, createApi, EXIT_FAILED, invalidInput, type Api } from './api-client';
+import { CliFailure, createApi, EXIT_FAILED, invalidInput, type Api } from './api-client';
+import { cliSettings } from './cli-config';
 
 /** `-c, --connection <id>`, or PSA_CONNECTOR_CONNECTION. */
 export const connectionOption = () =>
@@ -14,8 +15,8 @@ export const connectionOption = () =>
 export function action<A extends unknown[]>(fn: (api: Api, ...args: A) => Promise<unknown>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const command = args[args.length - 1] as Command;
-    const api = createApi(apiBase(command.optsWithGlobals<{ api?: string }>().api));
     try {
+      const api = createApi(cliSettings(command.optsWithGlobals<{ api?: string }>().api));
       const out = await fn(api, ...args);
       if (out !== undefined) process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     } catch (e) {
@@ -45,14 +46,17 @@ export function onOff(flag: string, value: string | undefined): boolean | undefi
 /** A comma list. */
 export const list = (value: string | undefined): string[] | undefined => value?.split(',').map((s) => s.trim()).filter(Boolean);
 
-/** JSON from a file (`-` = stdin), or an exit-2 problem naming the file. */
-export function readJson(file: string, what: string): unknown {
-  let text: string;
+/** A file's text (`-` = stdin), or an exit-2 problem naming it. */
+export function readText(file: string, what: string): string {
   try {
-    text = readFileSync(file === '-' ? 0 : file, 'utf8');
+    return readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
     throw invalidInput({ path: what, message: `cannot read ${file}: ${(e as Error).message}` });
   }
+}
+
+/** JSON from a file (`-` = stdin; or its `text` already read), or an exit-2 problem naming the file. */
+export function readJson(file: string, what: string, text: string = readText(file, what)): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {

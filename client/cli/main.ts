@@ -16,14 +16,16 @@ import { register as registerNotifications } from './commands/notifications';
 import { register as registerUsage } from './commands/usage';
 import { register as registerCatalog } from './commands/catalog';
 import { register as registerReconciliation } from './commands/reconciliation';
+import { register as registerTokens } from './commands/tokens';
+import { register as registerAudit } from './commands/audit';
 
 /** Every subcommand, in help order. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerPlatform, registerSchedules, registerSync, registerNotifications, registerUsage, registerCatalog, registerReconciliation];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerPlatform, registerSchedules, registerSync, registerNotifications, registerUsage, registerCatalog, registerReconciliation, registerTokens, registerAudit];
 
 export function buildProgram(): Command {
   const program = new Command('psa-connector')
     .description('Keeps cloud-marketplace subscriptions billed correctly in ConnectWise PSA and Autotask PSA.')
-    .option('--api <url>', `admin HTTP API the admin commands talk to (env PSA_CONNECTOR_API, default ${DEFAULT_API_URL})`)
+    .option('--api <url>', `admin HTTP API the admin commands talk to (env PSA_CONNECTOR_API, the config file, default ${DEFAULT_API_URL}); token: env PSA_CONNECTOR_TOKEN or the config file`)
     .showHelpAfterError()
     .exitOverride();
   for (const register of COMMANDS) register(program);

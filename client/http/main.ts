@@ -12,6 +12,7 @@ import { connectTemporal } from '../temporal';
 import { createAdminApi } from './admin-api';
 import { createUsageCountRepository } from '../../activities/seat-count/usage-counts';
 import { createServiceCatalog } from '../../activities/sync/service-catalog.activities';
+import { createOutboundPolicy } from '../../activities/mapping/outbound-policy';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
   });
   const service = createMappingService({
+    outbound: createOutboundPolicy(config.OUTBOUND_ALLOWLIST),
     store,
     gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
     journal: store.journal,
@@ -33,10 +35,11 @@ async function main(): Promise<void> {
   });
   const app = createAdminApi({
     service,
-    async health() {
-      await db.command({ ping: 1 });
-      await connection.healthService.check({});
-      return { mongo: 'ok', temporal: 'ok' };
+    store,
+    access: { tokens: store.tokens, audit: store.audit, ...(config.ADMIN_BOOTSTRAP_TOKEN ? { bootstrapToken: config.ADMIN_BOOTSTRAP_TOKEN } : {}) },
+    health: {
+      mongo: () => db.command({ ping: 1 }),
+      temporal: () => connection.healthService.check({}),
     },
     operations: {
       temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, store, usage: createUsageCountRepository(db),
@@ -48,6 +51,9 @@ async function main(): Promise<void> {
   });
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
   console.log(`api: listening on http://${config.API_HOST}:${config.API_PORT}/api (Temporal ${config.TEMPORAL_ADDRESS}, task queue "${config.TEMPORAL_TASK_QUEUE}")`);
+  if (!config.ADMIN_BOOTSTRAP_TOKEN && (await store.tokens.list()).length === 0) {
+    console.log('api: no API token exists yet: create one with `psa-connector tokens create --name NAME --role admin` (MONGO_URL set), or set ADMIN_BOOTSTRAP_TOKEN');
+  }
 
   const shutdown = async () => {
     await app.close();

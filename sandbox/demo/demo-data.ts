@@ -65,6 +65,7 @@ export function demoSubscriptions(prefix: string): DemoSubscription[] {
  */
 export function demoInvoices(prefix: string): PlatformInvoiceInput[] {
   const inv = (sub: string, customerId: string, kind: 'reseller' | 'customer', quantity: number, amount: string): PlatformInvoiceInput => ({
+    id: `${kind === 'reseller' ? 'RI' : 'CI'}-2026-10-${prefix}-${sub}`,
     subscriptionId: `${prefix}-${sub}`, customerId, provider: 'Microsoft CSP', month: '2026-10', kind, quantity, amount, issuedOn: '2026-11-08',
   });
   return [

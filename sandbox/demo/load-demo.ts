@@ -2,11 +2,13 @@
  * Loads the demo world into a running stack (idempotent: a restart finds it and adds nothing):
  * PSA connections to both sandboxes, platform records, customer and product mappings, and the
  * subscriptions with their lifecycle events, reported through the platform client library so
- * each becomes a subscription workflow in the Temporal Web UI.
+ * each becomes a subscription workflow in the Temporal Web UI. October's invoices arrive the
+ * way a platform delivers them: through the admin API's invoice intake, with an operator token.
  */
 import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
 import { connectMongo, createStore, parseEncryptionKey, type Store } from '../../activities/store';
 import { createPlatformClient } from '../../client/platform-client';
+import { createPlatformIntakeClient } from '../../client/platform-invoices';
 import { connectTemporal } from '../../client/temporal';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS } from '../autotask/server';
 import { DEFAULT_CW_SANDBOX_CREDENTIALS } from '../connectwise/auth';
@@ -17,6 +19,9 @@ export interface DemoTargets {
   /** ConnectWise sandbox root and Autotask sandbox (zone discovery) root. */
   connectWiseUrl: string;
   autotaskUrl: string;
+  /** The admin API and a token that may deliver invoices (operator or admin). */
+  apiUrl: string;
+  apiToken: string;
 }
 
 export async function loadDemoData(t: DemoTargets): Promise<string> {
@@ -29,6 +34,7 @@ export async function loadDemoData(t: DemoTargets): Promise<string> {
   try {
     const store = createStore(db, { secretKeys: { current: parseEncryptionKey(t.env.SECRETS_KEY!) } });
     const platform = createPlatformClient(temporal, { taskQueue: t.env.TEMPORAL_TASK_QUEUE ?? 'psa-connector' });
+    const intake = createPlatformIntakeClient({ baseUrl: t.apiUrl, token: t.apiToken });
     await ensureConnections(store, t);
     for (const c of demoCustomers) await store.platform.upsertCustomer({ id: c.id, name: c.name, city: c.city });
     for (const p of demoProducts) {
@@ -37,7 +43,7 @@ export async function loadDemoData(t: DemoTargets): Promise<string> {
     let started = 0;
     for (const [connectionId, psa, prefix] of [['cw-demo', 'connectwise', 'cw'], ['at-demo', 'autotask', 'at']] as const) {
       await mapCustomersAndProducts(store, connectionId, psa);
-      for (const invoice of demoInvoices(prefix)) await store.platform.upsertInvoice(invoice);
+      await intake.sendInvoices(demoInvoices(prefix)); // a restart re-sends them: unchanged, a no-op
       for (const { report, events } of demoSubscriptions(prefix)) {
         if (await alreadyLoaded(platform, connectionId, report.subscription.id)) continue;
         await platform.reportSubscription(connectionId, report);

@@ -5,6 +5,9 @@
  * their histories. Each file passes its own name (database, task queue and connection ids stay
  * apart from other files').
  */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Db, MongoClient } from 'mongodb';
@@ -12,7 +15,11 @@ import { createMappingService, type MappingService } from '../../activities/mapp
 import { createMappingSettingsRepository } from '../../activities/mapping/mapping-settings';
 import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
 import { connectMongo, createStore, ensureIndexes, generateEncryptionKey, parseEncryptionKey, type Store } from '../../activities/store';
-import { createAdminApi } from '../../client/http/admin-api';
+import { createAdminApi, type AdminApiDeps } from '../../client/http/admin-api';
+import { createOutboundPolicy, parseOutboundAllowList } from '../../activities/mapping/outbound-policy';
+import type { Role } from '../../activities/store';
+import { createUsageCountRepository } from '../../activities/seat-count/usage-counts';
+import { createServiceCatalog } from '../../activities/sync/service-catalog.activities';
 import { createPlatformClient } from '../../client/platform-client';
 import { connectTemporal } from '../../client/temporal';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';
@@ -33,10 +40,25 @@ export interface Harness {
   taskQueue: string;
   /** Lines the API reported through onError (must stay empty). */
   errors: string[];
+  /** An admin token (the bootstrap token of this API); `request()` sends it unless told otherwise. */
+  adminToken: string;
+  /** What `createAdminApi` needs for tokens and audit, for tests that build their own app. */
+  access: AdminApiDeps['access'];
+  /** Creates a stored token of a role (optionally limited to connections); returns the token. */
+  tokenFor(role: Role, connections?: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
-export async function startHarness(name: string): Promise<Harness> {
+export interface HarnessOptions {
+  /** Also serve the operations routes (schedules, sync, notifications, seat count, catalog, reconciliation). */
+  operations?: boolean;
+  /** Wrong tokens per address before throttling (default: high, so tests are not throttled). */
+  failureLimit?: number;
+  /** OUTBOUND_ALLOWLIST of the mapping service (default "127.0.0.1": the sandboxes). */
+  outboundAllowList?: string;
+}
+
+export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
   const servers = testServers();
   const { client: mongo, db }: { client: MongoClient; db: Db } = await connectMongo(testDbUrl(servers.mongoUrl, name));
   await db.dropDatabase();
@@ -55,6 +77,8 @@ export async function startHarness(name: string): Promise<Harness> {
   await ensureSearchAttributes(connection, 'default');
   const service = createMappingService({
     store,
+    // The sandboxes listen on 127.0.0.1, which connections may reach only when allow-listed.
+    outbound: createOutboundPolicy(parseOutboundAllowList(options.outboundAllowList ?? '127.0.0.1')),
     gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
     journal: store.journal,
     platform: createPlatformClient(temporal, { taskQueue }),
@@ -63,7 +87,18 @@ export async function startHarness(name: string): Promise<Harness> {
     stateQueryTimeoutMs: 1_000,
   });
   const errors: string[] = [];
-  const app = createAdminApi({ service, onError: (e, route) => errors.push(`${route}: ${e instanceof Error ? e.stack : String(e)}`) });
+  const adminToken = `bootstrap-${randomUUID()}-${randomUUID()}`;
+  // A high failure limit: tests send many wrong tokens on purpose (throttling has its own test).
+  const access: AdminApiDeps['access'] = { tokens: store.tokens, audit: store.audit, bootstrapToken: adminToken, failureLimit: options.failureLimit ?? 10_000 };
+  const gateways = createGatewayRegistry({ connections: store.connections, journal: store.journal });
+  const operations: AdminApiDeps['operations'] = options.operations
+    ? {
+        temporal, taskQueue, store, usage: createUsageCountRepository(db),
+        catalog: createServiceCatalog({ store, gateways, db }),
+        schedules: { taskQueue, idPrefix: `${name}-${Date.now()}/` },
+      }
+    : undefined;
+  const app = createAdminApi({ service, store, access, ...(operations ? { operations } : {}), onError: (e, route) => errors.push(`${route}: ${e instanceof Error ? e.stack : String(e)}`) });
   // Over real HTTP: fastify's inject() pulls in an ESM-only module jest cannot load.
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
@@ -77,6 +112,11 @@ export async function startHarness(name: string): Promise<Harness> {
     temporal,
     taskQueue,
     errors,
+    adminToken,
+    access,
+    async tokenFor(role, connections) {
+      return (await store.tokens.create({ name: `${role}-${randomUUID().slice(0, 8)}`, role, ...(connections ? { connections } : {}) }, 'test')).token;
+    },
     async close() {
       await app.close();
       await Promise.all([cw.close(), at.close()]);
@@ -149,10 +189,42 @@ export interface ApiAnswer {
   text: string;
 }
 
-/** One request to the API; JSON in, JSON out. `raw` sends the string as is (bad JSON tests). */
-export async function request(h: Harness, method: string, path: string, payload?: unknown, raw?: string): Promise<ApiAnswer> {
+/**
+ * One request to the API with the admin token (or `token`; null sends none); JSON in, JSON
+ * out. `raw` sends the string as is (bad JSON tests).
+ */
+export async function request(h: Harness, method: string, path: string, payload?: unknown, raw?: string, token: string | null = h.adminToken): Promise<ApiAnswer> {
   const body = raw ?? (payload === undefined ? undefined : JSON.stringify(payload));
-  const res = await fetch(`${h.url}${path}`, { method, ...(body === undefined ? {} : { body, headers: { 'content-type': 'application/json' } }) });
+  const headers: Record<string, string> = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const res = await fetch(`${h.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await res.text();
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {}, text };
+}
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real `psa-connector` bin as a child process (never blocking this process, where
+ * the API it calls lives), against `env.PSA_CONNECTOR_API` with `env.PSA_CONNECTOR_TOKEN`. No
+ * config file of the machine is read. `input` goes to its stdin.
+ */
+export function runCli(args: string[], env: Record<string, string | undefined>, input = ''): Promise<CliRun> {
+  const root = join(__dirname, '..', '..');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'client', 'bin', 'psa-connector.js'), ...args], {
+      cwd: root,
+      env: { ...process.env, PSA_CONNECTOR_CONFIG: join(root, '.data', 'no-such-cli-config.json'), ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
 }

@@ -14,11 +14,11 @@ const BIN = join(ROOT, 'client', 'bin', 'psa-connector.js');
 const C = 'cw-cli';
 
 /** Runs the CLI without blocking this process (the API it calls lives here). */
-function cli(args: string[], opts: { input?: string; env?: Record<string, string>; api?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], opts: { input?: string; env?: Record<string, string>; api?: string; token?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: ROOT,
-      env: { ...process.env, PSA_CONNECTOR_API: opts.api ?? '', PSA_CONNECTOR_SECRET: '', ...opts.env },
+      env: { ...process.env, PSA_CONNECTOR_API: opts.api ?? '', PSA_CONNECTOR_SECRET: '', PSA_CONNECTOR_TOKEN: opts.token ?? '', PSA_CONNECTOR_CONFIG: '/nonexistent', ...opts.env },
     });
     let stdout = '';
     let stderr = '';
@@ -33,7 +33,7 @@ function cli(args: string[], opts: { input?: string; env?: Record<string, string
 describe('psa-connector admin commands', () => {
   let h: Harness;
   let dir: string;
-  const run = (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) => cli(args, { ...opts, api: h.url });
+  const run = (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) => cli(args, { ...opts, api: h.url, token: h.adminToken });
   const outputs: string[] = [];
   const ok = async (args: string[], opts: { input?: string; env?: Record<string, string> } = {}) => {
     const r = await run(args, opts);

@@ -3,17 +3,13 @@
  * against the admin API (with its operations routes) in this process — notifications, usage,
  * sync, schedules and catalog; bad input exits 2 with one line per problem.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { createUsageCountRepository } from '../../activities/seat-count/usage-counts';
 import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
 import { createServiceCatalog } from '../../activities/sync/service-catalog.activities';
 import { createAdminApi } from '../../client/http/admin-api';
-import { cwConnection, startHarness, type Harness } from '../api/harness';
+import { cwConnection, runCli, startHarness, type Harness } from '../api/harness';
 
-const ROOT = join(__dirname, '..', '..');
-const BIN = join(ROOT, 'client', 'bin', 'psa-connector.js');
 const C = 'cw-ops';
 
 describe('operations admin commands (CLI → HTTP)', () => {
@@ -21,23 +17,15 @@ describe('operations admin commands (CLI → HTTP)', () => {
   let app: FastifyInstance;
   let api: string;
 
-  const cli = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-    new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, PSA_CONNECTOR_API: api } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-      child.stdin.end('');
-    });
+  const cli = (args: string[]) => runCli(args, { PSA_CONNECTOR_API: api, PSA_CONNECTOR_TOKEN: h.adminToken });
 
   beforeAll(async () => {
     h = await startHarness('ops_admin');
     await h.service.connections.add(cwConnection(h, C) as Parameters<typeof h.service.connections.add>[0]);
     app = createAdminApi({
       service: h.service,
+      store: h.store,
+      access: h.access,
       operations: {
         temporal: h.temporal, taskQueue: h.taskQueue, store: h.store, usage: createUsageCountRepository(h.db),
         catalog: createServiceCatalog({ store: h.store, gateways: createGatewayRegistry({ connections: h.store.connections, journal: h.store.journal }), db: h.db }),

@@ -44,7 +44,7 @@ describe.each(['connectwise', 'autotask'] as const)('reconciliation reads the bi
     }
 
     await h.store.platform.upsertSubscription({
-      id: SUB, customerId: 'cust-acme', productId: 'm365-bp', provider: PROVIDER, quantity: 15, unitPrice: '22.00', unitCost: '18.70',
+      connectionId: h.connectionId, id: SUB, customerId: 'cust-acme', productId: 'm365-bp', provider: PROVIDER, quantity: 15, unitPrice: '22.00', unitCost: '18.70',
       startDate: '2026-09-01', endDate: '2027-08-31', billingFrequency: 'monthly', status: 'active', kind: 'saas',
     });
     await h.store.mappings.subscriptions.markMapped(h.connectionId, SUB, target, { display: { customerId: 'cust-acme', customerName: 'Acme', productId: 'm365-bp' } });
@@ -75,8 +75,8 @@ describe.each(['connectwise', 'autotask'] as const)('reconciliation reads the bi
     // The platform's final invoices: the month's final quantity at list price.
     for (const [month, quantity] of [['2026-09', 14], ['2026-10', 12]] as const) {
       const base = { subscriptionId: SUB, customerId: 'cust-acme', provider: PROVIDER, month, quantity, issuedOn: '2026-11-08' };
-      await h.store.platform.upsertInvoice({ ...base, kind: 'reseller', amount: (quantity * 18.7).toFixed(2) });
-      await h.store.platform.upsertInvoice({ ...base, kind: 'customer', amount: (quantity * 22).toFixed(2) });
+      await h.store.platform.receiveInvoice({ ...base, id: `R-${month}`, kind: 'reseller', amount: (quantity * 18.7).toFixed(2) }, 'test');
+      await h.store.platform.receiveInvoice({ ...base, id: `C-${month}`, kind: 'customer', amount: (quantity * 22).toFixed(2) }, 'test');
     }
   });
   afterAll(async () => {

@@ -125,8 +125,8 @@ export async function mappedSubscription(r: ReconciliationHarness, spec: LineSpe
 /** Both final invoices of the month: reseller total (cost) and customer total (price). */
 export async function invoices(r: ReconciliationHarness, subscriptionId: string, v: { quantity: number; cost?: string; price?: string; usageQuantity?: number }): Promise<void> {
   const base = { subscriptionId, customerId: 'cust-acme', provider: PROVIDER, month: r.month, quantity: v.quantity, ...(v.usageQuantity !== undefined ? { usageQuantity: v.usageQuantity } : {}) };
-  if (v.cost !== undefined) await r.h.store.platform.upsertInvoice({ ...base, kind: 'reseller', amount: v.cost });
-  if (v.price !== undefined) await r.h.store.platform.upsertInvoice({ ...base, kind: 'customer', amount: v.price });
+  if (v.cost !== undefined) await r.h.store.platform.receiveInvoice({ ...base, id: `R-${subscriptionId}-${r.month}`, kind: 'reseller', amount: v.cost }, 'test');
+  if (v.price !== undefined) await r.h.store.platform.receiveInvoice({ ...base, id: `C-${subscriptionId}-${r.month}`, kind: 'customer', amount: v.price }, 'test');
 }
 
 /** The Acme agreement's additions in the sandbox, as ConnectWise stores them. */

@@ -6,7 +6,7 @@
  * Every port comes from the test, so anything else running (another `npm start`) is no matter.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -105,6 +105,12 @@ describe('npm start (the local stack launcher)', () => {
     }
     expect(first.output()).toContain('demo data: 8 subscription workflows started');
     expect((await fetch(`http://127.0.0.1:${ports.API_PORT}/api/health`)).status).toBe(200);
+    // The local admin token: printed how to use, and the demo's invoices came in with it through the intake route.
+    expect(first.output()).toContain(`export PSA_CONNECTOR_TOKEN=$(cat `);
+    const token = readFileSync(path.join(dataDir, 'admin-token'), 'utf8').trim();
+    const authed = (p: string) => fetch(`http://127.0.0.1:${ports.API_PORT}${p}`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json() as Promise<Record<string, any>>);
+    expect(await authed('/api/whoami')).toEqual({ name: 'bootstrap', role: 'admin' });
+    expect((await authed('/api/audit?action=invoices')).items).toEqual(expect.arrayContaining([expect.objectContaining({ who: 'bootstrap', action: 'POST /api/platform/invoices', outcome: 'ok' })]));
 
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_PORT}` });
     try {

@@ -70,15 +70,37 @@ describe('platform records', () => {
   });
 
   it('invoices: one per (subscription, month, kind); both looked up for reconciliation', async () => {
-    const reseller = { subscriptionId: 'sub-1', customerId: 'c1', provider: 'Microsoft CSP', month: '2026-03', kind: 'reseller' as const, quantity: 10, usageQuantity: 9.5, amount: '177.65' };
-    await p.upsertInvoice(reseller);
-    expect(await p.invoicesFor('sub-1', '2026-03')).toEqual({ reseller, customer: null });
-    await p.upsertInvoice({ ...reseller, kind: 'customer', amount: '209' });
-    await p.upsertInvoice({ ...reseller, kind: 'customer', amount: '209.00' }); // re-push: still one
+    const reseller = { id: 'R-1', subscriptionId: 'sub-1', customerId: 'c1', provider: 'Microsoft CSP', month: '2026-03', kind: 'reseller' as const, quantity: 10, usageQuantity: 9.5, amount: '177.65' };
+    expect(await p.receiveInvoice(reseller, 'platform')).toEqual({ id: 'R-1', outcome: 'created' });
+    expect(await p.invoicesFor('sub-1', '2026-03')).toEqual({ reseller: { ...reseller, receivedAt: expect.any(String), receivedBy: 'platform', amendments: [] }, customer: null });
+    await p.receiveInvoice({ ...reseller, id: 'C-1', kind: 'customer', amount: '209' }, 'platform');
+    expect(await p.receiveInvoice({ ...reseller, id: 'C-1', kind: 'customer', amount: '209.00' }, 'platform')).toEqual({ id: 'C-1', outcome: 'unchanged' }); // re-push: still one
     expect(await p.invoicesFor('sub-1', '2026-03')).toMatchObject({ reseller: { amount: '177.65' }, customer: { amount: '209.00' } });
     expect(await p.listInvoices({ month: '2026-03' })).toHaveLength(2);
     expect(await p.listInvoices({ month: '2026-03', kind: 'customer' })).toHaveLength(1);
     expect(await p.getInvoice('sub-1', '2026-04', 'reseller')).toBeNull();
+  });
+
+  it('invoices: an amendment under the same id replaces the content and is kept; identity never moves', async () => {
+    const inv = { id: 'R-9', subscriptionId: 'sub-9', customerId: 'c1', provider: 'Microsoft CSP', month: '2026-03', kind: 'reseller' as const, quantity: 3, amount: '56.10' };
+    await p.receiveInvoice(inv, 'platform');
+    expect(await p.receiveInvoice({ ...inv, amount: '60.00', quantity: 4 }, 'billing-bot')).toEqual({ id: 'R-9', outcome: 'amended', changed: ['quantity', 'amount'] });
+    expect(await p.getInvoice('sub-9', '2026-03', 'reseller')).toMatchObject({
+      amount: '60.00',
+      quantity: 4,
+      receivedBy: 'platform',
+      amendments: [{ by: 'billing-bot', changes: [{ field: 'quantity', from: 3, to: 4 }, { field: 'amount', from: '56.10', to: '60.00' }] }],
+    });
+    await expect(p.receiveInvoice({ ...inv, id: 'R-10' }, 'platform')).rejects.toThrow('sub-9 already has a reseller invoice for 2026-03: "R-9"');
+    await expect(p.receiveInvoice({ ...inv, month: '2026-04' }, 'platform')).rejects.toThrow('invoice "R-9" was received for sub-9 2026-03 (reseller)');
+  });
+
+  it('invoices: one stored before invoice ids were kept is taken over by the first id sent for it', async () => {
+    const slot = { subscriptionId: 'sub-old', customerId: 'c1', provider: 'Microsoft CSP', month: '2026-02', kind: 'customer' as const, quantity: 2, amount: '44.00' };
+    await db.collection('platform_invoices').insertOne({ _id: 'sub-old|2026-02|customer' as never, ...slot, updatedAt: new Date() });
+    expect(await p.receiveInvoice({ id: 'C-OLD', ...slot }, 'platform')).toEqual({ id: 'C-OLD', outcome: 'unchanged' });
+    expect(await p.getInvoice('sub-old', '2026-02', 'customer')).toMatchObject({ id: 'C-OLD', amount: '44.00', amendments: [] });
+    await expect(p.receiveInvoice({ id: 'C-NEW', ...slot }, 'platform')).rejects.toThrow('already has a customer invoice for 2026-02: "C-OLD"');
   });
 
   it('rejects bad records with field paths', async () => {
@@ -94,6 +116,6 @@ describe('platform records', () => {
         expect.stringMatching(/^status: must be one of pending, active/),
       ]),
     );
-    await expect(p.upsertInvoice({ subscriptionId: 's', customerId: 'c', provider: 'x', month: '2026-13', kind: 'reseller', quantity: 1, amount: '1' })).rejects.toThrow('month: must be a month YYYY-MM');
+    await expect(p.receiveInvoice({ id: 'i', subscriptionId: 's', customerId: 'c', provider: 'x', month: '2026-13', kind: 'reseller', quantity: 1, amount: '1' }, 'x')).rejects.toThrow('month: must be a month YYYY-MM');
   });
 });

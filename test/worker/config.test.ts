@@ -16,6 +16,9 @@ describe('worker configuration from the environment', () => {
     [{ API_PORT: 'eighty' }, /^Configuration error: API_PORT must be a port number/],
     [{ TEMPORAL_ADDRESS: 'localhost' }, /^Configuration error: TEMPORAL_ADDRESS must be host:port/],
     [{ SMTP_URL: 'http://mail' }, /^Configuration error: SMTP_URL must be an smtp:\/\//],
+    [{ OUTBOUND_ALLOWLIST: '127.0.0.1,10.0.0.0/40' }, /^Configuration error: OUTBOUND_ALLOWLIST has a bad entry: "10.0.0.0\/40": the prefix length must be 0–32 \(got "127.0.0.1,10.0.0.0\/40"\)$/],
+    [{ OUTBOUND_ALLOWLIST: 'psa.internal:99999' }, /^Configuration error: OUTBOUND_ALLOWLIST has a bad entry: "psa.internal:99999": the port must be 1–65535/],
+    [{ OUTBOUND_ALLOWLIST: 'http://x' }, /^Configuration error: OUTBOUND_ALLOWLIST has a bad entry: "http:\/\/x" is not a host name, IP address or CIDR network/],
   ])('rejects %j with one line naming the variable', (bad, message) => {
     expect(() => parseConfig({ SECRETS_KEY: key, ...bad })).toThrow(message);
     try {
@@ -23,6 +26,18 @@ describe('worker configuration from the environment', () => {
     } catch (e) {
       expect((e as Error).message.split('\n')).toHaveLength(1);
     }
+  });
+
+  it('takes an outbound allow-list and a bootstrap token, never echoing a bad token', () => {
+    const c = parseConfig({ SECRETS_KEY: key, OUTBOUND_ALLOWLIST: '127.0.0.1:8710, 10.1.0.0/16, psa.internal, [::1]:8443', ADMIN_BOOTSTRAP_TOKEN: 'x'.repeat(40) });
+    expect(c.OUTBOUND_ALLOWLIST.map((e) => [e.text, e.port ?? null, e.host ?? null])).toEqual([
+      ['127.0.0.1:8710', 8710, null],
+      ['10.1.0.0/16', null, null],
+      ['psa.internal', null, 'psa.internal'],
+      ['[::1]:8443', 8443, null],
+    ]);
+    expect(parseConfig({ SECRETS_KEY: key }).OUTBOUND_ALLOWLIST).toEqual([]);
+    expect(() => parseConfig({ SECRETS_KEY: key, ADMIN_BOOTSTRAP_TOKEN: 'short-secret' })).toThrow(/^Configuration error: ADMIN_BOOTSTRAP_TOKEN must be at least 32 characters \(e\.g\. `openssl rand -base64 32`\)$/);
   });
 
   it('requires the secrets key and never echoes a bad one', () => {

@@ -1,10 +1,49 @@
 /**
- * `psa-connector summary`, `events send`, `subscriptions state|report`, `platform import FILE`:
- * mapping counts, and what the platform pushes (for demos and tests too).
+ * `psa-connector summary`, `events send`, `subscriptions state|report`, `platform import FILE`,
+ * `platform invoices import|list`: mapping counts, and what the platform pushes (for demos and
+ * tests too; docs/platform-intake.md).
  */
 import type { Command } from 'commander';
-import { action, connectionOption, readJson, seg } from '../command-kit';
+import { invoicesFromCsv } from '../../platform-invoices';
+import { action, connectionOption, readJson, readText, seg } from '../command-kit';
 import { CliFailure, EXIT_INVALID, invalidInput, type Api } from '../api-client';
+
+const INVOICE_BATCH = 1000;
+
+/** Invoices of a JSON file (`{ invoices: [...] }` or a list) or CSV (header line); `-` = stdin. */
+async function importInvoices(api: Api, file: string, format: string | undefined) {
+  const text = readText(file, 'file');
+  const csv = format === undefined ? !/^\s*[[{]/.test(text) : format === 'csv';
+  if (format !== undefined && format !== 'csv' && format !== 'json') throw invalidInput({ path: '--format', message: `must be json or csv (got ${format})` });
+  let invoices: unknown[];
+  if (csv) {
+    try {
+      invoices = invoicesFromCsv(text);
+    } catch (e) {
+      throw invalidInput({ path: file, message: `is not valid CSV: ${(e as Error).message}` });
+    }
+  } else {
+    const json = readJson(file, 'file', text);
+    const list = Array.isArray(json) ? json : (json as { invoices?: unknown })?.invoices;
+    if (!Array.isArray(list)) throw invalidInput({ path: 'invoices', message: 'must be a list (the file holds { "invoices": [...] } or a list)' });
+    invoices = list;
+  }
+  if (invoices.length === 0) throw invalidInput({ path: 'invoices', message: 'the file holds no invoice' });
+  const total = { received: 0, created: 0, unchanged: 0, amended: 0, results: [] as unknown[] };
+  for (let start = 0; start < invoices.length; start += INVOICE_BATCH) {
+    try {
+      const r = await api.call<typeof total>('POST', '/api/platform/invoices', { invoices: invoices.slice(start, start + INVOICE_BATCH) });
+      for (const k of ['received', 'created', 'unchanged', 'amended'] as const) total[k] += r[k];
+      total.results.push(...r.results);
+    } catch (e) {
+      if (!(e instanceof CliFailure)) throw e;
+      // Name each problem where it is in the file: CSV line, or the index in the whole list.
+      const where = (i: number) => (csv ? `line ${i + 2}: ` : `invoices[${i}].`);
+      throw new CliFailure(e.lines.map((l) => l.replace(/invoices\[(\d+)\]\.?/g, (_m, i: string) => where(start + Number(i)))), e.exitCode);
+    }
+  }
+  return total;
+}
 
 /** `platform import` file: any of the three lists. */
 interface ImportFile {
@@ -93,9 +132,27 @@ export function register(program: Command): void {
     .addOption(connectionOption())
     .action(action(async (api, file: string, o: { connection: string }) => api.call('POST', `/api/connections/${seg(o.connection)}/subscriptions`, readJson(file, 'file'))));
 
-  program
-    .command('platform')
-    .description('Platform records.')
+  const platform = program.command('platform').description('Platform records: customers, products, subscriptions, invoices.');
+  const invoices = platform.command('invoices').description('Final reseller and customer invoices of a billing month (docs/platform-intake.md).');
+  invoices
+    .command('import <file>')
+    .description('Deliver invoices from a JSON ({ invoices: [...] }) or CSV file (- for stdin); idempotent by invoice id, a changed invoice is an amendment.')
+    .option('--format <json|csv>', 'file format (default: recognised from the content)')
+    .action(action(async (api, file: string, o: { format?: string }) => importInvoices(api, file, o.format)));
+  invoices
+    .command('list')
+    .description("A billing month's invoices with their amendments.")
+    .requiredOption('-m, --month <YYYY-MM>', 'billing month')
+    .option('--subscription <id>', 'one subscription')
+    .option('--kind <reseller|customer>', 'one kind')
+    .action(
+      action((api, o: { month: string; subscription?: string; kind?: string }) => {
+        const q = new URLSearchParams({ month: o.month, ...(o.subscription ? { subscriptionId: o.subscription } : {}), ...(o.kind ? { kind: o.kind } : {}) });
+        return api.call('GET', `/api/platform/invoices?${q}`);
+      }),
+    );
+
+  platform
     .command('import <file>')
     .description('Bulk import { customers?, products?, subscriptions? } from a JSON file (- for stdin); subscriptions need --connection.')
     .option('-c, --connection <id>', 'connection to report the subscriptions on (env PSA_CONNECTOR_CONNECTION)', process.env.PSA_CONNECTOR_CONNECTION)

@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { apiBase, CliFailure, EXIT_FAILED, invalidInput } from '../api-client';
+import { invalidInput } from '../api-client';
 import { action, connectionOption, list, seg, wholeNumber } from '../command-kit';
 import type { DecisionResult } from '../../../workflows/reconciliation-messages';
 
@@ -79,31 +79,18 @@ export function register(program: Command): void {
 
   logFilters(rec.command('export').description('Reconciliation log as CSV (stdout, or --out FILE, then prints the file, rows and bytes as JSON).'))
     .option('-o, --out <file>', 'write the CSV to this file')
-    .action(async (o: LogOpts & { out?: string }, command: Command) => {
-      const base = apiBase(command.optsWithGlobals<{ api?: string }>().api);
-      try {
-        const res = await fetch(`${base}/api/connections/${seg(o.connection)}/reconciliation/log.csv${logQuery(o)}`).catch((e: Error) => {
-          throw new CliFailure([`psa-connector: cannot reach the admin API at ${base} (${e.message})`], EXIT_FAILED);
-        });
-        const text = await res.text();
-        if (!res.ok) {
-          const err = JSON.parse(text || '{}') as { error?: string; problems?: Array<{ path: string; message: string }> };
-          if (res.status === 400 && err.problems) throw invalidInput(...err.problems);
-          throw new CliFailure([`psa-connector: ${err.error ?? `HTTP ${res.status}`}`], EXIT_FAILED);
-        }
-        if (o.out) {
-          writeFileSync(o.out, text);
-          // Say what landed where: the file is the result, stdout only reports it.
-          process.stdout.write(`${JSON.stringify({ file: path.resolve(o.out), rows: csvDataRows(text), bytes: Buffer.byteLength(text) }, null, 2)}\n`);
-        } else {
+    .action(
+      action(async (api, o: LogOpts & { out?: string }) => {
+        const text = await api.download(`/api/connections/${seg(o.connection)}/reconciliation/log.csv${logQuery(o)}`);
+        if (!o.out) {
           process.stdout.write(text);
+          return undefined;
         }
-      } catch (e) {
-        if (!(e instanceof CliFailure)) throw e;
-        process.stderr.write(e.lines.map((l) => `${l}\n`).join(''));
-        process.exitCode = e.exitCode;
-      }
-    });
+        writeFileSync(o.out, text);
+        // Say what landed where: the file is the result, stdout only reports it.
+        return { file: path.resolve(o.out), rows: csvDataRows(text), bytes: Buffer.byteLength(text) };
+      }),
+    );
 
   const run = (c: Command): Command =>
     c
@@ -127,13 +114,13 @@ export function register(program: Command): void {
     run(rec.command(name).description(what))
       .option('--sub <ids>', 'subscription ids, comma separated')
       .option('--all', name === 'retry' ? 'every failed / failed-review item' : 'every pending-review item')
-      .option('--by <who>', 'who decides (shown in the log)')
       .action(
-        action(async (api, o: { connection: string; provider: string; month: string; sub?: string; all?: boolean; by?: string }) => {
+        action(async (api, o: { connection: string; provider: string; month: string; sub?: string; all?: boolean }) => {
           const ids = list(o.sub);
           if (!ids?.length && !o.all) throw invalidInput({ path: '--sub', message: 'give subscription ids, or --all' });
           if (ids?.length && o.all) throw invalidInput({ path: '--all', message: 'cannot be combined with --sub' });
-          const result = await api.call<DecisionResult>('POST', `${runPath(o)}/${name}`, { ...(o.all ? { all: true } : { subscriptionIds: ids }), ...(o.by ? { by: o.by } : {}) });
+          // Recorded under the API token's name (the log's "Decided by").
+          const result = await api.call<DecisionResult>('POST', `${runPath(o)}/${name}`, o.all ? { all: true } : { subscriptionIds: ids });
           const failed = (result.items ?? []).filter((i) => FAILED_STATUSES.has(i.status));
           if (failed.length > 0) {
             process.stderr.write(failed.map((i) => `${i.subscriptionId}: ${i.status}: ${i.reason}\n`).join(''));

@@ -1,7 +1,8 @@
 /** `psa-connector usage report|show|apply -c <id>`: §7 seat-count mode (daily usage counts, high-water mark). */
 import type { Command } from 'commander';
-import { invalidInput } from '../api-client';
-import { action, connectionOption, readJson, seg } from '../command-kit';
+import { usageFromCsv } from '../../platform-invoices';
+import { CliFailure, invalidInput } from '../api-client';
+import { action, connectionOption, readJson, readText, seg } from '../command-kit';
 
 interface ReportOptions { connection: string; subscription?: string; date?: string; count?: string; file?: string }
 
@@ -28,6 +29,38 @@ export function register(program: Command): void {
           body = { subscriptionId: opts.subscription, counts: [{ date: opts.date, count }] };
         }
         return api.call('POST', `/api/connections/${seg(opts.connection)}/usage`, body);
+      }),
+    );
+
+  usage
+    .command('import <file>')
+    .description('Store many days of many subscriptions: CSV subscriptionId,date,count or JSON [{ subscriptionId, counts }] (- = stdin).')
+    .addOption(connectionOption())
+    .option('--format <json|csv>', 'file format (default: recognised from the content)')
+    .action(
+      action(async (api, file: string, opts: { connection: string; format?: string }) => {
+        const text = readText(file, 'file');
+        if (opts.format !== undefined && !['json', 'csv'].includes(opts.format)) throw invalidInput({ path: '--format', message: `must be json or csv (got ${opts.format})` });
+        const csv = opts.format === undefined ? !/^\s*[[{]/.test(text) : opts.format === 'csv';
+        let reports: unknown[];
+        try {
+          reports = csv ? usageFromCsv(text) : ([] as unknown[]).concat(readJson(file, 'file', text));
+        } catch (e) {
+          if (e instanceof CliFailure) throw e;
+          throw invalidInput({ path: file, message: `is not valid CSV: ${(e as Error).message}` });
+        }
+        let stored = 0;
+        for (const [i, report] of reports.entries()) {
+          try {
+            stored += (await api.call<{ stored: number }>('POST', `/api/connections/${seg(opts.connection)}/usage`, report)).stored;
+          } catch (e) {
+            // Name the report: its subscription in CSV, its index in JSON.
+            const where = csv ? `subscription ${(report as { subscriptionId: string }).subscriptionId}: ` : `[${i}].`;
+            if (e instanceof CliFailure) throw new CliFailure(e.lines.map((l) => (l.startsWith('psa-connector:') ? l : `${where}${l}`)), e.exitCode);
+            throw e;
+          }
+        }
+        return { subscriptions: reports.length, stored };
       }),
     );
 

@@ -4,6 +4,7 @@
  * and disconnect; services add retry and skipping an event.
  */
 import type { FastifyInstance } from 'fastify';
+import { invalid } from '../../../activities/mapping/mapping-errors';
 import type { MappingService } from '../../../activities/mapping/mapping-service';
 import type { MappingListQueryInput } from '../../../activities/mapping/mapping-service.schemas';
 
@@ -30,9 +31,11 @@ export function registerMappingRoutes(app: FastifyInstance, service: MappingServ
   app.delete<Record>(`${subs}/:pid/mapping`, async (request) => service.services.unmap(request.params.id, request.params.pid));
   app.post<Record>(`${subs}/:pid/retry`, async (request) => service.services.retry(request.params.id, request.params.pid));
   // An event that cannot apply is left out (with a reason kept in the log); the subscription goes on.
-  app.post<{ Params: { id: string; pid: string; eid: string }; Body: unknown }>(`${subs}/:pid/events/:eid/skip`, async (request) =>
-    service.services.skipEvent(request.params.id, request.params.pid, { ...(isObject(request.body) ? request.body : {}), eventId: request.params.eid }),
-  );
+  app.post<{ Params: { id: string; pid: string; eid: string }; Body: unknown }>(`${subs}/:pid/events/:eid/skip`, async (request) => {
+    const body = isObject(request.body) ? request.body : {};
+    if ('by' in body) throw invalid({ path: 'by', message: "is not accepted: a skip is recorded under the API token's name" });
+    return service.services.skipEvent(request.params.id, request.params.pid, { ...body, eventId: request.params.eid, by: request.principal?.name ?? 'unknown' });
+  });
 }
 
 const isObject = (v: unknown): v is { [key: string]: unknown } => typeof v === 'object' && v !== null && !Array.isArray(v);

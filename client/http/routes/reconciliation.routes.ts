@@ -4,7 +4,8 @@
  *   GET  .../log.csv?(same filters)                                 the log as CSV
  *   GET  .../runs/:provider/:month                                  a run's state (every item)
  *   POST .../runs/:provider/:month                                  start the month's run now (or find it)
- *   POST .../runs/:provider/:month/{accept|reject|retry}            { subscriptionIds } or { all: true }, optional by
+ *   POST .../runs/:provider/:month/{accept|reject|retry}            { subscriptionIds } or { all: true }
+ * A decision is recorded under the calling token's name (never a name the caller types).
  * Decisions are Updates of the run's workflow (the only writer of its records): its validator's
  * refusal answers 409 with the reason, a run that does not exist (or has ended) 404 / 409.
  */
@@ -12,6 +13,7 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { createReconciliationLog, ReconciliationLogQuerySchema } from '../../../activities/reconciliation/reconciliation-log';
+import { invalid } from '../../../activities/mapping/mapping-errors';
 import { ConflictError, MonthSchema, NotFoundError, parseInput, type Store } from '../../../activities/store';
 import { DecisionRequestSchema } from '../../../workflows/reconciliation-decisions';
 import {
@@ -27,7 +29,7 @@ import { reconciliationWorkflow } from '../../../workflows/reconciliation.workfl
 export interface ReconciliationRouteDeps {
   temporal: Client;
   taskQueue: string;
-  store: Pick<Store, 'connections' | 'reconciliations'>;
+  store: Pick<Store, 'connections' | 'reconciliations' | 'platform'>;
 }
 
 type RunParams = { connectionId: string; provider: string; month: string };
@@ -103,7 +105,10 @@ export const reconciliationRoutes: FastifyPluginAsync<ReconciliationRouteDeps> =
 
   for (const [name, update] of Object.entries(UPDATES)) {
     app.post<{ Params: RunParams; Body: unknown }>(`${base}/runs/:provider/:month/${name}`, async (request) => {
-      const body = parseInput(DecisionRequestSchema, request.body ?? {});
+      if (typeof request.body === 'object' && request.body !== null && 'by' in request.body) {
+        throw invalid({ path: 'by', message: "is not accepted: decisions are recorded under the API token's name" });
+      }
+      const body = { ...parseInput(DecisionRequestSchema, request.body ?? {}), by: request.principal?.name ?? 'unknown' };
       const { workflowId, handle } = runOf(request.params);
       return temporalCall(workflowId, () => handle.executeUpdate(update, { args: [body] }));
     });

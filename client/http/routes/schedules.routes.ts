@@ -11,7 +11,7 @@ export interface ScheduleRouteDeps {
   schedules: ScheduleSettings;
 }
 
-const ListQuerySchema = z.object({ connection: z.string().min(1, 'must not be empty').optional() }).strict();
+export const ScheduleListQuerySchema = z.object({ connection: z.string().min(1, 'must not be empty').optional() }).strict();
 
 export const scheduleRoutes: FastifyPluginAsync<ScheduleRouteDeps> = async (app, deps) => {
   /** Creates / updates / deletes our schedules until they match the connections (idempotent). */
@@ -19,7 +19,7 @@ export const scheduleRoutes: FastifyPluginAsync<ScheduleRouteDeps> = async (app,
 
   /** Our schedules with their next and recent runs; `?connection=` narrows to one connection. */
   app.get<{ Querystring: Record<string, string> }>('/api/schedules', async (request) => {
-    const q = parseInput(ListQuerySchema, request.query);
+    const q = parseInput(ScheduleListQuerySchema, request.query);
     return { items: await listSchedules(deps.temporal, { idPrefix: deps.schedules.idPrefix, ...(q.connection ? { connectionId: q.connection } : {}) }) };
   });
 };

@@ -21,8 +21,8 @@ export interface SeatCountRouteDeps {
 }
 
 type Id = { Params: { id: string } };
-const MonthQuerySchema = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').optional() }).strict();
-const RunSchema = z.object({ day: IsoDateSchema.optional() }).strict();
+export const UsageMonthQuerySchema = z.object({ month: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month YYYY-MM').optional() }).strict();
+export const SeatCountRunSchema = z.object({ day: IsoDateSchema.optional() }).strict();
 
 export const seatCountRoutes: FastifyPluginAsync<SeatCountRouteDeps> = async (app, deps) => {
   const mustExist = async (id: string) => {
@@ -37,7 +37,7 @@ export const seatCountRoutes: FastifyPluginAsync<SeatCountRouteDeps> = async (ap
 
   app.get<Id & { Params: { subscriptionId: string }; Querystring: Record<string, string> }>('/api/connections/:id/usage/:subscriptionId', async (request) => {
     await mustExist(request.params.id);
-    const month = parseInput(MonthQuerySchema, request.query).month ?? monthOf(new Date().toISOString().slice(0, 10));
+    const month = parseInput(UsageMonthQuerySchema, request.query).month ?? monthOf(new Date().toISOString().slice(0, 10));
     const counts = await deps.usage.countsFor(request.params.id, request.params.subscriptionId, month);
     return { month, highWaterMark: highWaterMark(counts, month), counts, billed: await deps.usage.getState(request.params.id, request.params.subscriptionId) };
   });
@@ -45,7 +45,7 @@ export const seatCountRoutes: FastifyPluginAsync<SeatCountRouteDeps> = async (ap
   /** Runs the daily job now (optionally as of `day`) and answers its result. */
   app.post<Id & { Body: unknown }>('/api/connections/:id/seat-count/run', async (request) => {
     await mustExist(request.params.id);
-    const { day } = parseInput(RunSchema, request.body ?? {});
+    const { day } = parseInput(SeatCountRunSchema, request.body ?? {});
     return deps.temporal.workflow.execute<typeof seatCountWorkflow>('seatCountWorkflow', {
       taskQueue: deps.taskQueue,
       workflowId: `seat-count/${request.params.id}/manual-${new Date().toISOString()}`,
