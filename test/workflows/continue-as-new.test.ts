@@ -45,6 +45,6 @@ describe('subscription workflow continue-as-new', () => {
     const catalog = new Map((await h.store.mappings.products.list(h.connectionId, {})).items.map((p) => [p.psaId!, p.platformId]));
     const plan = planLedgers(workedExampleReport(sub), { rules: workedExampleRules, agreement: state.placement!.agreement }, events, state.asOf!);
     expect(cwDisagreements(plan, cwLiveLines(h.cw!, state, (id) => catalog.get(id)!))).toEqual([]);
-    expect(new Set(Object.values(state.lineIds)).size).toBe(h.cw!.state.additions.filter((a) => String(a.description).startsWith(`${sub} `)).length);
+    expect(new Set(Object.values(state.lineIds)).size).toBe(h.cw!.state.additions.filter((a) => String(a.description).includes(` ${sub} `)).length);
   });
 });

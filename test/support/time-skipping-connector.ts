@@ -1,0 +1,69 @@
+/**
+ * The connector on the time-skipping test server: real activities against FerretDB and a PSA
+ * sandbox (from the workflow harness), workflows whose timers jump when the test sleeps, and a
+ * worker the test can stop and start again (events sent meanwhile are queued, then checked).
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { createActivities } from '../../activities';
+import { createPlatformClient, type PlatformClient } from '../../client/platform-client';
+import { isoDateOf, type IsoDate } from '../../domain/dates';
+import { allSearchAttributes } from '../../workflows/search-attributes';
+import { testServers } from '../setup/servers';
+import { startHarness, type Harness } from '../workflows/harness';
+
+export interface TimeSkippingConnector {
+  h: Harness;
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  platform: PlatformClient;
+  today(): Promise<IsoDate>;
+  startWorker(): Promise<void>;
+  stopWorker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTimeSkippingConnector(psa: 'connectwise' | 'autotask', name: string): Promise<TimeSkippingConnector> {
+  const h = await startHarness(psa, name);
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServers().temporalTestServerPath } } });
+  // The test server checks search attributes against its own registry.
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+  });
+  const taskQueue = `${name}-${randomUUID().slice(0, 8)}`;
+  // A short accept timeout: with the worker stopped, events are queued quickly.
+  const platform = createPlatformClient(env.client, { taskQueue, acceptTimeoutMs: 1_000 });
+  let running: { worker: Worker; done: Promise<void> } | undefined;
+  const c: TimeSkippingConnector = {
+    h,
+    env,
+    taskQueue,
+    platform,
+    today: async () => isoDateOf(await env.currentTimeMs()),
+    async startWorker() {
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: { codePath: testServers().workflowBundle },
+        activities: createActivities({ store: h.store, gateways: h.gateways, temporal: env.client, taskQueue }),
+        maxConcurrentActivityTaskExecutions: 20,
+      });
+      running = { worker, done: worker.run() };
+    },
+    async stopWorker() {
+      if (!running) return;
+      running.worker.shutdown();
+      await running.done;
+      running = undefined;
+    },
+    async close() {
+      await c.stopWorker();
+      await env.teardown();
+      await h.close();
+    },
+  };
+  return c;
+}
