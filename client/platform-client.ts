@@ -5,11 +5,12 @@
  * workflow, so the first message of a subscription creates it and the caller learns at once
  * whether the workflow accepted it (or refused it: BillingInputError, MessageConflictError).
  *
- * Lifecycle events: `sendEvent` waits up to `acceptTimeoutMs` for a worker to accept the event;
- * when none answers in time (workers restarting, a backlog) the event is queued durably with a
- * signal instead and checked when the workflow runs — nothing is lost, the receipt says `queued`.
+ * Events, reports and placements wait up to `acceptTimeoutMs` for a worker to accept them; when
+ * none answers in time (workers restarting, a backlog) the message is queued durably with a
+ * signal instead and checked when the workflow runs — nothing is lost, the answer says `queued`.
  */
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import {
   PlacementMessageSchema,
@@ -20,6 +21,7 @@ import {
   checkMessage,
   subscriptionWorkflowId,
   type EventReceipt,
+  type QueuedMessage,
   type SkipEvent,
   type SpawnNotice,
   type SubscriptionPlacement,
@@ -32,7 +34,7 @@ import { BillingInputError, type Problem } from '../domain/problems';
 import {
   placementUpdate,
   platformEventUpdate,
-  queuedEventSignal,
+  queuedMessageSignal,
   reportUpdate,
   retryUpdate,
   skipEventUpdate,
@@ -74,39 +76,57 @@ function refusal(e: unknown): unknown {
 export function createPlatformClient(client: Client, opts: PlatformClientOptions) {
   const acceptTimeoutMs = opts.acceptTimeoutMs ?? 10_000;
 
-  function startOperation(connectionId: string, subscriptionId: string) {
+  const startOptions = (connectionId: string, subscriptionId: string) => {
     checked(PlatformIdSchema, connectionId, 'connectionId');
     checked(PlatformIdSchema, subscriptionId, 'subscriptionId');
-    return new WithStartWorkflowOperation<typeof subscriptionWorkflow>(WORKFLOW, {
+    return {
       workflowId: subscriptionWorkflowId(connectionId, subscriptionId),
       taskQueue: opts.taskQueue,
-      args: [{ connectionId, subscriptionId }],
-      workflowIdConflictPolicy: 'USE_EXISTING',
+      args: [{ connectionId, subscriptionId }] as [{ connectionId: string; subscriptionId: string }],
       staticSummary: `Subscription ${subscriptionId} billed through PSA connection ${connectionId}`,
       typedSearchAttributes: [
         { key: PsaConnectionId, value: connectionId },
         { key: PsaSubscriptionId, value: subscriptionId },
         { key: PsaMappingStatus, value: 'unmapped' },
       ],
-    });
-  }
+    };
+  };
 
-  async function updateWithStart<Ret, Arg>(connectionId: string, subscriptionId: string, def: Parameters<Client['workflow']['executeUpdateWithStart']>[0], arg: Arg): Promise<Ret> {
+  /**
+   * Update-with-start of the subscription's workflow; when no worker accepts the update within
+   * `acceptTimeoutMs`, the message is queued with a signal instead (durable; checked when the
+   * workflow runs) and `queued` is returned.
+   */
+  async function deliver<Ret>(connectionId: string, subscriptionId: string, def: UpdateDefinition<Ret, [any]>, kind: QueuedMessage['kind'], payload: unknown): Promise<Ret | 'queued'> {
+    const start = startOptions(connectionId, subscriptionId);
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), acceptTimeoutMs);
     try {
-      return (await client.workflow.executeUpdateWithStart(def as string, { args: [arg], startWorkflowOperation: startOperation(connectionId, subscriptionId) })) as Ret;
+      // Every call is its own update: the workflow, not Temporal's update-id cache, decides
+      // whether a message was seen before (so a repeated event says `duplicate`, across runs too).
+      return await client.withAbortSignal(abort.signal, () =>
+        client.workflow.executeUpdateWithStart(def, {
+          args: [payload],
+          startWorkflowOperation: new WithStartWorkflowOperation<typeof subscriptionWorkflow>(WORKFLOW, { ...start, workflowIdConflictPolicy: 'USE_EXISTING' }),
+        }),
+      );
     } catch (e) {
-      throw refusal(e);
+      if (!abort.signal.aborted) throw refusal(e);
+    } finally {
+      clearTimeout(timer);
     }
+    await client.workflow.signalWithStart<typeof subscriptionWorkflow, [QueuedMessage]>(WORKFLOW, { ...start, signal: queuedMessageSignal, signalArgs: [{ kind, payload }] });
+    return 'queued';
   }
 
   const handle = (connectionId: string, subscriptionId: string) => client.workflow.getHandle(subscriptionWorkflowId(connectionId, subscriptionId));
 
   return {
     /** The platform reports a subscription (who bought what, as bought). */
-    async reportSubscription(connectionId: string, report: SubscriptionReportInput): Promise<{ workflowId: string; outcome: 'recorded' | 'unchanged' }> {
+    async reportSubscription(connectionId: string, report: SubscriptionReportInput): Promise<{ workflowId: string; outcome: 'recorded' | 'unchanged' | 'queued' }> {
       const r = checked(SubscriptionReportSchema, report, 'report');
-      const out = await updateWithStart<{ outcome: 'recorded' | 'unchanged' }, typeof r>(connectionId, r.subscription.id, reportUpdate as never, r);
-      return { workflowId: subscriptionWorkflowId(connectionId, r.subscription.id), ...out };
+      const out = await deliver(connectionId, r.subscription.id, reportUpdate, 'report', r);
+      return { workflowId: subscriptionWorkflowId(connectionId, r.subscription.id), outcome: out === 'queued' ? 'queued' : out.outcome };
     },
 
     /**
@@ -117,42 +137,15 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
     async sendEvent(connectionId: string, subscriptionId: string, event: unknown): Promise<EventReceipt & { workflowId: string }> {
       const parsed = parsePlatformEvent(event);
       if (!parsed.ok) throw new BillingInputError(parsed.problems);
-      const workflowId = subscriptionWorkflowId(connectionId, subscriptionId);
-      const start = startOperation(connectionId, subscriptionId);
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), acceptTimeoutMs);
-      try {
-        // Every call is its own update: the workflow, not Temporal's update-id cache, decides
-        // whether an id was seen (so a repeat says `duplicate`, across runs too).
-        const receipt = await client.withAbortSignal(abort.signal, () =>
-          client.workflow.executeUpdateWithStart(platformEventUpdate, { args: [event], startWorkflowOperation: start }),
-        );
-        return { ...receipt, workflowId };
-      } catch (e) {
-        if (!abort.signal.aborted) throw refusal(e);
-      } finally {
-        clearTimeout(timer);
-      }
-      // No worker accepted it in time: keep it durably; the workflow checks it when it runs.
-      await client.workflow.signalWithStart<typeof subscriptionWorkflow, [unknown]>(WORKFLOW, {
-        workflowId,
-        taskQueue: opts.taskQueue,
-        args: [{ connectionId, subscriptionId }],
-        signal: queuedEventSignal,
-        signalArgs: [event],
-        typedSearchAttributes: [
-          { key: PsaConnectionId, value: connectionId },
-          { key: PsaSubscriptionId, value: subscriptionId },
-          { key: PsaMappingStatus, value: 'unmapped' },
-        ],
-      });
-      return { eventId: parsed.value.id, outcome: 'queued', workflowId };
+      const out = await deliver(connectionId, subscriptionId, platformEventUpdate, 'event', event);
+      return { ...(out === 'queued' ? { eventId: parsed.value.id, outcome: 'queued' as const } : out), workflowId: subscriptionWorkflowId(connectionId, subscriptionId) };
     },
 
     /** Places the subscription on a PSA agreement/contract (mapping), or disconnects it (null). */
-    async place(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement | null): Promise<{ outcome: 'placed' | 'disconnected' | 'unchanged' }> {
+    async place(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement | null): Promise<{ outcome: 'placed' | 'disconnected' | 'unchanged' | 'queued' }> {
       const message = checked(PlacementMessageSchema, { placement }, 'mapping');
-      return updateWithStart(connectionId, subscriptionId, placementUpdate as never, message);
+      const out = await deliver(connectionId, subscriptionId, placementUpdate, 'placement', message);
+      return out === 'queued' ? { outcome: 'queued' } : out;
     },
 
     /** Admin: try the failed step again. */
@@ -177,7 +170,14 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
     /** A partial upgrade's new subscription (used by the S1 workflow's activity). */
     async handOver(connectionId: string, notice: SpawnNotice): Promise<void> {
       const message = checked(SpawnNoticeSchema, notice, 'spawn');
-      await updateWithStart(connectionId, message.report.subscription.id, spawnUpdate as never, message);
+      try {
+        await client.workflow.executeUpdateWithStart(spawnUpdate, {
+          args: [message],
+          startWorkflowOperation: new WithStartWorkflowOperation<typeof subscriptionWorkflow>(WORKFLOW, { ...startOptions(connectionId, message.report.subscription.id), workflowIdConflictPolicy: 'USE_EXISTING' }),
+        });
+      } catch (e) {
+        throw refusal(e);
+      }
     },
 
     async state(connectionId: string, subscriptionId: string): Promise<SubscriptionWorkflowState> {

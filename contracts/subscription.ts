@@ -93,6 +93,16 @@ export const SpawnNoticeSchema = z
   .strict();
 export type SpawnNotice = z.infer<typeof SpawnNoticeSchema>;
 
+/**
+ * A message kept durably while no worker could accept it in time (workers restarting, a
+ * backlog): the workflow checks it exactly as it would have checked the Update, when it runs;
+ * one that fails the check is recorded with the reason (state `rejectedMessages`).
+ */
+export interface QueuedMessage {
+  kind: 'event' | 'report' | 'placement';
+  payload: unknown;
+}
+
 /** What an accepted platform event returns to its sender. */
 export interface EventReceipt {
   eventId: string;

@@ -72,6 +72,11 @@ export const configSchema = z.object({
   APPLY_SCHEDULES_ON_START: z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be "true" or "false"' }) }).default('true'),
   /** An admin token accepted without being stored (the first one; docs/security.md). */
   ADMIN_BOOTSTRAP_TOKEN: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').max(512, 'must be at most 512 characters').optional(),
+  /**
+   * How long the admin API waits for a worker to accept an event, report or mapping before it
+   * queues it durably and answers `queued` (README "Exactly once").
+   */
+  MESSAGE_ACCEPT_TIMEOUT_MS: z.coerce.number({ invalid_type_error: 'must be a number of milliseconds' }).int('must be whole milliseconds').min(100, 'must be at least 100').max(120_000, 'must be at most 120000').default(10_000),
   /** Internal hosts / networks connection URLs may reach (docs/security.md); default none. */
   OUTBOUND_ALLOWLIST: outboundAllowList.default(''),
 });

@@ -7,6 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type {
   EventReceipt,
   PlacementMessage,
+  QueuedMessage,
   RetryRequest,
   SkipEvent,
   SpawnNotice,
@@ -17,10 +18,10 @@ import type {
 /** A lifecycle event `{ id, sequence?, type, date, ... }` (any JSON: the validator checks it). */
 export const platformEventUpdate = defineUpdate<EventReceipt, [unknown]>('platformEvent');
 /**
- * The same event when no worker could accept the Update in time: kept durably by Temporal and
+ * An event, report or placement no worker could accept in time: kept durably by Temporal and
  * checked when the workflow runs (a bad one is recorded as a rejected message, never lost).
  */
-export const queuedEventSignal = defineSignal<[unknown]>('queuedPlatformEvent');
+export const queuedMessageSignal = defineSignal<[QueuedMessage]>('queuedMessage');
 /** The platform reports the subscription (who bought what, as bought). */
 export const reportUpdate = defineUpdate<{ outcome: 'recorded' | 'unchanged' }, [SubscriptionReportInput]>('report');
 /** An admin (or auto-mapping) places the subscription on a PSA agreement, or disconnects it (`placement: null`). */

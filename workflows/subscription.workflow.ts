@@ -47,7 +47,7 @@ import { replaySubscription, type SubscriptionReplay } from '../domain/replay';
 import {
   placementUpdate,
   platformEventUpdate,
-  queuedEventSignal,
+  queuedMessageSignal,
   reportUpdate,
   retryUpdate,
   skipEventUpdate,
@@ -155,12 +155,20 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     { validator: (raw) => void parseEventOrThrow(raw), description: 'A lifecycle event { id, sequence?, type, date, ... }' },
   );
 
-  setHandler(queuedEventSignal, async (raw) => {
+  setHandler(queuedMessageSignal, async (message) => {
     await condition(() => !restoring);
+    const kind = typeof message === 'object' && message !== null ? (message as { kind?: unknown }).kind : undefined;
+    const payload = typeof message === 'object' && message !== null ? (message as { payload?: unknown }).payload : undefined;
     try {
-      receiveEvent(parseEventOrThrow(raw));
+      if (kind === 'event') receiveEvent(parseEventOrThrow(payload));
+      else if (kind === 'report') takeReport(parsed(SubscriptionReportSchema, payload, 'report'));
+      else if (kind === 'placement') {
+        const { placement } = parsed(PlacementMessageSchema, payload, 'placement');
+        placementProblem(placement);
+        takePlacement(placement);
+      } else throw new Error(`kind must be event, report or placement (got ${JSON.stringify(kind) ?? 'nothing'})`);
     } catch (err) {
-      rejectMessage('queuedPlatformEvent', err instanceof Error ? err.message : String(err));
+      rejectMessage(`queued ${typeof kind === 'string' ? kind : 'message'}`, err instanceof Error ? err.message : String(err));
     }
   });
 

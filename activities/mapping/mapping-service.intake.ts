@@ -56,7 +56,7 @@ export function createIntakeOperations(deps: MappingServiceDeps) {
      * once, so the service list shows it even before a worker runs, then signalled to its
      * workflow, which may map it automatically.
      */
-    async reportSubscription(connectionId: string, input: unknown): Promise<{ workflowId: string; subscriptionId: string; outcome: 'recorded' | 'unchanged' }> {
+    async reportSubscription(connectionId: string, input: unknown): Promise<{ workflowId: string; subscriptionId: string; outcome: 'recorded' | 'unchanged' | 'queued' }> {
       const report = parseInput(SubscriptionReportSchema, input);
       await mustConnection(connectionId);
       const problems = [

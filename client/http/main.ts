@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     store,
     gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
     journal: store.journal,
-    platform: createPlatformClient(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE }),
+    platform: createPlatformClient(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, acceptTimeoutMs: config.MESSAGE_ACCEPT_TIMEOUT_MS }),
     temporal,
     settings: createMappingSettingsRepository(db),
   });

@@ -7,6 +7,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
@@ -81,7 +82,8 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
     outbound: createOutboundPolicy(parseOutboundAllowList(options.outboundAllowList ?? '127.0.0.1')),
     gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
     journal: store.journal,
-    platform: createPlatformClient(temporal, { taskQueue }),
+    // No worker runs here: messages are queued after a short wait (what `queued` means is tested with workers elsewhere).
+    platform: createPlatformClient(temporal, { taskQueue, acceptTimeoutMs: 300 }),
     temporal,
     settings: createMappingSettingsRepository(db),
     stateQueryTimeoutMs: 1_000,
@@ -176,9 +178,22 @@ export const report = (id: string, customerId: string, productId: string, extra:
 });
 
 /** Names of the signals a workflow has received, in order. */
-export async function signalsOf(temporal: Client, workflowId: string): Promise<string[]> {
+/**
+ * The messages a subscription workflow received, in order: `report`, `placement`, `event` …
+ * whether a worker accepted them as Updates or they were queued with a signal (no worker ran).
+ */
+export async function messagesOf(temporal: Client, workflowId: string): Promise<string[]> {
   const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
-  return (history.events ?? []).flatMap((e) => (e.workflowExecutionSignaledEventAttributes?.signalName ? [e.workflowExecutionSignaledEventAttributes.signalName] : []));
+  const updates: Record<string, string> = { platformEvent: 'event', report: 'report', placement: 'placement' };
+  return (history.events ?? []).flatMap((e) => {
+    const signal = e.workflowExecutionSignaledEventAttributes;
+    if (signal?.signalName === 'queuedMessage') {
+      const [message] = (signal.input?.payloads ?? []).map((p) => defaultPayloadConverter.fromPayload<{ kind: string; payload: { placement?: unknown } }>(p));
+      return [message!.kind === 'placement' && message!.payload.placement === null ? 'unplacement' : message!.kind];
+    }
+    const name = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+    return name ? [updates[name] ?? name] : [];
+  });
 }
 
 export interface ApiAnswer {

@@ -1,5 +1,5 @@
 /** Admin API on an Autotask connection: companies, services (catalog), contracts, §4 rule 9, summary. */
-import { atConnection, demoCustomers, demoProducts, report, request, signalsOf, startHarness, type Harness } from './harness';
+import { atConnection, demoCustomers, demoProducts, report, request, messagesOf, startHarness, type Harness } from './harness';
 
 const C = 'at-map';
 const base = `/api/connections/${C}`;
@@ -47,7 +47,7 @@ describe('admin API: mapping on Autotask', () => {
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ agreementChosen: true, agreement: { id: 2001, periodType: 'monthly' }, warnings: [] });
     expect(res.body.description).toBe('sub at-sub-1 | Acme M365 | Microsoft 365 Business Premium | PN M365-BP');
-    expect(await signalsOf(h.temporal, `subscription/${C}/at-sub-1`)).toEqual(['created', 'subscriptionMapped']);
+    expect(await messagesOf(h.temporal, `subscription/${C}/at-sub-1`)).toEqual(['report', 'placement']);
 
     await call('POST', `${base}/subscriptions`, report('at-sub-y', 'c-initech', 'p-backup', { billingFrequency: 'yearly', startDate: '2026-05-10', endDate: '2027-05-09' }));
     const yearly = await call('POST', `${base}/subscriptions/at-sub-y/mapping`, { description: 'Backup' });

@@ -5,7 +5,7 @@
  */
 import { planScenario } from '../../domain/plan';
 import { readFileSync } from 'node:fs';
-import { cwConnection, demoCustomers, demoProducts, report, request, signalsOf, startHarness, type Harness } from './harness';
+import { cwConnection, demoCustomers, demoProducts, report, request, messagesOf, startHarness, type Harness } from './harness';
 
 const C = 'cw-map';
 const base = `/api/connections/${C}`;
@@ -136,7 +136,7 @@ describe('admin API: mapping on ConnectWise', () => {
         label: 'Microsoft 365 Business Premium (sub-acme-1)',
         platform: { quantity: 10, startDate: '2026-03-01' },
       });
-      expect(await signalsOf(h.temporal, `subscription/${C}/sub-acme-1`)).toEqual(['created']);
+      expect(await messagesOf(h.temporal, `subscription/${C}/sub-acme-1`)).toEqual(['report']);
       const bad = await call('POST', `${base}/subscriptions`, { customerId: 'c-ghost', subscription: { id: 's', productId: 'p-m365bp', quantity: -1 } });
       expect(bad.status).toBe(400);
       expect(bad.body.problems).toEqual(expect.arrayContaining([{ path: 'subscription.quantity', message: 'must not be negative' }, { path: 'subscription.unitPrice', message: 'is required' }]));
@@ -158,7 +158,7 @@ describe('admin API: mapping on ConnectWise', () => {
         mapping: { status: 'mapped', companyId: company('Acme Ltd.'), billCustomer: 'Billable' },
         workflowId: `subscription/${C}/sub-acme-1`,
       });
-      expect(await signalsOf(h.temporal, `subscription/${C}/sub-acme-1`)).toEqual(['created', 'subscriptionMapped']);
+      expect(await messagesOf(h.temporal, `subscription/${C}/sub-acme-1`)).toEqual(['report', 'placement']);
     });
 
     it('requires an explicit agreement when the company has several, listing them', async () => {
@@ -187,7 +187,7 @@ describe('admin API: mapping on ConnectWise', () => {
       expect(res.body.problems).toEqual([
         { path: 'agreement.startDate', message: 'is 2026-04-01, but yearly subscription sub-init-y starts 2026-05-10, so its agreement must start on 2026-05-01 (§4 rule 9)' },
       ]);
-      expect(await signalsOf(h.temporal, `subscription/${C}/sub-init-y`)).toEqual(['created']);
+      expect(await messagesOf(h.temporal, `subscription/${C}/sub-init-y`)).toEqual(['report']);
     });
 
     it('validates the service mapping body and its preconditions', async () => {
@@ -224,17 +224,20 @@ describe('admin API: mapping on ConnectWise', () => {
     });
 
     it('sends lifecycle events to the workflow (validated first)', async () => {
-      expect(await call('POST', `${base}/subscriptions/sub-acme-1/events`, { type: 'quantity-changed', date: '2026-03-15', quantity: 15 })).toMatchObject({
+      // No worker runs in this file: the event is kept durably (`queued`) and checked when one does.
+      expect(await call('POST', `${base}/subscriptions/sub-acme-1/events`, { id: 'evt-1', type: 'quantity-changed', date: '2026-03-15', quantity: 15 })).toMatchObject({
         status: 202,
-        body: { type: 'quantity-changed' },
+        body: { eventId: 'evt-1', outcome: 'queued', type: 'quantity-changed' },
       });
       const bad = await call('POST', `${base}/subscriptions/sub-acme-1/events`, { type: 'quantity-changed', date: '15/03/2026', quantity: 1.5 });
       expect(bad.body.problems).toEqual([
+        { path: 'id', message: 'is required' },
         { path: 'date', message: 'must be a calendar date YYYY-MM-DD' },
         { path: 'quantity', message: 'must be a whole number' },
       ]);
-      expect((await call('POST', `${base}/subscriptions/sub-acme-1/events`, { type: 'exploded', date: '2026-03-15' })).body.problems[0]).toMatchObject({ path: 'type' });
-      expect(await signalsOf(h.temporal, `subscription/${C}/sub-acme-1`)).toEqual(['created', 'subscriptionMapped', 'quantityChanged']);
+      for (const poison of [null, [], 'x', 42]) expect((await call('POST', `${base}/subscriptions/sub-acme-1/events`, poison)).status).toBe(400);
+      expect((await call('POST', `${base}/subscriptions/sub-acme-1/events`, { id: 'evt-2', type: 'exploded', date: '2026-03-15' })).body.problems[0]).toMatchObject({ path: 'type' });
+      expect(await messagesOf(h.temporal, `subscription/${C}/sub-acme-1`)).toEqual(['report', 'placement', 'event']);
     });
 
     it('shows a subscription: mapping document, and the workflow state when a worker answers', async () => {
@@ -257,7 +260,7 @@ describe('admin API: mapping on ConnectWise', () => {
       expect((await call('POST', `${base}/subscriptions/sub-acme-1/retry`)).status).toBe(409);
       const res = await call('DELETE', `${base}/subscriptions/sub-umb-2/mapping`);
       expect(res.body).toMatchObject({ workflowSignalled: true, mapping: { status: 'unmapped', linked: false } });
-      expect(await signalsOf(h.temporal, `subscription/${C}/sub-umb-2`)).toEqual(['created', 'subscriptionMapped', 'subscriptionUnmapped']);
+      expect(await messagesOf(h.temporal, `subscription/${C}/sub-umb-2`)).toEqual(['report', 'placement', 'unplacement']);
       const del = await call('DELETE', base);
       expect(del.status).toBe(409);
       expect(del.body.error).toMatch(/still has 2 mapped subscription\(s\) \(sub-acme-1, sub-umb-1\); unmap them first/);

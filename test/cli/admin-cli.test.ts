@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../sandbox/stack/ports';
-import { cwConnection, demoCustomers, demoProducts, report, signalsOf, startHarness, type Harness } from '../api/harness';
+import { cwConnection, demoCustomers, demoProducts, report, messagesOf, startHarness, type Harness } from '../api/harness';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'client', 'bin', 'psa-connector.js');
@@ -110,7 +110,7 @@ describe('psa-connector admin commands', () => {
 
     const mapped = await ok(['services', 'map', 'cli-sub-1', '-c', C, '--description', 'Acme M365', '--include', 'licenses']);
     expect(mapped).toMatchObject({ agreementChosen: true, description: 'sub cli-sub-1 | Acme M365 | 10 licenses' });
-    expect(await signalsOf(h.temporal, `subscription/${C}/cli-sub-1`)).toEqual(['created', 'subscriptionMapped']);
+    expect(await messagesOf(h.temporal, `subscription/${C}/cli-sub-1`)).toEqual(['report', 'placement']);
     expect((await ok(['services', 'list', '-c', C, '--status', 'mapped'])).total).toBe(1);
     expect(await ok(['summary', '-c', C])).toEqual({
       customers: { total: 5, mapped: 1, unmapped: 4, failed: 0 },
@@ -132,9 +132,11 @@ describe('psa-connector admin commands', () => {
   });
 
   it('events send and subscriptions state', async () => {
-    const sent = await ok(['events', 'send', 'cli-sub-1', '-c', C, '--event', '{"type":"quantity-changed","date":"2026-03-20","quantity":12}']);
-    expect(sent).toMatchObject({ type: 'quantity-changed', workflowId: `subscription/${C}/cli-sub-1` });
-    expect(await run(['events', 'send', 'cli-sub-1', '-c', C, '--event', '{"type":"cancelled"}'])).toMatchObject({ code: 2, stderr: 'date: is required\n' });
+    const sent = await ok(['events', 'send', 'cli-sub-1', '-c', C, '--id', 'evt-cli-1', '--event', '{"type":"quantity-changed","date":"2026-03-20","quantity":12}']);
+    expect(sent).toMatchObject({ eventId: 'evt-cli-1', outcome: 'queued', type: 'quantity-changed', workflowId: `subscription/${C}/cli-sub-1` });
+    expect(await run(['events', 'send', 'cli-sub-1', '-c', C, '--event', '{"id":"evt-cli-2","type":"cancelled"}'])).toMatchObject({ code: 2, stderr: 'date: is required\n' });
+    expect(await run(['events', 'send', 'cli-sub-1', '-c', C, '--event', '{"type":"cancelled","date":"2026-04-01"}'])).toMatchObject({ code: 2, stderr: 'id: is required\n' });
+    expect(await run(['events', 'send', 'cli-sub-1', '-c', C, '--id', 'e9', '--sequence', 'x', '--event', '{"type":"cancelled","date":"2026-04-01"}'])).toMatchObject({ code: 2, stderr: '--sequence: must be a whole number (got x)\n' });
     const state = await ok(['subscriptions', 'state', 'cli-sub-1', '-c', C]);
     expect(state).toMatchObject({ subscriptionId: 'cli-sub-1', mapping: { status: 'mapped' } });
   });
