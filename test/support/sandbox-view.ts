@@ -56,6 +56,6 @@ export function atLiveServices(at: AutotaskSandbox, state: SubscriptionWorkflowS
       const forDate = meant.get(posted) ?? `unknown:${posted}`;
       netByDate[forDate] = (netByDate[forDate] ?? 0) + Number(a.unitChange);
     }
-    return { serviceKey, productId: held.productId, unitPrice: moneyFromJsonNumber(Number(cs.unitPrice ?? 0)), unitCost: held.unitCost, netByDate };
+    return { serviceKey, productId: held.productId, unitPrice: moneyFromJsonNumber(Number(cs.adjustedPrice ?? cs.unitPrice ?? 0)), unitCost: held.unitCost, netByDate };
   });
 }

@@ -50,6 +50,9 @@ export async function startTimeSkippingConnector(psa: 'connectwise' | 'autotask'
         workflowBundle: { codePath: testServers().workflowBundle },
         activities: createActivities({ store: h.store, gateways: h.gateways, temporal: env.client, taskQueue }),
         maxConcurrentActivityTaskExecutions: 20,
+        // No sticky queues: the test server does not hand a stopped worker's workflows back to
+        // the normal queue, so after a restart queries and tasks would wait on the old one.
+        maxCachedWorkflows: 0,
       });
       running = { worker, done: worker.run() };
     },

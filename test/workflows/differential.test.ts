@@ -33,7 +33,9 @@ describe.each(['connectwise', 'autotask'] as const)('live = plan on a real worke
   afterAll(() => c?.close());
 
   it(`bills exactly the plan for ${CASES} generated histories`, async () => {
+    const progress = (what: string) => process.env.DIFF_VERBOSE && console.log(`[differential ${psa}] ${what}`);
     await c.startWorker();
+    progress('delivering');
     await inBatches(cases, 10, async (k) => {
       await c.platform.reportSubscription(c.h.connectionId, k.report);
       await c.platform.place(c.h.connectionId, k.id, k.placement);
@@ -41,6 +43,7 @@ describe.each(['connectwise', 'autotask'] as const)('live = plan on a real worke
     });
     // The worker goes away; events keep arriving and are queued.
     await c.stopWorker();
+    progress('worker stopped; queueing');
     await inBatches(cases, 20, async (k) => {
       for (const d of k.deliveries.filter((x) => x.late)) {
         const receipt = await c.platform.sendEvent(c.h.connectionId, k.id, wire(d.sent));
@@ -51,7 +54,23 @@ describe.each(['connectwise', 'autotask'] as const)('live = plan on a real worke
     // Time moves on past every event's date: scheduled events come due, months fold.
     const last = cases.flatMap((k) => k.events.map((e) => e.event.date)).sort().pop()!;
     const ms = (daysBetween(await c.today(), last) + 2) * DAY_MS;
-    if (ms > 0) await c.env.sleep(ms);
+    progress(`worker back; skipping ${ms / DAY_MS} days to ${last}`);
+    if (ms > 0) {
+      const watch = process.env.DIFF_VERBOSE
+        ? setInterval(() => {
+            void (async () => {
+              progress(`  server day ${await c.today()}`);
+              for (const k of cases) {
+                const s = await c.platform.state(c.h.connectionId, k.id).catch((e: Error) => ({ error: e.message }));
+                progress(`    ${k.id}: ${JSON.stringify('error' in s ? s : { status: s.status, syncing: s.syncing, lastError: s.lastError, nextWake: s.nextWake, asOf: s.asOf, counts: s.counts, step: s.step })}`);
+              }
+            })();
+          }, 10_000)
+        : undefined;
+      await c.env.sleep(ms);
+      clearInterval(watch);
+    }
+    progress(`comparing as of ${await c.today()}`);
 
     const failures: string[] = [];
     await inBatches(cases, 10, async (k) => {

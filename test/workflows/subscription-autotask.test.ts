@@ -31,7 +31,7 @@ describe('subscription workflow on Autotask (real Temporal, FerretDB, sandbox)',
     const plan = planLedgers(workedExampleReport(sub), { rules: workedExampleRules, agreement: state.placement!.agreement }, workedExampleEvents, state.asOf!);
     expect(atDisagreements(plan, atLiveServices(h.at!, state))).toEqual([]);
     const serviceId = state.lineIds[`${sub}/m365-bp`]!;
-    expect(h.at!.state.contractServices.find((cs) => cs.id === serviceId)).toMatchObject({ unitPrice: 22, unitCost: 18.7 });
+    expect(h.at!.state.contractServices.find((cs) => cs.id === serviceId)).toMatchObject({ adjustedPrice: 22 });
     // The units on each day follow the timeline (12 → 16 → 14 → 0), shifted days aside.
     const adjustments = adjustmentsOf(serviceId);
     const unitsOn = (d: string) => adjustments.filter(([date]) => date <= d).reduce((n, [, u]) => n + u, 0);
