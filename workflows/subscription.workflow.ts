@@ -618,7 +618,8 @@ function shiftsOf(operations: readonly KeyedOperation[], applied: ReadonlyArray<
 function freshState(firstRunId: string): CarriedState {
   return {
     version: 2,
-    lineage: firstRunId.replace(/-/g, '').slice(0, 8),
+    // The random end of the run id (a UUIDv7's start is its timestamp, shared by runs of the same minute).
+    lineage: firstRunId.replace(/-/g, '').slice(-12),
     report: null,
     placement: null,
     heldOn: null,

@@ -117,6 +117,11 @@ export async function caseProblems(h: Harness, platform: PlatformClient, k: Case
       ? cwDisagreements(plan, cwAgreementLines(h.cw!, k.placement.agreementId, states, (id) => productOfCatalog.get(id) ?? `catalog:${id}`))
       : atDisagreements(plan, states.flatMap((s) => atLiveServices(h.at!, s)));
   for (const p of problems) out.push(`${k.id}: ${p}`);
+  if (problems.length > 0 && process.env.CASE_DUMP_DIR) {
+    const { writeFileSync } = await import('node:fs');
+    const lines = h.psa === 'connectwise' ? h.cw!.state.additions.filter((a) => a.agreementId === k.placement.agreementId) : h.at!.state.adjustments;
+    writeFileSync(`${process.env.CASE_DUMP_DIR}/${k.id}.json`, JSON.stringify({ case: k, states, lines }, null, 1));
+  }
   for (const s of states) {
     if (s.counts.rejected > 0) out.push(`${s.subscriptionId}: ${s.counts.rejected} event(s) rejected: ${s.events.filter((e) => e.status === 'rejected').map((e) => e.reason).join(' | ')}`);
   }

@@ -15,7 +15,7 @@
  */
 import { PsaSetupError } from '../psa-setup-error';
 import { z } from 'zod';
-import { isoDateOf, minDate, type IsoDate } from '../../../domain/dates';
+import { addDays, isoDateOf, type IsoDate } from '../../../domain/dates';
 import { moneyFromJsonNumber, moneyToJsonNumber, moneyEquals, type Money } from '../../../domain/money';
 import { nameSimilarity, nameTokens, rankByName } from '../../../domain/name-match';
 import type { AtOperation } from '../../../domain/psa-operations';
@@ -33,7 +33,7 @@ import type {
   PsaLineSnapshot,
   PsaTarget,
 } from '../psa-gateway.port';
-import { adjustmentDates, landedOn, planAdjustments, unitsOn, type DatedChange, type UnitsSlice } from './adjustment-dates';
+import { adjustmentDates, firstFreeDate, landedOn, unitsOn, type UnitsSlice } from './adjustment-dates';
 import { createAutotaskClient, type AutotaskClient, type AutotaskClientDeps } from './autotask-client';
 import { q, type Filter } from './autotask-query';
 import {
@@ -72,6 +72,9 @@ export interface AutotaskGateway extends PsaGateway {
 
 type AdjustUnits = Extract<AtOperation, { type: 'at.adjust-units' }>;
 type Outcome = Pick<AppliedOperation, 'psaId' | 'effectiveDate' | 'shiftedFrom'>;
+
+/** Autotask's refusal of a second adjustment for one contract service on one day (§5). */
+const isDayTaken = (error: unknown): boolean => isPsaError(error) && /contract_service_period/i.test(`${error.psaMessage ?? ''} ${error.details.join(' ')} ${error.message}`);
 
 /** The calendar day of an Autotask date field (date-exact in any tenant time zone, see psa-dates.ts). */
 function dateOf(value: string, what: string): IsoDate {
@@ -213,85 +216,101 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
     return { psaId: id };
   }
 
-  /** One contract service's adjustments: reconcile an unfinished group, net, shift, write. */
-  async function applyAdjustments(contractServiceId: number, ops: { op: KeyedOperation; change: AdjustUnits }[]): Promise<AppliedOperation[]> {
-    const entries = new Map<string, JournalEntry | null>();
-    for (const { op } of ops) entries.set(op.idempotencyKey, await journal.get(op.idempotencyKey));
+  /**
+   * One contract service's adjustments, written one by one in the order given (the planner puts
+   * increases before decreases, so the units never dip below zero on the way). Each is posted
+   * on its own date — the planner chose a day the contract service holds no adjustment on — so
+   * nothing is read first. Autotask is read only when needed:
+   * - a key left `started` (we crashed, or the answer was lost): did it land? It sits on its own
+   *   day, or — if that day was taken by someone else's adjustment — on the first free day after;
+   * - Autotask refuses the day (another adjustment landed there meanwhile): the first free day
+   *   after it is taken instead (§5), and the result says so (`shiftedFrom`).
+   */
+  async function applyAdjustments(target: PsaTarget, contractServiceId: number, ops: { op: KeyedOperation; change: AdjustUnits }[]): Promise<AppliedOperation[]> {
     const results: AppliedOperation[] = [];
-    const done = (op: KeyedOperation, change: AdjustUnits, postDate: IsoDate, replayed: boolean): AppliedOperation => ({
-      idempotencyKey: op.idempotencyKey,
-      lineKey: change.serviceKey,
-      psaId: contractServiceId,
-      effectiveDate: postDate,
-      ...(postDate !== change.effectiveDate ? { shiftedFrom: change.effectiveDate } : {}),
-      replayed,
-    });
-    const pending = ops.filter(({ op }) => {
-      const entry = entries.get(op.idempotencyKey);
-      if (entry?.state === 'done' && entry.result) results.push({ ...entry.result, replayed: true });
-      return entry?.state !== 'done';
-    });
-    if (pending.length === 0) return results;
-
-    const line = await client.get('ContractServices', contractServiceId, contractServiceSchema);
-    if (!line) throw new PsaSetupError(`Autotask contract service ${contractServiceId} does not exist`);
-    let taken = adjustmentDates(await readSlices(contractServiceId));
-    const complete = async (members: DatedChange<{ op: KeyedOperation; change: AdjustUnits }>[], postDate: IsoDate) => {
-      for (const m of members) {
-        const result = done(m.key.op, m.key.change, postDate, false);
-        await journal.complete(result);
-        results.push(result);
-      }
-    };
-
-    // Groups are written one at a time per contract service, so at most one can be unfinished:
-    // the members journaled `started`. Did their netted adjustment land before the crash?
-    const toChange = (p: (typeof pending)[number]): DatedChange<typeof p> => ({ key: p, effectiveDate: p.change.effectiveDate, unitChange: p.change.unitChange });
-    const unfinished = pending.filter(({ op }) => entries.get(op.idempotencyKey)?.state === 'started').map(toChange);
-    let fresh = pending.filter(({ op }) => !entries.get(op.idempotencyKey)).map(toChange);
-    if (unfinished.length > 0) {
-      const from = minDate(...unfinished.map((m) => m.effectiveDate));
-      const landed = landedOn(from, unfinished.reduce((s, m) => s + m.unitChange, 0), taken);
-      if (landed) {
-        logger.info('autotask adjustment found after an unfinished write', { contractServiceId, effectiveDate: landed });
-        await complete(unfinished, landed);
-      } else {
-        fresh = [...unfinished, ...fresh];
-      }
-    }
-
-    for (const group of planAdjustments(fresh, taken)) {
-      for (const m of group.members) if (!entries.get(m.key.op.idempotencyKey)) await journal.begin(m.key.op.idempotencyKey, m.key.op.operation);
-      if (group.unitChange === 0) {
-        // Changes that cancel out: nothing to write; each key settles at its own date.
-        for (const m of group.members) {
-          const result = done(m.key.op, m.key.change, m.effectiveDate, false);
+    const taken = async () => adjustmentDates(await readSlices(contractServiceId));
+    const landed = (dates: ReadonlyMap<IsoDate, number>, day: IsoDate, unitChange: number): IsoDate | null =>
+      dates.get(day) === unitChange ? day : landedOn(day, unitChange, dates);
+    // Changes for one day are one adjustment (Autotask keeps one per day): grouped, in order of first appearance.
+    const byDay = new Map<IsoDate, typeof ops>();
+    for (const o of ops) byDay.set(o.change.effectiveDate, [...(byDay.get(o.change.effectiveDate) ?? []), o]);
+    for (const [day, members] of byDay) {
+      const entries = await Promise.all(members.map(({ op }) => journal.get(op.idempotencyKey)));
+      const open = members.filter((m, i) => {
+        const entry = entries[i];
+        if (entry?.state === 'done' && entry.result) results.push({ ...entry.result, replayed: true });
+        return entry?.state !== 'done';
+      });
+      if (open.length === 0) continue;
+      const finish = async (postDate: IsoDate) => {
+        for (const { op, change } of open) {
+          const result: AppliedOperation = {
+            idempotencyKey: op.idempotencyKey,
+            lineKey: change.serviceKey,
+            psaId: contractServiceId,
+            effectiveDate: postDate,
+            ...(postDate !== change.effectiveDate ? { shiftedFrom: change.effectiveDate } : {}),
+            replayed: false,
+          };
           await journal.complete(result);
           results.push(result);
         }
+      };
+      const unitChange = open.reduce((n, m) => n + m.change.unitChange, 0);
+      if (open.some(({ op }) => entries[members.findIndex((m) => m.op === op)]?.state === 'started')) {
+        const found = unitChange === 0 ? day : landed(await taken(), day, unitChange);
+        if (found) {
+          logger.info('autotask adjustment found after an unfinished write', { contractServiceId, effectiveDate: found });
+          await finish(found);
+          continue;
+        }
+      }
+      for (const [i, { op }] of members.entries()) if (!entries[i]) await journal.begin(op.idempotencyKey, op.operation);
+      if (unitChange === 0) {
+        await finish(day); // changes that cancel out: nothing to write
         continue;
       }
-      const from = minDate(...group.members.map((m) => m.effectiveDate));
-      const postDate = await writeOnce<IsoDate>(
-        async () => {
-          await client.create(`/Contracts/${line.contractID}/ServiceAdjustments`, {
-            contractID: line.contractID,
-            serviceID: line.serviceID,
-            contractServiceID: contractServiceId,
-            effectiveDate: psaDateTime(group.postDate),
-            unitChange: group.unitChange,
-          });
-          return group.postDate;
-        },
-        async () => {
-          taken = adjustmentDates(await readSlices(contractServiceId));
-          return landedOn(from, group.unitChange, taken);
-        },
-      );
-      taken.set(postDate, group.unitChange);
-      await complete(group.members, postDate);
+      await finish(await postAdjustment(target, contractServiceId, { ...open[0]!.change, unitChange }, async (d) => landed(await taken(), d, unitChange)));
     }
     return results;
+  }
+
+  /** The service a contract service is for: from the planner key `<subscription>/<product>` when it names a mapped product, else read once. */
+  const serviceIds = new Map<number, number>();
+  async function serviceIdOf(target: PsaTarget, contractServiceId: number, serviceKey: string): Promise<number> {
+    const known = serviceIds.get(contractServiceId) ?? target.productIds[serviceKey.slice(serviceKey.lastIndexOf('/') + 1)];
+    if (known !== undefined) return known;
+    const line = await client.get('ContractServices', contractServiceId, contractServiceSchema);
+    if (!line) throw new PsaSetupError(`Autotask contract service ${contractServiceId} does not exist`);
+    serviceIds.set(contractServiceId, line.serviceID);
+    return line.serviceID;
+  }
+
+  /** Posts one adjustment on its day, or on the first free day after it when Autotask refuses the day as taken. */
+  async function postAdjustment(target: PsaTarget, contractServiceId: number, change: AdjustUnits, look: (day: IsoDate) => Promise<IsoDate | null>): Promise<IsoDate> {
+    const serviceID = await serviceIdOf(target, contractServiceId, change.serviceKey);
+    let day = change.effectiveDate;
+    for (let shifts = 0; ; shifts++) {
+      try {
+        const posting = day;
+        return await writeOnce<IsoDate>(
+          async () => {
+            await client.create(`/Contracts/${target.agreementId}/ServiceAdjustments`, {
+              contractID: target.agreementId,
+              serviceID,
+              contractServiceID: contractServiceId,
+              effectiveDate: psaDateTime(posting),
+              unitChange: change.unitChange,
+            });
+            return posting;
+          },
+          () => look(posting),
+        );
+      } catch (error) {
+        if (!isDayTaken(error) || shifts >= 31) throw error;
+        day = firstFreeDate(addDays(day, 1), adjustmentDates(await readSlices(contractServiceId)));
+      }
+    }
   }
 
   async function defaultBillingCodeId(): Promise<number> {
@@ -464,7 +483,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
         [...adjustments].map(([serviceKey, ops]) => {
           const csId = ids[serviceKey];
           if (csId === undefined) throw new PsaSetupError(`no Autotask contract service known for ${serviceKey}`);
-          return applyAdjustments(csId, ops);
+          return applyAdjustments(target, csId, ops);
         }),
       );
       for (const r of perService.flat()) results.set(r.idempotencyKey, r);
