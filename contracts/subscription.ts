@@ -178,7 +178,7 @@ export interface SubscriptionWorkflowState {
   nextWake: IsoDate | null;
   /** Steps written so far; part of every idempotency key. */
   step: number;
-  /** A step is being written to the PSA (or waits to be tried again): the PSA is not yet in sync with `ledger`. */
+  /** Work is under way (a change not yet looked at, a step being written or waiting to be tried again, a partial upgrade being handed over): the PSA may not yet match `ledger`. */
   syncing: boolean;
   lastError: { message: string; at: string; step: string; retryAt?: string } | null;
   lastSyncAt: string | null;

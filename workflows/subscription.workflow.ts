@@ -135,6 +135,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   // A report the activity has not recorded yet (platform records, mapping document, auto-mapping).
   let pendingReport: SubscriptionReport | null = null;
   let dirty = true;
+  let working = false; // a change is being worked on (replay, PSA step, partial-upgrade hand-over)
   let armedAt: number | null = null; // the wake-up time of the timer that is running
   let published = ''; // what the search attributes and memo last said
   const now = (): string => new Date().toISOString();
@@ -251,7 +252,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     armTimer();
     await condition(() => dirty);
     dirty = false;
-    await work();
+    working = true;
+    try {
+      await work();
+    } finally {
+      working = false;
+    }
     publish();
     if (closable()) {
       await condition(allHandlersFinished);
@@ -567,7 +573,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       counts,
       nextWake: replay?.nextWake ?? null,
       step: s.step,
-      syncing: s.pendingStep !== null,
+      syncing: s.pendingStep !== null || working || dirty,
       lastError: s.blocked ? { message: s.blocked, at: now(), step: 'restore' } : s.lastError,
       lastSyncAt: s.lastSyncAt,
       history: s.history,
