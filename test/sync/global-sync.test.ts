@@ -4,7 +4,7 @@
  * one field changed → exactly one PATCH.
  */
 import type { GlobalSyncResult } from '../../workflows/global-sync.workflow';
-import { startHarness, type Harness } from '../workflows/harness';
+import { eventually, startHarness, type Harness } from '../workflows/harness';
 
 const WRITES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
 
@@ -94,5 +94,41 @@ describe('global sync (ConnectWise sandbox)', () => {
     expect(r.byKind.product).toMatchObject({ pushed: 1 });
     const after = h.cw!.state.catalog.find((c) => c.id === item!.id)!;
     expect(after).toMatchObject({ price: 23, cost: 19, description: item!.name });
+  });
+
+  it('never writes a subscription: after a full upgrade, a sync leaves the new product price on the lines', async () => {
+    await h.store.platform.upsertProduct({ id: 'm365-bp', name: 'Microsoft 365 Business Premium', partNumber: 'M365-BP', provider: 'Microsoft CSP', unitPrice: '22.00', unitCost: '18.70', billingFrequency: 'monthly' });
+    await h.store.platform.upsertProduct({ id: 'm365-e3', name: 'Microsoft 365 E3', partNumber: 'M365-E3', provider: 'Microsoft CSP', unitPrice: '36.00', unitCost: '30.60', billingFrequency: 'monthly' });
+    const gateway = await h.gateways.forConnection(h.connectionId);
+    for (const [id, name] of [['m365-bp', 'Microsoft 365 Business Premium'], ['m365-e3', 'Microsoft 365 E3']] as const) {
+      const [item] = await gateway.findCatalogItems({ name });
+      await h.store.mappings.products.markMapped(h.connectionId, id, { psaId: item!.id });
+    }
+    const [agreement] = (await gateway.listAgreements(companyId)).filter((a) => a.name.startsWith('Acme'));
+    const sub = 'sub-owned';
+    await h.platform.reportSubscription(h.connectionId, {
+      customerId: 'cust-1',
+      subscription: { id: sub, productId: 'm365-bp', quantity: 10, unitPrice: '22.00', unitCost: '18.70', startDate: '2026-03-01', endDate: '2027-02-28', billingFrequency: 'monthly', autoRenew: true, kind: 'saas' },
+    });
+    await h.platform.place(h.connectionId, sub, {
+      psa: 'connectwise', companyId, agreementId: agreement!.id, agreement: { startDate: agreement!.startDate, periodType: 'monthly' },
+      rules: { positiveChange: 'actual-date', negativeChange: 'actual-date', cancellation: 'cancellation-date' }, description: `${sub} M365`,
+    });
+    await h.platform.sendEvent(h.connectionId, sub, { id: 'up', type: 'full-upgrade', date: '2026-05-04', productId: 'm365-e3', unitPrice: '36.00', unitCost: '30.60' });
+    await eventually(async () => {
+      const s = await h.platform.state(h.connectionId, sub);
+      return s.counts.applied === 1 && !s.syncing ? true : undefined;
+    }, 'the upgrade to be billed');
+    const linesBefore = JSON.stringify(h.cw!.state.additions.filter((a) => String(a.description).includes(` ${sub} `)));
+
+    const r = await sync();
+    expect(r.byKind.subscription).toMatchObject({ pushed: 0, failed: 0 });
+    expect(writes().filter((w) => w.route.includes('additions'))).toHaveLength(0);
+    expect(JSON.stringify(h.cw!.state.additions.filter((a) => String(a.description).includes(` ${sub} `)))).toBe(linesBefore);
+    const e3 = h.cw!.state.additions.filter((a) => String(a.description).includes(` ${sub} `) && a.quantity === 10 && String(a.effectiveDate).startsWith('2026-05-04'));
+    expect(e3).toEqual([expect.objectContaining({ unitPrice: 36, unitCost: 30.6 })]);
+    // Asked for by name, a subscription is skipped with the reason.
+    const one = await sync({ entity: { kind: 'subscription', platformId: sub } });
+    expect(one.problems).toEqual([expect.objectContaining({ outcome: 'skipped', reason: expect.stringMatching(/owned by its lifecycle events/) })]);
   });
 });
