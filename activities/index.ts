@@ -3,7 +3,6 @@
  * (MongoDB store, PSA gateways, Temporal client, mailer) and passes them in; tests pass real
  * local servers the same way.
  */
-import type { Client } from '@temporalio/client';
 import type { Db } from 'mongodb';
 import type { Mailer } from './notifications/mailer';
 import { createNotificationActivities } from './notifications/notification.activities';
@@ -11,17 +10,18 @@ import { createSeatCountActivities } from './seat-count/seat-count.activities';
 import { createUsageCountRepository } from './seat-count/usage-counts';
 import { createGlobalSyncActivities } from './sync/global-sync.activities';
 import { createServiceCatalogActivities } from './sync/service-catalog.activities';
-import { createSubscriptionMappingPort } from './mapping/subscription-mapping';
+import { createSubscriptionMappingPort } from './subscription-records';
 import { createReconciliationActivities } from './reconciliation/reconciliation.activities';
 import type { GatewayRegistry } from './psa/gateway-registry';
 import type { Store } from './store';
 import { createSubscriptionActivities } from './subscription.activities';
-import { createPlatformClient } from '../client/platform-client';
+import type { SubscriptionMessenger } from '../contracts/subscription';
 
 export interface ActivityDeps {
   store: Store;
   gateways: GatewayRegistry;
-  temporal: Client;
+  /** Tells other subscription workflows (a partial upgrade's new subscription). */
+  subscriptions: Pick<SubscriptionMessenger, 'handOver'>;
   taskQueue: string;
   /** The store's database, for the seat-count, catalog-status and digest collections (optional: tests without them). */
   db?: Db;
@@ -30,7 +30,6 @@ export interface ActivityDeps {
 }
 
 export function createActivities(deps: ActivityDeps) {
-  const platform = createPlatformClient(deps.temporal, { taskQueue: deps.taskQueue });
   return {
     ...createReconciliationActivities(deps),
     ...createGlobalSyncActivities({ store: deps.store, gateways: deps.gateways }),
@@ -42,7 +41,7 @@ export function createActivities(deps: ActivityDeps) {
       gateways: deps.gateways,
       journal: deps.store.journal,
       archive: deps.store.archive,
-      handOver: (connectionId, notice) => platform.handOver(connectionId, notice),
+      handOver: (connectionId, notice) => deps.subscriptions.handOver(connectionId, notice),
     }),
   };
 }

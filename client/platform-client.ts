@@ -26,9 +26,10 @@ import {
   type SpawnNotice,
   type SubscriptionPlacement,
   type SubscriptionReportInput,
+  type SubscriptionMessenger,
   type SubscriptionWorkflowState,
 } from '../contracts/subscription';
-import { MessageConflictError } from '../contracts/errors';
+import { MessageConflictError, StateTimeoutError } from '../contracts/errors';
 import { parsePlatformEvent } from '../domain/event-log';
 import { BillingInputError, type Problem } from '../domain/problems';
 import {
@@ -73,7 +74,7 @@ function refusal(e: unknown): unknown {
   return e;
 }
 
-export function createPlatformClient(client: Client, opts: PlatformClientOptions) {
+export function createPlatformClient(client: Client, opts: PlatformClientOptions): SubscriptionMessenger {
   const acceptTimeoutMs = opts.acceptTimeoutMs ?? 10_000;
 
   const startOptions = (connectionId: string, subscriptionId: string) => {
@@ -180,8 +181,19 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
       }
     },
 
-    async state(connectionId: string, subscriptionId: string): Promise<SubscriptionWorkflowState> {
-      return handle(connectionId, subscriptionId).query(stateQuery);
+    async state(connectionId: string, subscriptionId: string, stateOpts: { timeoutMs?: number } = {}): Promise<SubscriptionWorkflowState> {
+      if (stateOpts.timeoutMs === undefined) return handle(connectionId, subscriptionId).query(stateQuery);
+      // Without a worker a query is retried until its deadline: abort it, so nothing outlives the caller.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(), stateOpts.timeoutMs);
+      try {
+        return await client.withAbortSignal(abort.signal, () => handle(connectionId, subscriptionId).query(stateQuery));
+      } catch (e) {
+        if (abort.signal.aborted) throw new StateTimeoutError(`no worker answered the state query within ${stateOpts.timeoutMs} ms`);
+        throw e;
+      } finally {
+        clearTimeout(timer);
+      }
     },
 
     /** True when the subscription's workflow exists (running or closed). */
@@ -197,4 +209,4 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
   };
 }
 
-export type PlatformClient = ReturnType<typeof createPlatformClient>;
+export type PlatformClient = SubscriptionMessenger;

@@ -117,6 +117,23 @@ export interface EventReceipt {
   scheduledFor?: IsoDate;
 }
 
+/**
+ * What the admin service and the activities need to tell subscription workflows — the port the
+ * client library (client/platform-client.ts) implements on Temporal. Refusals come back as
+ * BillingInputError (which field, why) or MessageConflictError (contracts/errors.ts).
+ */
+export interface SubscriptionMessenger {
+  reportSubscription(connectionId: string, report: SubscriptionReportInput): Promise<{ workflowId: string; outcome: 'recorded' | 'unchanged' | 'queued' }>;
+  sendEvent(connectionId: string, subscriptionId: string, event: unknown): Promise<EventReceipt & { workflowId: string }>;
+  place(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement | null): Promise<{ outcome: 'placed' | 'disconnected' | 'unchanged' | 'queued' }>;
+  retry(connectionId: string, subscriptionId: string, by?: string): Promise<{ outcome: 'retrying' | 'nothing-to-retry' }>;
+  skipEvent(connectionId: string, subscriptionId: string, skip: SkipEvent): Promise<{ outcome: 'skipped' }>;
+  handOver(connectionId: string, notice: SpawnNotice): Promise<void>;
+  /** The workflow's state; `timeoutMs` bounds the wait (without a worker a query never answers). */
+  state(connectionId: string, subscriptionId: string, opts?: { timeoutMs?: number }): Promise<SubscriptionWorkflowState>;
+  exists(connectionId: string, subscriptionId: string): Promise<boolean>;
+}
+
 /** Parses a message with its schema; the problems name each field and why. */
 export function checkMessage<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): { ok: true; value: T } | { ok: false; problems: Problem[] } {
   const r = schema.safeParse(value);

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ReconciliationStatus } from '../domain/reconciliation';
-import type { DecisionRequest, ReconciliationRunState } from './reconciliation-messages';
+import type { DecisionRequest, ReconciliationRunState } from '../contracts/reconciliation';
 
 export type DecisionAction = 'accept' | 'reject' | 'retry';
 

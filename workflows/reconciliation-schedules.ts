@@ -4,7 +4,7 @@
  * `schedules apply` turns these specs into client.schedule.create/update calls.
  */
 import { DEFAULT_CUTOVER_CALENDAR, type CutoverEntry } from '../domain/cutover-calendar';
-import { providerSlug } from './reconciliation-messages';
+import { providerSlug } from '../contracts/reconciliation';
 import type { ScheduledReconciliationInput } from './reconciliation.workflow';
 
 export interface ReconciliationScheduleSpec {

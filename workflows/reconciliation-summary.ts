@@ -1,6 +1,6 @@
 /** The one-sentence memo of a reconciliation run, e.g. "March 2026 Microsoft CSP on cw-main: 12 reconciled, 2 pending review, 1 failed." */
 import type { ReconciliationStatus } from '../domain/reconciliation';
-import type { ReconciliationRunState } from './reconciliation-messages';
+import type { ReconciliationRunState } from '../contracts/reconciliation';
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const ORDER: ReconciliationStatus[] = ['reconciled', 'pending-review', 'pending', 'failed-review', 'failed', 'rejected'];

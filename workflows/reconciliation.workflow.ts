@@ -28,18 +28,8 @@ import type { ReconciliationActivities } from '../activities/reconciliation/reco
 import { cutoverWindow, DEFAULT_CUTOVER_CALENDAR } from '../domain/cutover-calendar';
 import { addDays, firstOfMonth, isoDateOf, monthOf, toDayNumber, type IsoDate } from '../domain/dates';
 import { reconciliationStatus, type ReconciliationInput, type ReconciliationOutcome } from '../domain/reconciliation';
-import {
-  acceptUpdate,
-  reconciliationStateQuery,
-  reconciliationWorkflowId,
-  rejectUpdate,
-  retryUpdate,
-  type DecisionRequest,
-  type DecisionResult,
-  type ReconciliationItem,
-  type ReconciliationRunState,
-  type ReconciliationWorkflowInput,
-} from './reconciliation-messages';
+import { acceptUpdate, reconciliationStateQuery, rejectUpdate, retryUpdate } from './reconciliation-messages';
+import { reconciliationWorkflowId, type DecisionRequest, type DecisionResult, type ReconciliationItem, type ReconciliationRunState, type ReconciliationWorkflowInput } from '../contracts/reconciliation';
 import { checkDecision, type DecisionAction } from './reconciliation-decisions';
 import { reconciliationSummary } from './reconciliation-summary';
 import { PsaBillingMonth, PsaConnectionId, PsaProvider, PsaType } from './search-attributes';

@@ -9,11 +9,11 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { planAcceptedReconciliation } from '../../domain/reconciliation';
 import type { PsaKind } from '../../domain/psa-operations';
-import type { ReconciliationFacts, ReconciliationSubject } from '../../workflows/reconciliation-messages';
-import { acceptIdempotencyKey } from '../../workflows/reconciliation-messages';
+import type { ReconciliationFacts, ReconciliationSubject } from '../../contracts/reconciliation';
+import { acceptIdempotencyKey } from '../../contracts/reconciliation';
 import type { PsaGateway } from '../psa/psa-gateway.port';
 import { withFailureTypes } from '../psa-failure';
-import { resolvePsaTarget } from '../mapping/psa-target';
+import { resolvePsaTarget } from '../psa-targets';
 import { type ReconciliationStatus, type Store, type SubscriptionMapping } from '../store';
 import { isoDateOf } from '../../domain/dates';
 import { billingLines, linesOn, psaMonthValues, reconciledDay } from './psa-month-values';

@@ -19,7 +19,7 @@ import type { KeyedOperation, PsaGateway } from '../psa/psa-gateway.port';
 import { currentBillingPeriodStart, seatCountUpdate } from '../../domain/seat-count';
 import type { GatewayRegistry } from '../psa/gateway-registry';
 import { withFailureTypes } from '../psa-failure';
-import { resolvePsaTarget } from '../mapping/psa-target';
+import { resolvePsaTarget } from '../psa-targets';
 import type { Store } from '../store';
 import type { UsageCountRepository } from './usage-counts';
 

@@ -13,7 +13,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { BillingInputError } from '../../domain/problems';
-import { enabledFields, pushValues, syncHash } from '../mapping/sync-fields';
+import { enabledFields, pushValues, syncHash } from './sync-fields';
 import { isPsaError } from '../psa/http';
 import type { GatewayRegistry } from '../psa/gateway-registry';
 import type { CatalogItemUpdate, CompanyUpdate, PsaGateway } from '../psa/psa-gateway.port';

@@ -15,7 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ZodTypeAny } from 'zod';
-import type { MappingService } from '../../activities/mapping/mapping-service';
+import type { MappingService } from '../../app/admin/mapping-service';
 import { StoreInputError, zodInputProblems, type ApiTokenRepository, type AuditLog, type Store } from '../../activities/store';
 import { createAccessCheck, retryAfterHeader, type AccessOptions } from './access';
 import { errorReply, OUTAGE_RETRY_AFTER_S } from './error-reply';

@@ -1,40 +1,19 @@
 /**
- * The admin HTTP API process: configuration (worker/config.ts) → MongoDB → Temporal client →
- * mapping service → fastify on API_HOST:API_PORT. SIGINT/SIGTERM close it gracefully.
+ * The admin HTTP API process: configuration → the runtime (runtime/runtime.ts) → the admin
+ * service → fastify on API_HOST:API_PORT. SIGINT/SIGTERM close it gracefully.
  */
-import { createMappingService } from '../../activities/mapping/mapping-service';
-import { createMappingSettingsRepository } from '../../activities/mapping/mapping-settings';
-import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
-import { connectMongo, createStore, ensureIndexes, parseEncryptionKey } from '../../activities/store';
-import { loadConfig } from '../../worker/config';
-import { createPlatformClient } from '../platform-client';
-import { connectTemporal } from '../temporal';
-import { createAdminApi } from './admin-api';
 import { createUsageCountRepository } from '../../activities/seat-count/usage-counts';
 import { createServiceCatalog } from '../../activities/sync/service-catalog.activities';
-import { createOutboundPolicy } from '../../activities/mapping/outbound-policy';
+import { loadConfig } from '../../runtime/config';
+import { createRuntime, runtimeSettings } from '../../runtime/runtime';
+import { createAdminApi } from './admin-api';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { client: mongo, db } = await connectMongo(config.MONGO_URL);
-  await ensureIndexes(db);
-  const store = createStore(db, { secretKeys: { current: parseEncryptionKey(config.SECRETS_KEY) } });
-  const { client: temporal, connection } = await connectTemporal({
-    address: config.TEMPORAL_ADDRESS,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-  });
-  const service = createMappingService({
-    outbound: createOutboundPolicy(config.OUTBOUND_ALLOWLIST),
-    store,
-    gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
-    journal: store.journal,
-    platform: createPlatformClient(temporal, { taskQueue: config.TEMPORAL_TASK_QUEUE, acceptTimeoutMs: config.MESSAGE_ACCEPT_TIMEOUT_MS }),
-    temporal,
-    settings: createMappingSettingsRepository(db),
-  });
+  const rt = await createRuntime(runtimeSettings(config));
+  const { store, db, temporal, connection, gateways } = rt;
   const app = createAdminApi({
-    service,
+    service: rt.mappingService(),
     store,
     access: { tokens: store.tokens, audit: store.audit, ...(config.ADMIN_BOOTSTRAP_TOKEN ? { bootstrapToken: config.ADMIN_BOOTSTRAP_TOKEN } : {}) },
     health: {
@@ -43,7 +22,7 @@ async function main(): Promise<void> {
     },
     operations: {
       temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, store, usage: createUsageCountRepository(db),
-      catalog: createServiceCatalog({ store, gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }), db }),
+      catalog: createServiceCatalog({ store, gateways, db }),
       schedules: { taskQueue: config.TEMPORAL_TASK_QUEUE, digestHourUtc: config.NOTIFICATION_DIGEST_HOUR_UTC, seatCountHourUtc: config.SEAT_COUNT_HOUR_UTC, idPrefix: config.SCHEDULE_ID_PREFIX },
     },
     // The message only: a stack trace adds nothing for the operator and may quote request data.
@@ -57,8 +36,7 @@ async function main(): Promise<void> {
 
   const shutdown = async () => {
     await app.close();
-    await connection.close();
-    await mongo.close();
+    await rt.close();
   };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {

@@ -11,8 +11,8 @@
  * describe the API and its health, nothing else.
  */
 import { z, type ZodTypeAny } from 'zod';
-import { CustomerSuggestQuerySchema, CreateRecordInputSchema, CustomersIntakeSchema, MapCustomerInputSchema, MapProductInputSchema, MapServiceInputSchema, MappingListQuerySchema, ProductSuggestQuerySchema, ProductsIntakeSchema, RulesPatchSchema } from '../../activities/mapping/mapping-service.schemas';
-import { ReconciliationLogQuerySchema } from '../../activities/reconciliation/reconciliation-log';
+import { CustomerSuggestQuerySchema, CreateRecordInputSchema, CustomersIntakeSchema, MapCustomerInputSchema, MapProductInputSchema, MapServiceInputSchema, MappingListQuerySchema, ProductSuggestQuerySchema, ProductsIntakeSchema, RulesPatchSchema } from '../../app/admin/mapping-service.schemas';
+import { ReconciliationLogQuerySchema } from '../../app/admin/reconciliation-log';
 import { UsageReportSchema } from '../../activities/seat-count/usage-counts';
 import { AuditQuerySchema, CreateConnectionInputSchema, CreateTokenInputSchema, NotificationSettingsPatchSchema, PsaKindSchema, UpdateCredentialsInputSchema, type Role } from '../../activities/store';
 import { CatalogPushInputSchema } from '../../activities/sync/service-catalog.activities';

@@ -5,11 +5,12 @@
  * each becomes a subscription workflow in the Temporal Web UI. October's invoices arrive the
  * way a platform delivers them: through the admin API's invoice intake, with an operator token.
  */
-import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
-import { connectMongo, createStore, parseEncryptionKey, type Store } from '../../activities/store';
-import { createPlatformClient } from '../../client/platform-client';
+import type { GatewayRegistry } from '../../activities/psa/gateway-registry';
+import type { Store } from '../../activities/store';
 import { createPlatformIntakeClient } from '../../client/platform-invoices';
-import { connectTemporal } from '../../client/temporal';
+import type { SubscriptionMessenger } from '../../contracts/subscription';
+import { parseConfig } from '../../runtime/config';
+import { createRuntime, runtimeSettings } from '../../runtime/runtime';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS } from '../autotask/server';
 import { DEFAULT_CW_SANDBOX_CREDENTIALS } from '../connectwise/auth';
 import { demoCustomers, demoInvoices, demoProducts, demoSubscriptions } from './demo-data';
@@ -25,15 +26,9 @@ export interface DemoTargets {
 }
 
 export async function loadDemoData(t: DemoTargets): Promise<string> {
-  const { client: mongo, db } = await connectMongo(t.env.MONGO_URL!);
-  const { client: temporal, connection } = await connectTemporal({
-    address: t.env.TEMPORAL_ADDRESS!,
-    namespace: t.env.TEMPORAL_NAMESPACE ?? 'default',
-    taskQueue: t.env.TEMPORAL_TASK_QUEUE ?? 'psa-connector',
-  });
+  const rt = await createRuntime(runtimeSettings(parseConfig(t.env)));
   try {
-    const store = createStore(db, { secretKeys: { current: parseEncryptionKey(t.env.SECRETS_KEY!) } });
-    const platform = createPlatformClient(temporal, { taskQueue: t.env.TEMPORAL_TASK_QUEUE ?? 'psa-connector' });
+    const { store, gateways, subscriptions: platform } = rt;
     const intake = createPlatformIntakeClient({ baseUrl: t.apiUrl, token: t.apiToken });
     await ensureConnections(store, t);
     for (const c of demoCustomers) await store.platform.upsertCustomer({ id: c.id, name: c.name, city: c.city });
@@ -42,7 +37,7 @@ export async function loadDemoData(t: DemoTargets): Promise<string> {
     }
     let started = 0;
     for (const [connectionId, psa, prefix] of [['cw-demo', 'connectwise', 'cw'], ['at-demo', 'autotask', 'at']] as const) {
-      await mapCustomersAndProducts(store, connectionId, psa);
+      await mapCustomersAndProducts(store, gateways, connectionId, psa);
       await intake.sendInvoices(demoInvoices(prefix)); // a restart re-sends them: unchanged, a no-op
       for (const { report, events } of demoSubscriptions(prefix)) {
         if (await alreadyLoaded(platform, connectionId, report.subscription.id)) continue;
@@ -53,8 +48,7 @@ export async function loadDemoData(t: DemoTargets): Promise<string> {
     }
     return started ? `demo data: ${started} subscription workflows started` : 'demo data: already loaded';
   } finally {
-    await connection.close();
-    await mongo.close();
+    await rt.close();
   }
 }
 
@@ -79,8 +73,8 @@ async function ensureConnections(store: Store, t: DemoTargets): Promise<void> {
 }
 
 /** Maps the demo customers to the sandbox companies of the same name, and the products to catalog items. */
-async function mapCustomersAndProducts(store: Store, connectionId: string, psa: 'connectwise' | 'autotask'): Promise<void> {
-  const gateway = await createGatewayRegistry({ connections: store.connections, journal: store.journal }).forConnection(connectionId);
+async function mapCustomersAndProducts(store: Store, gateways: GatewayRegistry, connectionId: string, psa: 'connectwise' | 'autotask'): Promise<void> {
+  const gateway = await gateways.forConnection(connectionId);
   for (const c of demoCustomers) {
     await store.mappings.customers.track(connectionId, [{ platformId: c.id, label: c.name }]);
     const existing = await store.mappings.customers.get(connectionId, c.id);
@@ -91,13 +85,15 @@ async function mapCustomersAndProducts(store: Store, connectionId: string, psa: 
   for (const p of demoProducts) {
     await store.mappings.products.track(connectionId, [{ platformId: p.id, label: p.name }]);
     if ((await store.mappings.products.get(connectionId, p.id))?.linked) continue;
+    // Only the same name: "Microsoft 365 E5" is close to "Microsoft 365 E3" but another product,
+    // and two products on one catalog item / service would bill together.
     const [match] = await gateway.findCatalogItems({ name: p.name });
-    const psaId = match && match.score > 0.8 ? match.id : (await gateway.createCatalogItem({ ...p, periodType: 'monthly' })).id;
+    const psaId = match && match.score === 1 ? match.id : (await gateway.createCatalogItem({ ...p, periodType: 'monthly' })).id;
     await store.mappings.products.markMapped(connectionId, p.id, { psaId, psaName: match && match.id === psaId ? match.name : p.name });
   }
 }
 
-async function alreadyLoaded(platform: ReturnType<typeof createPlatformClient>, connectionId: string, subscriptionId: string): Promise<boolean> {
+async function alreadyLoaded(platform: SubscriptionMessenger, connectionId: string, subscriptionId: string): Promise<boolean> {
   try {
     const s = await platform.state(connectionId, subscriptionId);
     return s.report !== null;

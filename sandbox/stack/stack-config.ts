@@ -1,6 +1,6 @@
 /** Ports and folders of the local stack (`npm start`), from the environment, validated. */
 import { z } from 'zod';
-import { portSchema } from '../../worker/config';
+import { portSchema } from '../../runtime/config';
 
 export const stackConfigSchema = z.object({
   TEMPORAL_PORT: portSchema(7233),

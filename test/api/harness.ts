@@ -12,17 +12,14 @@ import { join } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Db, MongoClient } from 'mongodb';
-import { createMappingService, type MappingService } from '../../activities/mapping/mapping-service';
-import { createMappingSettingsRepository } from '../../activities/mapping/mapping-settings';
-import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
-import { connectMongo, createStore, ensureIndexes, generateEncryptionKey, parseEncryptionKey, type Store } from '../../activities/store';
+import type { MappingService } from '../../app/admin/mapping-service';
+import { generateEncryptionKey, type Store } from '../../activities/store';
 import { createAdminApi, type AdminApiDeps } from '../../client/http/admin-api';
-import { createOutboundPolicy, parseOutboundAllowList } from '../../activities/mapping/outbound-policy';
+import { parseOutboundAllowList } from '../../app/admin/outbound-policy';
+import { createRuntime } from '../../runtime/runtime';
 import type { Role } from '../../activities/store';
 import { createUsageCountRepository } from '../../activities/seat-count/usage-counts';
 import { createServiceCatalog } from '../../activities/sync/service-catalog.activities';
-import { createPlatformClient } from '../../client/platform-client';
-import { connectTemporal } from '../../client/temporal';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';
 import { startConnectWiseSandbox, type ConnectWiseSandbox } from '../../sandbox/connectwise/server';
 import { ensureSearchAttributes } from '../../worker/search-attributes';
@@ -61,38 +58,29 @@ export interface HarnessOptions {
 
 export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
   const servers = testServers();
-  const { client: mongo, db }: { client: MongoClient; db: Db } = await connectMongo(testDbUrl(servers.mongoUrl, name));
-  await db.dropDatabase();
-  await ensureIndexes(db);
-  const store = createStore(db, { secretKeys: { current: parseEncryptionKey(generateEncryptionKey()) } });
+  const taskQueue = `${name}-${Date.now()}`;
+  const rt = await createRuntime(
+    {
+      mongoUrl: testDbUrl(servers.mongoUrl, name),
+      secretsKey: generateEncryptionKey(),
+      temporal: { address: servers.temporalAddress, namespace: 'default', taskQueue },
+      // No worker runs here: messages are queued after a short wait (what `queued` means is tested with workers elsewhere).
+      messageAcceptTimeoutMs: 300,
+      // The sandboxes listen on 127.0.0.1, which connections may reach only when allow-listed.
+      outboundAllowList: parseOutboundAllowList(options.outboundAllowList ?? '127.0.0.1'),
+    },
+    { onTemporal: (connection) => ensureSearchAttributes(connection, 'default') },
+  );
+  const { store, db, mongo, gateways, temporal, connection } = rt;
   const [cw, at] = await Promise.all([
     startConnectWiseSandbox({ seed: 'demo', rateLimit: { limit: 0, windowMs: 10_000 } }),
     startAutotaskSandbox({ seed: 'demo' }),
   ]);
-  const taskQueue = `${name}-${Date.now()}`;
-  const { client: temporal, connection }: { client: Client; connection: Connection } = await connectTemporal({
-    address: servers.temporalAddress,
-    namespace: 'default',
-    taskQueue,
-  });
-  await ensureSearchAttributes(connection, 'default');
-  const service = createMappingService({
-    store,
-    // The sandboxes listen on 127.0.0.1, which connections may reach only when allow-listed.
-    outbound: createOutboundPolicy(parseOutboundAllowList(options.outboundAllowList ?? '127.0.0.1')),
-    gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
-    journal: store.journal,
-    // No worker runs here: messages are queued after a short wait (what `queued` means is tested with workers elsewhere).
-    platform: createPlatformClient(temporal, { taskQueue, acceptTimeoutMs: 300 }),
-    temporal,
-    settings: createMappingSettingsRepository(db),
-    stateQueryTimeoutMs: 1_000,
-  });
+  const service = rt.mappingService({ stateQueryTimeoutMs: 1_000 });
   const errors: string[] = [];
   const adminToken = `bootstrap-${randomUUID()}-${randomUUID()}`;
   // A high failure limit: tests send many wrong tokens on purpose (throttling has its own test).
   const access: AdminApiDeps['access'] = { tokens: store.tokens, audit: store.audit, bootstrapToken: adminToken, failureLimit: options.failureLimit ?? 10_000 };
-  const gateways = createGatewayRegistry({ connections: store.connections, journal: store.journal });
   const operations: AdminApiDeps['operations'] = options.operations
     ? {
         temporal, taskQueue, store, usage: createUsageCountRepository(db),

@@ -10,8 +10,8 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { MongoClient } from 'mongodb';
-import { createMappingService } from '../../activities/mapping/mapping-service';
-import { createMappingSettingsRepository } from '../../activities/mapping/mapping-settings';
+import { createMappingService } from '../../app/admin/mapping-service';
+import { createMappingSettingsRepository } from '../../app/admin/mapping-settings';
 import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
 import { connectMongo, createStore, ensureIndexes, generateEncryptionKey, parseEncryptionKey } from '../../activities/store';
 import { createAdminApi } from '../../client/http/admin-api';
@@ -52,7 +52,6 @@ describe('outages: 503 with Retry-After, health names the dependency', () => {
       gateways: createGatewayRegistry({ connections: store.connections, journal: store.journal }),
       journal: store.journal,
       platform: createPlatformClient(client, { taskQueue: 'outage' }),
-      temporal: client,
       settings: createMappingSettingsRepository(db),
     });
     app = createAdminApi({

@@ -8,6 +8,7 @@
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { createPlatformClient } from '../../client/platform-client';
 import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
 import { testServers } from '../setup/servers';
 import { cwConnection, request, runCli, startHarness, type Harness } from './harness';
@@ -55,7 +56,7 @@ describe('a reconciliation month through the public surfaces', () => {
       connection: native,
       taskQueue: h.taskQueue,
       workflowBundle: { codePath: testServers().workflowBundle },
-      activities: createActivities({ store: h.store, gateways: createGatewayRegistry({ connections: h.store.connections, journal: h.store.journal }), temporal: h.temporal, taskQueue: h.taskQueue, db: h.db }),
+      activities: createActivities({ store: h.store, gateways: createGatewayRegistry({ connections: h.store.connections, journal: h.store.journal }), subscriptions: createPlatformClient(h.temporal, { taskQueue: h.taskQueue }), taskQueue: h.taskQueue, db: h.db }),
     });
     running = worker.run();
   }, 60_000);

@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createOutboundPolicy, internalAddressKind, parseOutboundAllowList } from '../../activities/mapping/outbound-policy';
+import { createOutboundPolicy, internalAddressKind, parseOutboundAllowList } from '../../app/admin/outbound-policy';
 import { cwConnection, request, startHarness, type Harness } from '../api/harness';
 
 describe('outbound safety (SSRF)', () => {

@@ -7,7 +7,8 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { testServers } from '../setup/servers';
-import { acceptUpdate, reconciliationStateQuery, rejectUpdate, retryUpdate, type DecisionRequest } from '../../workflows/reconciliation-messages';
+import { acceptUpdate, reconciliationStateQuery, rejectUpdate, retryUpdate } from '../../workflows/reconciliation-messages';
+import { type DecisionRequest } from '../../contracts/reconciliation';
 import { additionsOf, invoices, mappedSubscription, markInvoiced, startReconciliationHarness, type ReconciliationHarness } from './reconciliation-harness';
 
 jest.setTimeout(180_000);

@@ -8,9 +8,11 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createActivities, type Activities } from '../../activities';
+import { createPlatformClient } from '../../client/platform-client';
 import { toDayNumber } from '../../domain/dates';
 import { allSearchAttributes } from '../../workflows/search-attributes';
-import { reconciliationStateQuery, reconciliationWorkflowId, type ReconciliationRunState } from '../../workflows/reconciliation-messages';
+import { reconciliationStateQuery } from '../../workflows/reconciliation-messages';
+import { reconciliationWorkflowId, type ReconciliationRunState } from '../../contracts/reconciliation';
 import type { reconciliationWorkflow } from '../../workflows/reconciliation.workflow';
 import { testServers } from '../setup/servers';
 import { eventually, startHarness, type Harness } from '../workflows/harness';
@@ -60,7 +62,7 @@ export async function startReconciliationHarness(name: string): Promise<Reconcil
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: { codePath: testServers().workflowBundle },
-        activities: wrap(createActivities({ store: h.store, gateways: h.gateways, temporal: env.client, taskQueue })),
+        activities: wrap(createActivities({ store: h.store, gateways: h.gateways, subscriptions: createPlatformClient(env.client, { taskQueue }), taskQueue })),
       });
       return worker.runUntil(fn(taskQueue));
     },

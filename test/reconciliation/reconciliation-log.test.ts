@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { MongoClient } from 'mongodb';
-import { createReconciliationLog, reconciliationCsv } from '../../activities/reconciliation/reconciliation-log';
+import { createReconciliationLog, reconciliationCsv } from '../../app/admin/reconciliation-log';
 import { connectMongo, createStore, ensureIndexes, parseEncryptionKey, type Store } from '../../activities/store';
 import { errorReply } from '../../client/http/error-reply';
 import { reconciliationRoutes } from '../../client/http/routes/reconciliation.routes';

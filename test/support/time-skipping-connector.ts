@@ -48,7 +48,7 @@ export async function startTimeSkippingConnector(psa: 'connectwise' | 'autotask'
         connection: env.nativeConnection,
         taskQueue,
         workflowBundle: { codePath: testServers().workflowBundle },
-        activities: createActivities({ store: h.store, gateways: h.gateways, temporal: env.client, taskQueue }),
+        activities: createActivities({ store: h.store, gateways: h.gateways, subscriptions: platform, taskQueue }),
         maxConcurrentActivityTaskExecutions: 20,
         // No sticky queues: the test server does not hand a stopped worker's workflows back to
         // the normal queue, so after a restart queries and tasks would wait on the old one.

@@ -1,4 +1,4 @@
-import { parseConfig } from '../../worker/config';
+import { parseConfig } from '../../runtime/config';
 
 const key = Buffer.alloc(32, 7).toString('base64');
 

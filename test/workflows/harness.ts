@@ -4,13 +4,14 @@
  * worker on its own task queue. Only time is real: tests wait for the workflow to catch up.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { MongoClient } from 'mongodb';
-import { createActivities, type Activities } from '../../activities';
-import { createGatewayRegistry, type GatewayRegistry } from '../../activities/psa/gateway-registry';
-import { connectMongo, createStore, ensureIndexes, parseEncryptionKey, type Store } from '../../activities/store';
-import { createPlatformClient, type PlatformClient } from '../../client/platform-client';
+import type { Activities } from '../../activities';
+import type { GatewayRegistry } from '../../activities/psa/gateway-registry';
+import type { Store } from '../../activities/store';
+import type { PlatformClient } from '../../client/platform-client';
+import { createRuntime, type Runtime } from '../../runtime/runtime';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';
 import { DEFAULT_CW_SANDBOX_CREDENTIALS } from '../../sandbox/connectwise/auth';
 import { startConnectWiseSandbox, type ConnectWiseSandbox } from '../../sandbox/connectwise/server';
@@ -18,6 +19,8 @@ import { testDbUrl, testServers } from '../setup/servers';
 
 export interface Harness {
   psa: 'connectwise' | 'autotask';
+  /** The composition root the test's connector is built from (runtime/runtime.ts). */
+  rt: Runtime;
   connectionId: string;
   taskQueue: string;
   store: Store;
@@ -40,9 +43,8 @@ export async function startHarness(psa: 'connectwise' | 'autotask', name: string
   const connectionId = `${psa === 'connectwise' ? 'cw' : 'at'}-${randomUUID().slice(0, 6)}`;
   const dbUrl = testDbUrl(servers.mongoUrl, `${name}_${randomUUID().slice(0, 6)}`);
   const secretsKey = Buffer.alloc(32, 9).toString('base64');
-  const { client: mongo, db } = await connectMongo(dbUrl);
-  await ensureIndexes(db);
-  const store = createStore(db, { secretKeys: { current: parseEncryptionKey(secretsKey) } });
+  const rt = await createRuntime({ mongoUrl: dbUrl, secretsKey, temporal: { address: servers.temporalAddress, namespace: 'default', taskQueue } });
+  const { store, gateways } = rt;
 
   let cw: ConnectWiseSandbox | undefined;
   let at: AutotaskSandbox | undefined;
@@ -63,14 +65,12 @@ export async function startHarness(psa: 'connectwise' | 'autotask', name: string
       secret: c.secret,
     });
   }
-  const gateways = createGatewayRegistry({ connections: store.connections, journal: store.journal });
-  const connection = await Connection.connect({ address: servers.temporalAddress });
-  const client = new Client({ connection });
-  const platform = createPlatformClient(client, { taskQueue });
+  const client = rt.temporal;
+  const platform = rt.subscriptions;
 
   let worker: { instance: Worker; running: Promise<void>; native: NativeConnection } | undefined;
   const h: Harness = {
-    psa, connectionId, taskQueue, store, gateways, client, platform, cw, at,
+    psa, rt, connectionId, taskQueue, store, gateways, client, platform, cw, at,
     workerEnv: {
       ...process.env,
       TEMPORAL_ADDRESS: servers.temporalAddress,
@@ -86,7 +86,7 @@ export async function startHarness(psa: 'connectwise' | 'autotask', name: string
         connection: native,
         taskQueue,
         workflowBundle: { codePath: servers.workflowBundle },
-        activities: wrap(createActivities({ store, gateways, temporal: client, taskQueue })),
+        activities: wrap(rt.activities()),
       });
       worker = { instance, native, running: instance.run() };
     },
@@ -99,8 +99,7 @@ export async function startHarness(psa: 'connectwise' | 'autotask', name: string
     },
     async close() {
       await h.stopWorker();
-      await connection.close();
-      await mongo.close();
+      await rt.close();
       await cw?.close();
       await at?.close();
     },

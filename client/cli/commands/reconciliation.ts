@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { invalidInput } from '../api-client';
 import { action, connectionOption, list, seg, wholeNumber } from '../command-kit';
-import type { DecisionResult } from '../../../workflows/reconciliation-messages';
+import type { DecisionResult } from '../../../contracts/reconciliation';
 
 interface LogOpts {
   connection: string;

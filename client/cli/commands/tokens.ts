@@ -7,7 +7,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
 import { ConflictError, connectMongo, createApiTokenRepository, createAuditLog, ensureIndexes, NotFoundError, ROLES, StoreInputError } from '../../../activities/store';
-import { configSchema } from '../../../worker/config';
+import { configSchema } from '../../../runtime/config';
 import { CliFailure, EXIT_FAILED, invalidInput } from '../api-client';
 import { list } from '../command-kit';
 

@@ -1,9 +1,9 @@
 /** `/api/connections`: credentials (tested live before saving), §2 rules, summary. */
 import type { FastifyInstance } from 'fastify';
-import type { MappingService } from '../../../activities/mapping/mapping-service';
-import { invalid } from '../../../activities/mapping/mapping-errors';
+import type { MappingService } from '../../../app/admin/mapping-service';
+import { invalid } from '../../../app/admin/mapping-errors';
 import { PsaKindSchema, type CreateConnectionInput, type UpdateCredentialsInput } from '../../../activities/store';
-import type { RulesPatch } from '../../../activities/mapping/mapping-service.schemas';
+import type { RulesPatch } from '../../../app/admin/mapping-service.schemas';
 
 type Id = { Params: { id: string } };
 

@@ -4,9 +4,9 @@
  * and disconnect; services add retry and skipping an event.
  */
 import type { FastifyInstance } from 'fastify';
-import { invalid } from '../../../activities/mapping/mapping-errors';
-import type { MappingService } from '../../../activities/mapping/mapping-service';
-import type { MappingListQueryInput } from '../../../activities/mapping/mapping-service.schemas';
+import { invalid } from '../../../app/admin/mapping-errors';
+import type { MappingService } from '../../../app/admin/mapping-service';
+import type { MappingListQueryInput } from '../../../app/admin/mapping-service.schemas';
 
 type Record = { Params: { id: string; pid: string } };
 type List = { Params: { id: string }; Querystring: MappingListQueryInput };

@@ -3,8 +3,8 @@
  * events (per connection); a subscription's state; and the dry-run plan preview.
  */
 import type { FastifyInstance } from 'fastify';
-import type { MappingService } from '../../../activities/mapping/mapping-service';
-import { invalid } from '../../../activities/mapping/mapping-errors';
+import type { MappingService } from '../../../app/admin/mapping-service';
+import { invalid } from '../../../app/admin/mapping-errors';
 import { isIsoDate } from '../../../domain/dates';
 import { planScenario } from '../../../domain/plan';
 

@@ -12,18 +12,12 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
-import { createReconciliationLog, ReconciliationLogQuerySchema } from '../../../activities/reconciliation/reconciliation-log';
-import { invalid } from '../../../activities/mapping/mapping-errors';
+import { createReconciliationLog, ReconciliationLogQuerySchema } from '../../../app/admin/reconciliation-log';
+import { invalid } from '../../../app/admin/mapping-errors';
 import { ConflictError, MonthSchema, NotFoundError, parseInput, type Store } from '../../../activities/store';
 import { DecisionRequestSchema } from '../../../workflows/reconciliation-decisions';
-import {
-  acceptUpdate,
-  reconciliationStateQuery,
-  reconciliationWorkflowId,
-  rejectUpdate,
-  retryUpdate,
-  type ReconciliationWorkflowInput,
-} from '../../../workflows/reconciliation-messages';
+import { acceptUpdate, reconciliationStateQuery, rejectUpdate, retryUpdate } from '../../../workflows/reconciliation-messages';
+import { reconciliationWorkflowId, type ReconciliationWorkflowInput } from '../../../contracts/reconciliation';
 import { reconciliationWorkflow } from '../../../workflows/reconciliation.workflow';
 
 export interface ReconciliationRouteDeps {

@@ -5,8 +5,8 @@
  * ConnectWise keeps 60 characters of which the gateway's operation tag takes 20 (see
  * operation-tag.ts), and a cut must never lose the id that drift detection looks for.
  */
-import { CW_ADDITION_DESCRIPTION_MAX, operationTag } from '../psa/connectwise/operation-tag';
-import type { PsaKind } from '../store';
+import { CW_ADDITION_DESCRIPTION_MAX, operationTag } from '../../activities/psa/connectwise/operation-tag';
+import type { PsaKind } from '../../activities/store';
 import type { DescriptionPart } from './mapping-service.schemas';
 
 export interface DescriptionSource {

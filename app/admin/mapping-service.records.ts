@@ -5,7 +5,7 @@
  * PSA from the platform's values and map it, disconnect. Both kinds work alike; `RecordKind`
  * holds what differs.
  */
-import type { CatalogItemUpdate, CatalogMatch, CompanyMatch, CompanyUpdate, PsaGateway, RecordUpdateResult } from '../psa/psa-gateway.port';
+import type { CatalogItemUpdate, CatalogMatch, CompanyMatch, CompanyUpdate, PsaGateway, RecordUpdateResult } from '../../activities/psa/psa-gateway.port';
 import {
   COMPANY_SYNC_FIELDS,
   parseInput,
@@ -16,7 +16,7 @@ import {
   type PlatformCustomer,
   type PlatformProduct,
   type ProductMapping,
-} from '../store';
+} from '../../activities/store';
 import { ConflictError, invalid, NotFoundError } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
 import {
@@ -29,7 +29,7 @@ import {
   type MapMode,
   type MappingListQueryInput,
 } from './mapping-service.schemas';
-import { enabledFields, pushValues, syncHash } from './sync-fields';
+import { enabledFields, pushValues, syncHash } from '../../activities/sync/sync-fields';
 
 /** A mapping record with the platform record it maps (null when the platform no longer has it). */
 export type MappingRow<M, R> = M & { platform: R | null };

@@ -3,12 +3,12 @@
  * map a subscription automatically when nothing is ambiguous, and keep the mapping document in
  * step with what the PSA holds.
  */
-import type { AppliedOperation } from '../psa/psa-gateway.port';
-import { mappedProductIds } from './psa-target';
-import type { GatewayRegistry } from '../psa/gateway-registry';
-import type { Store } from '../store';
-import type { SubscriptionPlacement, SubscriptionReport } from '../../contracts/subscription';
-import type { SubscriptionMappingPort } from '../subscription.activities';
+import type { AppliedOperation } from './psa/psa-gateway.port';
+import { mappedProductIds } from './psa-targets';
+import type { GatewayRegistry } from './psa/gateway-registry';
+import type { Store } from './store';
+import type { SubscriptionPlacement, SubscriptionReport } from '../contracts/subscription';
+import type { SubscriptionMappingPort } from './subscription.activities';
 
 /**
  * Line description: the subscription id always comes first, so it survives the PSA's length

@@ -6,7 +6,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { RECONCILIATION_STATUSES, type PlatformInvoiceRecord, type ReconciliationLogRow, type Store } from '../store';
+import { RECONCILIATION_STATUSES, type PlatformInvoiceRecord, type ReconciliationLogRow, type Store } from '../../activities/store';
 
 /** A log row with the amendments of its month's invoices (an amended invoice shows where it is reconciled). */
 export type ReconciliationLogEntry = ReconciliationLogRow & { invoiceAmendments?: string };

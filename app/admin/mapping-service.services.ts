@@ -13,7 +13,7 @@ import { mappingProblems } from '../../domain/connectwise-projection';
 import type { Problem } from '../../domain/problems';
 import type { Subscription } from '../../domain/schemas';
 import { SkipEventSchema, subscriptionWorkflowId, type SubscriptionPlacement } from '../../contracts/subscription';
-import type { AgreementSummary } from '../psa/psa-gateway.port';
+import type { AgreementSummary } from '../../activities/psa/psa-gateway.port';
 import {
   effectiveDateRules,
   parseInput,
@@ -21,7 +21,7 @@ import {
   type PlatformProduct,
   type PlatformSubscription,
   type SubscriptionMapping,
-} from '../store';
+} from '../../activities/store';
 import { billingStartDate } from '../../domain/effective-date';
 import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';

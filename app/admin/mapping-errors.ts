@@ -7,10 +7,10 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { MessageConflictError } from '../../contracts/errors';
 import { BillingInputError, type Problem } from '../../domain/problems';
-import { ConflictError, NotFoundError, StoreInputError } from '../store/errors';
+import { ConflictError, NotFoundError, StoreInputError } from '../../activities/store/errors';
 
 export { ConflictError, NotFoundError };
-export { PsaError, isPsaError } from '../psa/http/psa-error';
+export { PsaError, isPsaError } from '../../activities/psa/http/psa-error';
 
 /** Bad input: every problem found, each with a field path and a reason. */
 export const ValidationError = StoreInputError;

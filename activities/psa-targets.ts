@@ -3,8 +3,8 @@
  * resolved to its PSA catalog item / service id. One place for it, so the subscription
  * workflow, the reconciliation and the seat-count job write lines for the same products.
  */
-import type { PsaTarget } from '../psa/psa-gateway.port';
-import { psaTargetOf, type Store, type SubscriptionMapping } from '../store';
+import type { PsaTarget } from './psa/psa-gateway.port';
+import { psaTargetOf, type Store, type SubscriptionMapping } from './store';
 
 const PAGE = 500;
 

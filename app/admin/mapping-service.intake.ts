@@ -5,11 +5,11 @@
  */
 import { SubscriptionReportSchema, subscriptionWorkflowId, type EventReceipt, type SubscriptionWorkflowState } from '../../contracts/subscription';
 import { parsePlatformEvent } from '../../domain/event-log';
-import { parseInput, type SubscriptionMapping } from '../store';
+import { parseInput, type SubscriptionMapping } from '../../activities/store';
 import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { CustomersIntakeSchema, ProductsIntakeSchema } from './mapping-service.schemas';
-import { createSubscriptionMappingPort } from './subscription-mapping';
+import { createSubscriptionMappingPort } from '../../activities/subscription-records';
 
 export interface SubscriptionView {
   connectionId: string;
@@ -97,27 +97,16 @@ export function createIntakeOperations(deps: MappingServiceDeps) {
       await mustConnection(connectionId);
       const mapping = await store.mappings.subscriptions.get(connectionId, subscriptionId);
       const timeoutMs = deps.stateQueryTimeoutMs ?? 5_000;
-      // Without a worker a query is retried until its deadline; abort it, so nothing outlives the request.
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(), timeoutMs);
       try {
-        const workflow = await deps.temporal.withAbortSignal(abort.signal, () =>
-          normalizeErrors(() => deps.platform.state(connectionId, subscriptionId), { kind: 'subscription workflow', id: subscriptionWorkflowId(connectionId, subscriptionId) }),
-        );
+        const workflow = await normalizeErrors(() => deps.platform.state(connectionId, subscriptionId, { timeoutMs }), {
+          kind: 'subscription workflow',
+          id: subscriptionWorkflowId(connectionId, subscriptionId),
+        });
         return { connectionId, subscriptionId, mapping, workflow };
       } catch (e) {
         if (e instanceof NotFoundError && !mapping) throw new NotFoundError('subscription', `${connectionId}/${subscriptionId}`);
-        const workflowError =
-          e instanceof NotFoundError
-            ? 'no workflow has been started for this subscription'
-            : abort.signal.aborted
-              ? `no worker answered the state query within ${timeoutMs} ms`
-              : e instanceof Error
-                ? e.message
-                : String(e);
+        const workflowError = e instanceof NotFoundError ? 'no workflow has been started for this subscription' : e instanceof Error ? e.message : String(e);
         return { connectionId, subscriptionId, mapping, workflow: null, workflowError };
-      } finally {
-        clearTimeout(timer);
       }
     },
   };

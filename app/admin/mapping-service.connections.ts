@@ -4,7 +4,7 @@
  * whenever they change. The secret goes in and never comes back out.
  */
 import { z } from 'zod';
-import { gatewayFor } from '../psa/gateway-registry';
+import { gatewayFor } from '../../activities/psa/gateway-registry';
 import {
   AutotaskSettingsSchema,
   ConnectWiseSettingsSchema,
@@ -17,7 +17,7 @@ import {
   type CreateConnectionInput,
   type PsaKind,
   type UpdateCredentialsInput,
-} from '../store';
+} from '../../activities/store';
 import { ConflictError, invalid, NotFoundError, ValidationError } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { RulesPatchSchema, type RulesPatch } from './mapping-service.schemas';

@@ -1,9 +1,8 @@
 /** What the mapping service is built from; tests pass real local servers, production real ones. */
-import type { Client } from '@temporalio/client';
-import type { PlatformClient } from '../../client/platform-client';
-import type { GatewayRegistry } from '../psa/gateway-registry';
-import type { OperationJournal } from '../psa/psa-gateway.port';
-import type { Store } from '../store';
+import type { SubscriptionMessenger } from '../../contracts/subscription';
+import type { GatewayRegistry } from '../../activities/psa/gateway-registry';
+import type { OperationJournal } from '../../activities/psa/psa-gateway.port';
+import type { Store } from '../../activities/store';
 import type { MappingSettingsRepository } from './mapping-settings';
 import type { OutboundPolicy } from './outbound-policy';
 
@@ -13,10 +12,8 @@ export interface MappingServiceDeps {
   gateways: GatewayRegistry;
   /** Journal handed to the throw-away gateway that tests credentials before they are stored. */
   journal: OperationJournal;
-  /** Signals the subscription workflows (map, unmap, retry, events, state). */
-  platform: PlatformClient;
-  /** The Temporal client under `platform`: its abort signal bounds the state query. */
-  temporal: Pick<Client, 'withAbortSignal'>;
+  /** Tells the subscription workflows (reports, events, placements, retries, skips) and reads their state. */
+  platform: SubscriptionMessenger;
   settings: MappingSettingsRepository;
   /** Which connection URLs may be called (docs/security.md); default: no internal address. */
   outbound?: OutboundPolicy;

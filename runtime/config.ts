@@ -4,7 +4,7 @@
  * default and meaning is listed in the README's configuration table.
  */
 import { z } from 'zod';
-import { parseOutboundAllowList } from '../activities/mapping/outbound-policy';
+import { parseOutboundAllowList } from '../app/admin/outbound-policy';
 
 const port = (dflt: number) =>
   z.coerce

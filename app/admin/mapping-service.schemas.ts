@@ -13,7 +13,7 @@ import {
   PlatformProductSchema,
   PRODUCT_SYNC_FIELDS,
   type MappingStatus,
-} from '../store';
+} from '../../activities/store';
 
 const bool = z.boolean({ invalid_type_error: 'must be true or false' });
 const psaRecordId = z
