@@ -7,7 +7,7 @@ import type { AppliedOperation } from './psa/psa-gateway.port';
 import { mappedProductIds } from './psa-targets';
 import type { GatewayRegistry } from './psa/gateway-registry';
 import type { Store } from './store';
-import type { SubscriptionPlacement, SubscriptionReport } from '../contracts/subscription';
+import type { SubscriptionPlacement } from '../contracts/subscription';
 import type { SubscriptionMappingPort } from './subscription.activities';
 
 /**

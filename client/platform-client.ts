@@ -98,6 +98,7 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
    * `acceptTimeoutMs`, the message is queued with a signal instead (durable; checked when the
    * workflow runs) and `queued` is returned.
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any update of the workflow; the payload was checked before, and is again by its validator
   async function deliver<Ret>(connectionId: string, subscriptionId: string, def: UpdateDefinition<Ret, [any]>, kind: QueuedMessage['kind'], payload: unknown): Promise<Ret | 'queued'> {
     const start = startOptions(connectionId, subscriptionId);
     const abort = new AbortController();

@@ -22,9 +22,7 @@ import {
   fromMinor,
   type IsoDate,
   type Ledger,
-  type LedgerInitInput,
   type PsaOps,
-  type SubscriptionEventInput,
 } from '../../domain';
 import { applyAtOps, applyCwOps, checkInvariants, type MemService } from './helpers';
 import { arbCase, build, type Case } from '../support/scenario-arbitrary';

@@ -7,6 +7,7 @@ const g = globalThis as { __psaTemporalRuntime?: boolean };
 if (!g.__psaTemporalRuntime) {
   g.__psaTemporalRuntime = true;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- a jest setup file runs as CommonJS, once per test file
     const { Runtime, DefaultLogger } = require('@temporalio/worker') as typeof import('@temporalio/worker');
     Runtime.install({ logger: new DefaultLogger('WARN') });
   } catch {

@@ -25,7 +25,6 @@ import type {
   AppliedOperation,
   CatalogMatch,
   CompanyMatch,
-  JournalEntry,
   RecordUpdateResult,
   KeyedOperation,
   OperationJournal,
