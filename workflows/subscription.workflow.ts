@@ -328,6 +328,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       dirty = true;
       return { outcome: 'disconnected' };
     }
+    if (s.status === 'unmapped') s.status = 'mapped';
     clearFailure();
     return { outcome: 'placed' };
   }
@@ -378,7 +379,10 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       const report = pendingReport;
       pendingReport = null;
       const { autoPlacement } = await recordSubscription({ connectionId, report, placed: s.placement !== null });
-      if (autoPlacement && !s.placement) s.placement = autoPlacement;
+      if (autoPlacement && !s.placement) {
+        s.placement = autoPlacement;
+        if (s.status === 'unmapped') s.status = 'mapped';
+      }
     }
     if (!s.report || !s.placement) {
       if (s.status !== 'failed') s.status = 'unmapped';

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isIsoDate, type IsoDate } from '../../domain/dates';
-import { createFaultInjector } from '../shared/faults';
+import { createFaultInjector, seededRandom } from '../shared/faults';
 import { createJsonFileStore } from '../shared/json-file-store';
 import { createRateLimiter } from '../shared/rate-limit';
 import { CONTROL_PREFIX, createSandboxApp, listenOnLoopback } from '../shared/sandbox-app';
@@ -49,6 +49,8 @@ export interface AutotaskSandboxOptions {
   today?: () => IsoDate;
   /** Time zone, picklist labels, currencies, unit-period boundary (default: DEFAULT_TENANT). */
   tenant?: Partial<AutotaskTenantProfile>;
+  /** Seed of the probabilistic fault rules (default 1): the same seed strikes the same requests. */
+  faultSeed?: number;
 }
 
 export interface AutotaskSandbox {
@@ -116,7 +118,7 @@ export async function startAutotaskSandbox(options: AutotaskSandboxOptions = {})
   const DATABASE = 'database'; // the threshold is per Autotask database, not per integration
   const inFlight = new Map<string, number>();
   const slotOf = new WeakMap<FastifyRequest, string>();
-  const faults = createFaultInjector();
+  const faults = createFaultInjector(seededRandom(options.faultSeed ?? 1));
   const traffic = createTraffic();
 
   const isApi = (req: FastifyRequest) => req.url.toLowerCase().startsWith(API) && !/\/zoneinformation/i.test(req.url);

@@ -2,7 +2,7 @@
  * startConnectWiseSandbox: the ConnectWise simulator as a value tests can start on a free port
  * and close, and that `main.ts` runs standalone. Options and control routes: sandbox/README.md.
  */
-import { createFaultInjector, type FaultInjector } from '../shared/faults';
+import { createFaultInjector, seededRandom, type FaultInjector } from '../shared/faults';
 import { createJsonFileStore } from '../shared/json-file-store';
 import { createRateLimiter, type RateLimit } from '../shared/rate-limit';
 import { CONTROL_PREFIX, createSandboxApp, listenOnLoopback } from '../shared/sandbox-app';
@@ -29,7 +29,8 @@ export interface ConnectWiseSandboxOptions {
   rules?: Partial<Omit<EntityRules, 'clock'>>;
   /** Keep the state in this JSON file across restarts. */
   stateFile?: string;
-  random?: () => number;
+  /** Seed of the probabilistic fault rules (default 1): the same seed strikes the same requests. */
+  faultSeed?: number;
   now?: () => number;
 }
 
@@ -72,7 +73,7 @@ export async function startConnectWiseSandbox(options: ConnectWiseSandboxOptions
   if (saved) Object.assign(state, saved);
   else reset(options.seed ?? 'empty');
 
-  const faults = createFaultInjector(options.random);
+  const faults = createFaultInjector(seededRandom(options.faultSeed ?? 1));
   const traffic = createTraffic();
   const rateLimiter = createRateLimiter(options.rateLimit ?? DEFAULT_CW_RATE_LIMIT, now);
   const app = createSandboxApp({ faults, traffic, rateLimiter, faultBody, reset, snapshot: () => state });

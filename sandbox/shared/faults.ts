@@ -35,7 +35,23 @@ export interface FaultInjector {
   rules(): readonly FaultRule[];
 }
 
-export function createFaultInjector(random: () => number = Math.random): FaultInjector {
+/**
+ * A small seeded generator (mulberry32): the same seed strikes the same requests, so a test with
+ * probabilistic faults fails the same way every run.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Which requests probabilistic fault rules strike: seeded (default seed 1), never Math.random. */
+export function createFaultInjector(random: () => number = seededRandom(1)): FaultInjector {
   let rules: FaultRule[] = [];
   let latency: Latency = { ms: 0 };
   const matches = (r: FaultRule, method: string, path: string): boolean =>

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAutotaskGateway } from '../../activities/psa/autotask/autotask-gateway';
 import { createConnectWiseGateway } from '../../activities/psa/connectwise/connectwise-gateway';
-import { createMemoryJournal } from '../../activities/psa/memory-journal';
+import { createMemoryJournal } from '../support/memory-journal';
 import type { KeyedOperation, PsaTarget } from '../../activities/psa/psa-gateway.port';
 import type { AtOperation, CwOperation } from '../../domain/psa-operations';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS as AT, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';

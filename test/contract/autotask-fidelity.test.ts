@@ -3,7 +3,7 @@
  * sandbox, and the gateway doing the right thing there. Each block names its gap.
  */
 import { createAutotaskGateway, type AutotaskGateway } from '../../activities/psa/autotask/autotask-gateway';
-import { createMemoryJournal, type MemoryJournal } from '../../activities/psa/memory-journal';
+import { createMemoryJournal, type MemoryJournal } from '../support/memory-journal';
 import type { KeyedOperation, PsaTarget } from '../../activities/psa/psa-gateway.port';
 import type { AtOperation } from '../../domain/psa-operations';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS as C, startAutotaskSandbox, type AutotaskSandbox, type AutotaskSandboxOptions } from '../../sandbox/autotask/server';

@@ -3,7 +3,7 @@
  * sandbox, and the gateway doing the right thing there. Each block names its gap.
  */
 import { createConnectWiseGateway } from '../../activities/psa/connectwise/connectwise-gateway';
-import { createMemoryJournal, type MemoryJournal } from '../../activities/psa/memory-journal';
+import { createMemoryJournal, type MemoryJournal } from '../support/memory-journal';
 import type { KeyedOperation, PsaGateway, PsaTarget } from '../../activities/psa/psa-gateway.port';
 import type { CwAddition } from '../../domain/psa-operations';
 import { startConnectWiseSandbox, type ConnectWiseSandbox, type ConnectWiseSandboxOptions } from '../../sandbox/connectwise/server';

@@ -9,9 +9,10 @@ import { createConnectWiseClient, type ConnectWiseCredentials } from '../../acti
 import { createConnectWiseGateway, type ConnectWiseGatewayDeps } from '../../activities/psa/connectwise/connectwise-gateway';
 import { operationTag } from '../../activities/psa/connectwise/operation-tag';
 import { PsaError } from '../../activities/psa/http/psa-error';
-import { createMemoryJournal, type MemoryJournal } from '../../activities/psa/memory-journal';
+import { createMemoryJournal, type MemoryJournal } from '../support/memory-journal';
 import type { KeyedOperation, PsaGateway, PsaTarget } from '../../activities/psa/psa-gateway.port';
 import type { CwAddition, CwOperation } from '../../domain/psa-operations';
+import { seededRandom } from '../../sandbox/shared/faults';
 import { startConnectWiseSandbox, type ConnectWiseSandbox } from '../../sandbox/connectwise/server';
 
 interface Target {
@@ -199,7 +200,7 @@ describe('ConnectWise gateway under injected faults (sandbox)', () => {
   let sandbox: ConnectWiseSandbox;
   let target: PsaTarget;
   beforeAll(async () => {
-    sandbox = await startConnectWiseSandbox({ seed: 'demo', rateLimit: { limit: 0, windowMs: 1 }, random: mulberry32(42) });
+    sandbox = await startConnectWiseSandbox({ seed: 'demo', rateLimit: { limit: 0, windowMs: 1 }, faultSeed: 42 });
     const acme = sandbox.state.agreements.find((a) => String(a.name).startsWith('Acme'))!;
     const bp = sandbox.state.catalog.find((c) => c.identifier === 'M365-BP')!;
     target = { companyId: 0, agreementId: acme.id, productIds: { 'm365-bp': bp.id }, description: 'fault test sub-9' };
@@ -213,7 +214,7 @@ describe('ConnectWise gateway under injected faults (sandbox)', () => {
       credentials: sandbox.credentials,
       journal,
       sleep: fastSleep,
-      random: mulberry32(7),
+      random: seededRandom(7),
       retry: { maxAttempts: 10 },
     });
   const create = (i: number): KeyedOperation => ({
@@ -289,14 +290,3 @@ describe('ConnectWise gateway under injected faults (sandbox)', () => {
     });
   });
 });
-
-/** Small seeded PRNG so fault patterns are reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -10,7 +10,7 @@
  * the subscription's service.
  */
 import { createAutotaskGateway } from '../../activities/psa/autotask/autotask-gateway';
-import { createMemoryJournal } from '../../activities/psa/memory-journal';
+import { createMemoryJournal } from '../support/memory-journal';
 import type { KeyedOperation, PsaTarget } from '../../activities/psa/psa-gateway.port';
 import { planAcceptedReconciliation } from '../../domain/reconciliation';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';

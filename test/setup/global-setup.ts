@@ -2,40 +2,32 @@
  * Starts the real servers the integration tests use, on free ports, once per jest run:
  * Temporal dev server (in-memory), FerretDB (temp SQLite dir), and the SMTP sink. The native
  * time-skipping test server is started per test file by @temporalio/testing from its path.
- * TEST_SERVERS=none skips all of it (pure unit runs).
+ * Only the `integration` test level needs them (jest.config.js).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFerretDb } from '../../sandbox/stack/ferretdb';
 import { freePort } from '../../sandbox/stack/ports';
 import { startTemporalDevServer } from '../../sandbox/stack/temporal-dev-server';
-import { requireTool } from '../../sandbox/stack/tools';
 import { startSmtpSink } from '../../sandbox/smtp-sink/smtp-sink';
-
-const quietLogger = new DefaultLogger('WARN');
+import workflowSetup from './workflow-setup';
 
 export default async function globalSetup(): Promise<void> {
-  if (process.env.TEST_SERVERS === 'none') return;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'psa-connector-test-'));
   const started = Date.now();
-  const bundlePath = path.join(dir, 'workflow-bundle.js');
   const [temporal, ferret, sink] = await Promise.all([
     freePort().then((port) => startTemporalDevServer({ port, logFile: path.join(dir, 'temporal.log') })),
     freePort().then((port) => startFerretDb({ port, dataDir: path.join(dir, 'ferretdb'), logFile: path.join(dir, 'ferretdb.log') })),
     Promise.all([freePort(), freePort()]).then(([smtpPort, httpPort]) => startSmtpSink({ smtpPort, httpPort })),
   ]);
-  // Bundled once per run: every test worker loads it instead of running webpack again.
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
-  writeFileSync(bundlePath, code);
-  process.env.TEST_WORKFLOW_BUNDLE = bundlePath;
+  // Bundled once per run (shared with the workflow level): every test worker loads it.
+  await workflowSetup();
   (globalThis as Record<string, unknown>).__psaTestServers = { temporal, ferret, sink, dir };
   process.env.TEST_TEMPORAL_ADDRESS = temporal.address;
   process.env.TEST_MONGO_URL = ferret.url;
   process.env.TEST_SMTP_URL = sink.smtpUrl;
   process.env.TEST_SMTP_API_URL = sink.apiUrl;
-  process.env.TEST_TEMPORAL_TEST_SERVER = requireTool('temporalTestServer');
   process.env.TEST_SERVERS_DIR = dir;
   console.log(`\n[test servers] Temporal ${temporal.address}, FerretDB ${ferret.url}, SMTP ${sink.smtpUrl} — up in ${Date.now() - started} ms (logs: ${dir})`);
 }

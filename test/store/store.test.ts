@@ -1,4 +1,3 @@
-import { MongoClient } from 'mongodb';
 import { connectMongo, createStore, ensureIndexes, generateEncryptionKey, parseEncryptionKey, STORE_INDEXES } from '../../activities/store';
 import { testDbUrl, testServers } from '../setup/servers';
 
@@ -23,10 +22,7 @@ describe('createStore / ensureIndexes / connectMongo', () => {
     }
   });
 
-  it('fails fast on an unreachable server', async () => {
-    const started = Date.now();
-    await expect(connectMongo('mongodb://127.0.0.1:9/x', { serverSelectionTimeoutMS: 300 })).rejects.toThrow();
-    expect(Date.now() - started).toBeLessThan(5_000);
-    expect(MongoClient).toBeDefined();
+  it('fails on an unreachable server instead of waiting (the connection error names it)', async () => {
+    await expect(connectMongo('mongodb://127.0.0.1:9/x', { serverSelectionTimeoutMS: 300 })).rejects.toThrow(/127\.0\.0\.1:9/);
   });
 });

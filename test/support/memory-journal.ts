@@ -4,7 +4,7 @@
  * records it.
  */
 import type { PsaOperation } from '../../domain/psa-operations';
-import type { AppliedOperation, JournalEntry, OperationJournal } from './psa-gateway.port';
+import type { AppliedOperation, JournalEntry, OperationJournal } from '../../activities/psa/psa-gateway.port';
 
 export interface MemoryJournal extends OperationJournal {
   entries(): JournalEntry[];

@@ -1,0 +1,241 @@
+/**
+ * The subscription workflow's own logic, fast: the time-skipping test server and typed mocked
+ * activities (an in-memory PSA that behaves like the real ones where it matters, from
+ * test/support/live-simulator.ts). No database, no sandbox, no wall clock: the inbox in billing
+ * order, month-start folds and future-dated events on timers, a step retried with the same keys
+ * after the PSA stayed unreachable, a refusal and the admin's retry, continue-as-new, closing.
+ */
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import type { SubscriptionActivities } from '../../activities/subscription.activities';
+import type { KeyedOperation } from '../../activities/psa/psa-gateway.port';
+import { createPlatformClient } from '../../client/platform-client';
+import { subscriptionWorkflowId, type SubscriptionPlacement, type SubscriptionWorkflowState } from '../../contracts/subscription';
+import { addDays, isoDateOf, type IsoDate } from '../../domain/dates';
+import { allSearchAttributes } from '../../workflows/search-attributes';
+import { subscriptionWorkflow } from '../../workflows/subscription.workflow';
+import { cwDisagreements } from '../support/plan-agreement';
+import { planLedgers, type SentEvent } from '../support/plan-for';
+import { applyToMemory, memoryPsa, type MemoryPsa } from '../support/live-simulator';
+import { workflowBundle, temporalTestServer } from '../setup/workflow-setup-env';
+
+const DAY_MS = 86_400_000;
+jest.setTimeout(120_000);
+
+describe('subscription workflow with mocked activities (time skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  /** The test server's day (time moves on as tests sleep). */
+  const today = async (): Promise<IsoDate> => isoDateOf(await env.currentTimeMs());
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServer() } } });
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    });
+  });
+  const workers: Array<() => Promise<void>> = [];
+  const leftovers: string[] = [];
+  afterEach(async () => {
+    for (const id of leftovers.splice(0)) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+    for (const stop of workers.splice(0)) await stop();
+  });
+  afterAll(() => env?.teardown());
+
+  /** A worker whose activities write to an in-memory PSA; `fault` decides what a step meets. */
+  async function connector(fault: (ops: KeyedOperation[], attempt: number) => 'ok' | 'unreachable' | 'refuse' = () => 'ok') {
+    const taskQueue = `wf-${randomUUID().slice(0, 8)}`;
+    const psa: MemoryPsa = memoryPsa();
+    const keysSeen: string[][] = [];
+    const archived: Record<string, unknown> = {};
+    let attempts = 0;
+    const client = createPlatformClient(env.client, { taskQueue, acceptTimeoutMs: 5_000 });
+    // Every subscription the test reports is terminated after it: a timer left behind would fire
+    // for a stopped worker, and the test server would wait for it before letting time skip again.
+    const platform: typeof client = {
+      ...client,
+      reportSubscription: (connectionId, r) => {
+        leftovers.push(subscriptionWorkflowId(connectionId, r.subscription.id));
+        return client.reportSubscription(connectionId, r);
+      },
+    };
+    const activities: SubscriptionActivities = {
+      async recordSubscription() {
+        return { autoPlacement: null };
+      },
+      async applyOperations(input) {
+        keysSeen.push(input.operations.map((o) => o.idempotencyKey));
+        const verdict = fault(input.operations, ++attempts);
+        if (verdict === 'unreachable') throw ApplicationFailure.retryable('connectwise POST /additions failed with timeout', 'PsaError.timeout');
+        if (verdict === 'refuse') return { applied: input.operations.map(() => null), refused: { message: 'connectwise POST failed with validation (HTTP 400): the agreement is cancelled', idempotencyKey: input.operations[0]!.idempotencyKey } };
+        const applied = applyToMemory(psa, input.operations.map((o) => o.operation), input.lineIds);
+        return { applied: applied.map((a, i) => ({ ...a, idempotencyKey: input.operations[i]!.idempotencyKey, replayed: false })), refused: null };
+      },
+      async recordSyncFailure() {},
+      async handOverPartialUpgrade() {},
+      async restoreSubscription(input) {
+        return { carried: archived[input.workflowId] ?? null, recordedLines: 0 };
+      },
+      async archiveSubscription(input) {
+        archived[input.workflowId] = input.state;
+      },
+    };
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: workflowBundle() }, activities });
+    const running = worker.run();
+    let stopped = false;
+    const stop = async () => {
+      if (stopped) return;
+      stopped = true;
+      worker.shutdown();
+      await running;
+    };
+    workers.push(stop);
+    return {
+      taskQueue,
+      psa,
+      platform,
+      keysSeen,
+      archived,
+      /** Lines the memory PSA holds for a state, in the plan comparison's shape. */
+      lines: (s: SubscriptionWorkflowState) =>
+        Object.values(s.held.connectwise).map((h) => ({ lineKey: h.lineKey, ...pick(psa.cw.get(h.psaId)!) })),
+      stop,
+    };
+  }
+
+  const report = (id: string, startDate: IsoDate) => ({
+    customerId: 'c1',
+    subscription: { id, productId: 'bp', quantity: 10, unitPrice: '22.00', unitCost: '18.70', startDate, endDate: addDays(startDate, 364), billingFrequency: 'monthly' as const, autoRenew: true, kind: 'saas' as const },
+  });
+  const placement = (startDate: IsoDate): SubscriptionPlacement => ({
+    psa: 'connectwise', companyId: 1, agreementId: 2, agreement: { startDate, periodType: 'monthly' },
+    rules: { positiveChange: 'actual-date', negativeChange: 'actual-date', cancellation: 'cancellation-date' }, description: 'x',
+  });
+  const wire = (e: SentEvent) => ({ id: e.id, ...e.event });
+  const quiet = async (c: { platform: ReturnType<typeof createPlatformClient> }, id: string, until: (s: SubscriptionWorkflowState) => boolean) => {
+    for (let i = 0; i < 200; i++) {
+      const s = await c.platform.state('conn', id);
+      if (!s.syncing && until(s)) return s;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`subscription ${id} did not settle: ${JSON.stringify(await c.platform.state('conn', id))}`);
+  };
+
+  it('bills events sent in reverse order as the plan of the sorted events; a repeat is a duplicate', async () => {
+    const c = await connector();
+    const start = addDays(await today(), -90);
+    const events: SentEvent[] = [
+      { id: 'a', event: { type: 'quantity-changed', date: addDays(start, 20), quantity: 12 } },
+      { id: 'b', event: { type: 'quantity-changed', date: addDays(start, 40), quantity: 9 } },
+      { id: 'c', event: { type: 'quantity-changed', date: addDays(start, 60), quantity: 15 } },
+    ];
+    await c.platform.reportSubscription('conn', report('s-order', start));
+    await c.platform.place('conn', 's-order', placement(start));
+    for (const e of [...events].reverse()) await c.platform.sendEvent('conn', 's-order', wire(e));
+    expect(await c.platform.sendEvent('conn', 's-order', wire(events[1]!))).toMatchObject({ outcome: 'duplicate' });
+    const s = await quiet(c, 's-order', (x) => x.counts.applied === 3);
+    expect(s.events.map((e) => e.id)).toEqual(['a', 'b', 'c']);
+    expect(cwDisagreements(planLedgers(report('s-order', start), placement(start), events, s.asOf!), c.lines(s))).toEqual([]);
+    await c.stop();
+  });
+
+  it('folds at the month start and applies a future-dated event on its day, on durable timers', async () => {
+    const c = await connector();
+    const day = await today();
+    const start = addDays(day, -10);
+    const future: SentEvent = { id: 'f', event: { type: 'quantity-changed', date: addDays(day, 45), quantity: 4 } };
+    const now: SentEvent = { id: 'n', event: { type: 'quantity-changed', date: day, quantity: 13 } };
+    await c.platform.reportSubscription('conn', report('s-time', start));
+    await c.platform.place('conn', 's-time', placement(start));
+    expect(await c.platform.sendEvent('conn', 's-time', wire(future))).toMatchObject({ outcome: 'accepted', scheduledFor: future.event.date });
+    await c.platform.sendEvent('conn', 's-time', wire(now));
+    const waiting = await quiet(c, 's-time', (x) => x.counts.applied === 1);
+    expect(waiting.counts.scheduled).toBe(1);
+    expect(waiting.nextWake).not.toBeNull();
+    await env.sleep(50 * DAY_MS);
+    const done = await quiet(c, 's-time', (x) => x.counts.applied === 2);
+    expect(done.asOf! >= future.event.date).toBe(true);
+    expect(cwDisagreements(planLedgers(report('s-time', start), placement(start), [now, future], done.asOf!), c.lines(done))).toEqual([]);
+    // The fold of the month after `now`'s delta line happened on its own: the base line carries 13.
+    expect(c.lines(done).find((l) => l.lineKey.includes('/base/'))!.quantity).toBeGreaterThanOrEqual(4);
+    await c.stop();
+  });
+
+  it('a PSA that stays unreachable: the same step, with the same idempotency keys, is tried again later', async () => {
+    const c = await connector((_ops, attempt) => (attempt <= 8 ? 'unreachable' : 'ok'));
+    const start = addDays(await today(), -5);
+    await c.platform.reportSubscription('conn', report('s-down', start));
+    await c.platform.place('conn', 's-down', placement(start));
+    await env.sleep(5 * 60_000); // the activity's own retries (8 attempts, backing off to a minute)
+    const down = await c.platform.state('conn', 's-down');
+    expect(down.syncing).toBe(true);
+    expect(down.lastError).toMatchObject({ message: expect.stringMatching(/the PSA did not answer .* tried again automatically/), retryAt: expect.any(String) });
+    await env.sleep(11 * 60_000);
+    const up = await quiet(c, 's-down', (x) => x.lastError === null && x.step === 1);
+    expect(new Set(c.keysSeen.map((k) => k.join()))).toEqual(new Set([c.keysSeen[0]!.join()]));
+    expect(c.lines(up)).toHaveLength(1);
+    await c.stop();
+  });
+
+  it('a refusal fails the subscription with the PSA message until an admin retries', async () => {
+    let refuse = true;
+    const c = await connector(() => (refuse ? 'refuse' : 'ok'));
+    const start = addDays(await today(), -5);
+    await c.platform.reportSubscription('conn', report('s-refused', start));
+    await c.platform.place('conn', 's-refused', placement(start));
+    const failed = await quiet(c, 's-refused', (x) => x.status === 'failed');
+    expect(failed.lastError?.message).toMatch(/the agreement is cancelled/);
+    refuse = false;
+    expect(await c.platform.retry('conn', 's-refused')).toEqual({ outcome: 'retrying' });
+    const ok = await quiet(c, 's-refused', (x) => x.status === 'mapped' && x.lastError === null);
+    expect(c.lines(ok)).toHaveLength(1);
+    await c.stop();
+  });
+
+  it('continues as new with its log, lines and step counter, and bills on', async () => {
+    const c = await connector();
+    const start = addDays(await today(), -60);
+    const id = 's-long';
+    const started = await env.client.workflow.start(subscriptionWorkflow, { taskQueue: c.taskQueue, workflowId: subscriptionWorkflowId('conn', id), args: [{ connectionId: 'conn', subscriptionId: id, historyLimit: 30 }] });
+    await c.platform.reportSubscription('conn', report(id, start));
+    await c.platform.place('conn', id, placement(start));
+    const events: SentEvent[] = Array.from({ length: 8 }, (_, i) => ({ id: `q${i}`, event: { type: 'quantity-changed', date: addDays(start, 10 + i), quantity: 11 + (i % 3) } }));
+    for (const e of events) await c.platform.sendEvent('conn', id, wire(e));
+    const s = await quiet(c, id, (x) => x.counts.applied === events.length);
+    expect((await env.client.workflow.getHandle(started.workflowId, started.firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+    expect(await c.platform.sendEvent('conn', id, wire(events[0]!))).toMatchObject({ outcome: 'duplicate' });
+    expect(cwDisagreements(planLedgers(report(id, start), placement(start), events, s.asOf!), c.lines(s))).toEqual([]);
+    // Keys never repeat across runs: every step wrote under its own keys.
+    const keys = c.keysSeen.flat();
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('closes 35 quiet days after it ended, leaving its state for a late event to reopen it', async () => {
+    const c = await connector();
+    const start = addDays(await today(), -60);
+    const id = 's-close';
+    const events: SentEvent[] = [
+      { id: 'q', event: { type: 'quantity-changed', date: addDays(start, 10), quantity: 12 } },
+      { id: 'x', event: { type: 'cancelled', date: addDays(start, 30) } },
+    ];
+    await c.platform.reportSubscription('conn', report(id, start));
+    await c.platform.place('conn', id, placement(start));
+    for (const e of events) await c.platform.sendEvent('conn', id, wire(e));
+    const ended = await quiet(c, id, (x) => x.status === 'ended' && x.counts.applied === events.length);
+    const handle = env.client.workflow.getHandle(subscriptionWorkflowId('conn', id));
+    await env.sleep(36 * DAY_MS);
+    for (let i = 0; i < 100 && (await handle.describe()).status.name !== 'COMPLETED'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+    expect(c.archived[subscriptionWorkflowId('conn', id)]).toMatchObject({ version: 2, step: ended.step });
+    const late: SentEvent = { id: 'late', event: { type: 'quantity-changed', date: addDays(start, 20), quantity: 7 } };
+    expect(await c.platform.sendEvent('conn', id, wire(late))).toMatchObject({ outcome: 'accepted' });
+    const reopened = await quiet(c, id, (x) => x.counts.applied === 3);
+    expect(cwDisagreements(planLedgers(report(id, start), placement(start), [...events, late], reopened.asOf!), c.lines(reopened))).toEqual([]);
+  });
+});
+
+function pick(a: { productId: string; quantity: number; unitPrice: string; unitCost: string; effectiveDate: string; cancelledDate: string | null }) {
+  return { productId: a.productId, quantity: a.quantity, unitPrice: a.unitPrice, unitCost: a.unitCost, effectiveDate: a.effectiveDate, cancelledDate: a.cancelledDate };
+}
