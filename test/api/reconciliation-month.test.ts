@@ -120,7 +120,7 @@ describe('a reconciliation month through the public surfaces', () => {
     const log = (await api('GET', `/api/connections/${C}/reconciliation/log?from=${month}&to=${month}`)).rows as Array<Record<string, unknown>>;
     expect(log[0]!.invoiceAmendments).toMatch(new RegExp(`^customer invoice C-${month} amended \\d{4}-\\d\\d-\\d\\d by billing-ops: amount 230\\.00 → 231\\.00$`));
     const exported = await cli(['reconciliation', 'export', '-c', C, '--from', month, '--to', month]);
-    expect(exported.stdout.split('\n')[0]).toMatch(/,Invoice amendments$/);
+    expect(exported.stdout.split('\n')[0]).toMatch(/,Invoice amendments,Decision note$/);
     expect(exported.stdout).toContain('amount 230.00 → 231.00');
   }, 120_000);
 });
