@@ -25,13 +25,17 @@ export function timelineChart(segments: readonly TimelineSegment[], today: IsoDa
   const products = [...new Set(segments.map((s) => s.productId))];
   const paths = products.map((p, i) => {
     const segs = segments.filter((s) => s.productId === p);
-    const d = segs
-      .map((s) => {
-        const x1 = x(s.from);
-        const x2 = x(s.to === null ? end : addDays(s.to, 1));
-        return `M${x1.toFixed(1)},${y(0).toFixed(1)} L${x1.toFixed(1)},${y(s.quantity).toFixed(1)} L${x2.toFixed(1)},${y(s.quantity).toFixed(1)} L${x2.toFixed(1)},${y(0).toFixed(1)}`;
-      })
-      .join(' ');
+    // One continuous step line per run of adjoining segments; it drops to 0 only where billing stops.
+    let d = '';
+    let prevEnd: IsoDate | null = null;
+    for (const s of segs) {
+      const x1 = x(s.from).toFixed(1);
+      const x2 = x(s.to === null ? end : addDays(s.to, 1)).toFixed(1);
+      const yq = y(s.quantity).toFixed(1);
+      d += prevEnd === s.from ? ` L${x1},${yq} L${x2},${yq}` : `${d ? ` L${x(prevEnd!).toFixed(1)},${y(0).toFixed(1)}` : ''} M${x1},${y(0).toFixed(1)} L${x1},${yq} L${x2},${yq}`;
+      prevEnd = s.to === null ? end : addDays(s.to, 1);
+    }
+    if (prevEnd) d += ` L${x(prevEnd).toFixed(1)},${y(0).toFixed(1)}`;
     const colour = COLOURS[i % COLOURS.length]!;
     return html`<path d="${d}" fill="none" stroke="${colour}" stroke-width="2.5"></path>`;
   });

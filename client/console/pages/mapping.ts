@@ -79,8 +79,7 @@ ${held ? html`<span class="warning small">mapping here puts a second product on 
 <td><strong>${name}</strong><div class="small muted">${r.platformId}${sub ? ` · ${sub}` : ''}</div>${r.error ? html`<div class="small"><span class="status status-failed">failed</span> ${r.error.message}</div>` : null}</td>
 <td>${chip(r.status)}</td>
 <td>${choices}
-${r.linked ? null : html`<form method="get" class="toolbar small" role="search"><input type="hidden" name="tab" value="${tab}"><input type="hidden" name="for" value="${r.platformId}">
-<label class="sr-only" for="search-${r.platformId}">Search the PSA for ${name}</label><input id="search-${r.platformId}" type="search" name="search" value="${searchOverride?.pid === r.platformId ? searchOverride.text : ''}" placeholder="search another name"><button type="submit">Search</button></form>`}
+${r.linked ? null : html`<div class="toolbar small"><label class="sr-only" for="search-${r.platformId}">Search the PSA for another name than ${name}</label><input id="search-${r.platformId}" form="find-${r.platformId}" type="search" name="search" value="${searchOverride?.pid === r.platformId ? searchOverride.text : ''}" placeholder="search another name"><button type="submit" form="find-${r.platformId}">Search</button></div>`}
 ${syncPreview(r.platform, toggles)}</td>
 <td>${r.linked
       ? html`<button type="submit" formaction="${connUrl(id, `/mapping/${tab}/disconnect`)}" name="only" value="${r.platformId}"${guarded(ctx.principal, 'operator')}>Disconnect</button>`
@@ -91,14 +90,15 @@ ${syncPreview(r.platform, toggles)}</td>
   return html`<form method="post" action="${connUrl(id, `/mapping/${tab}/map`)}" aria-label="Map ${tab}">
 ${backField(ctx)}
 <div class="table-wrap"><table>
-<thead><tr><th><input type="checkbox" data-select-all="pid" aria-label="Select all"></th><th>Platform ${tab === 'customers' ? 'customer' : 'product'}</th><th>Status</th><th>Closest PSA ${psaNoun}s (best first)</th><th>Action</th></tr></thead>
+<thead><tr><th><input type="checkbox" data-select-all="pid" aria-label="Select all"></th><th>Platform ${tab === 'customers' ? 'customer' : 'product'}</th><th>Status</th><th>Closest PSA ${tab === 'customers' ? 'companies' : `${psaNoun}s`} (best first)</th><th>Action</th></tr></thead>
 <tbody>${rows.map(rowHtml)}</tbody></table></div>
 <div class="actions card">
 <label>Mode<select name="mode"><option value="map-only">Map only (the next global sync writes the fields)</option><option value="map-and-sync">Map &amp; Sync (write the fields shown now)</option></select></label>
 <span class="small muted" data-count-of="pid" aria-live="polite"></span>
 <button type="submit" class="primary"${guarded(ctx.principal, 'operator')}>Map selected to their chosen ${psaNoun}</button>
 </div>
-</form>`;
+</form>
+${rows.filter((r) => !r.linked).map((r) => html`<form id="find-${r.platformId}" method="get" hidden><input type="hidden" name="tab" value="${tab}"><input type="hidden" name="status" value="${ctx.query.status ?? ''}"><input type="hidden" name="for" value="${r.platformId}"></form>`)}`;
 }
 
 async function subscriptionTab(ctx: ConsoleContext, conn: Connection, rows: Array<Row<SubscriptionMapping, unknown>>): Promise<Html> {
