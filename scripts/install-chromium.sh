@@ -41,4 +41,4 @@ if ! "$want" --version >/dev/null 2>&1; then
   echo "✗ setup: chromium was installed but $want --version fails; see $log" >&2
   exit 1
 fi
-echo "✓ setup: browser for the console tests ($("$want" --version | head -n 1), $(( $(date +%s) - start ))s)"
+echo "✓ setup: browser for the console tests ($("$want" --version 2>/dev/null | head -n 1), $(( $(date +%s) - start ))s)"

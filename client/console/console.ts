@@ -6,14 +6,14 @@
  * API itself (own-api.ts), so roles, connection limits, validation and the audit log are the
  * API's own.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../activities/store';
 import { isoDateOf } from '../../domain/dates';
 import type { createAccessCheck } from '../http/access';
 import { HttpRefusal } from '../http/error-reply';
 import type { RouteSpec } from '../http/route-catalog';
+import { CONSOLE_CSS } from './assets/console-css';
+import { CONSOLE_JS } from './assets/console-js';
 import { render, type ConsoleAnswer, type ConsoleContext, type ConsoleLinks } from './console-kit';
 import { CONSOLE_ROUTES, consoleRoute } from './console-routes';
 import { html, query } from './html';
@@ -39,23 +39,10 @@ export interface ConsoleDeps {
 
 type Handler = (ctx: ConsoleContext) => Promise<ConsoleAnswer>;
 
-const ASSETS: Record<string, { type: string; body: Buffer }> = Object.fromEntries(
-  (['console.css', 'console.js'] as const).map((f) => [
-    f,
-    { type: f.endsWith('.css') ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8', body: readFileSync(path.join(assetDir(), f)) },
-  ]),
-);
-
-/** client/console/assets from the sources, or beside the compiled file in dist/ (the build copies them). */
-function assetDir(): string {
-  const here = path.join(__dirname, 'assets');
-  try {
-    readFileSync(path.join(here, 'console.css'));
-    return here;
-  } catch {
-    return path.resolve(__dirname, '../../../client/console/assets');
-  }
-}
+const ASSETS: Record<string, { type: string; body: string }> = {
+  'console.css': { type: 'text/css; charset=utf-8', body: CONSOLE_CSS },
+  'console.js': { type: 'text/javascript; charset=utf-8', body: CONSOLE_JS },
+};
 
 /** No inline script or style anywhere: the pages run under a strict policy. */
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; connect-src 'self'";

@@ -1,4 +1,5 @@
-/* psa-connector console: one small stylesheet, system fonts, no framework. */
+/** The console's stylesheet, served at /console/assets/console.css. Kept as a module so the compiled server (dist/) carries it without a copy step. */
+export const CONSOLE_CSS = String.raw`/* psa-connector console: one small stylesheet, system fonts, no framework. */
 :root { --fg: #111827; --muted: #6b7280; --line: #e5e7eb; --bg: #f9fafb; --card: #fff; --accent: #2563eb; --ok: #047857; --warn: #b45309; --bad: #b91c1c; }
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: var(--fg); background: var(--bg); }
@@ -68,3 +69,4 @@ code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-siz
 .preview { background: #f8fafc; border: 1px dashed #cbd5e1; border-radius: 6px; padding: 6px 10px; margin: 6px 0; font-size: 12.5px; }
 details summary { cursor: pointer; color: var(--accent); }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+`;

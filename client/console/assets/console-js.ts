@@ -1,4 +1,5 @@
-// psa-connector console: progressive enhancement only. Every page works without this file;
+/** The console's progressive-enhancement script, served at /console/assets/console.js. Kept as a module so the compiled server (dist/) carries it without a copy step. */
+export const CONSOLE_JS = String.raw`// psa-connector console: progressive enhancement only. Every page works without this file;
 // it adds select-all boxes, a live count of selected items, confirmations, "/" to search and
 // a guard against double submits.
 (function () {
@@ -44,3 +45,4 @@
   });
   document.addEventListener('DOMContentLoaded', updateCounts);
 })();
+`;
