@@ -68,5 +68,7 @@ dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 code, .mono { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 12.5px; }
 .preview { background: #f8fafc; border: 1px dashed #cbd5e1; border-radius: 6px; padding: 6px 10px; margin: 6px 0; font-size: 12.5px; }
 details summary { cursor: pointer; color: var(--accent); }
+td.reason { min-width: 260px; }
+.decision { margin-top: 4px; color: #374151; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;

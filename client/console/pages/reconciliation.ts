@@ -60,8 +60,8 @@ ${num(r.platformCost, r.platformCost !== undefined && r.psaCost !== undefined &&
 ${num(r.platformPrice, r.platformPrice !== undefined && r.psaPrice !== undefined && r.platformPrice !== r.psaPrice)}${num(r.psaPrice)}
 ${num(r.platformMargin)}${num(r.psaMargin)}
 <td>${chip(r.status)}</td>
-<td class="small">${r.reason ?? ''}${r.error && r.error !== r.reason ? html`<div class="small"><strong>PSA:</strong> ${r.error}</div>` : null}${r.invoiceAmendments ? html`<div class="small muted">${r.invoiceAmendments}</div>` : null}</td>
-<td class="small">${r.decision ? html`${r.decision}ed by ${r.decidedBy ?? '?'}${r.decisionNote ? html`<div class="muted">“${r.decisionNote}”</div>` : null}` : ''}</td>
+<td class="small reason">${r.reason ?? ''}${r.error && r.error !== r.reason ? html`<div class="small"><strong>PSA:</strong> ${r.error}</div>` : null}${r.invoiceAmendments ? html`<div class="small muted">${r.invoiceAmendments}</div>` : null}
+${r.decision ? html`<div class="decision">${r.decision}ed by ${r.decidedBy ?? '?'}${r.decisionNote ? html`: “${r.decisionNote}”` : null}</div>` : null}</td>
 </tr>`;
 }
 
@@ -69,16 +69,19 @@ export async function reconciliationPage(ctx: ConsoleContext): Promise<ConsoleAn
   const id = ctx.params.id!;
   const base = `/api/connections/${enc(id)}`;
   const r = await reviewQuery(ctx);
-  const [connection, log, subs] = await Promise.all([
+  const [connection, log, subs, products] = await Promise.all([
     ctx.api.get<Connection>(base),
     ctx.api.get<{ rows: ReconciliationLogEntry[] }>(`${base}/reconciliation/log${query(logFilter(r))}`),
     ctx.api.get<{ items: SubscriptionMapping[] }>(`${base}/subscriptions${query({ limit: 1000 })}`),
+    ctx.api.get<{ items: Array<{ platform: { provider?: string } | null }> }>(`${base}/products${query({ status: 'mapped', limit: 1000 })}`),
   ]);
   const agreementWord = connection.psa === 'connectwise' ? 'Agreement' : 'Contract';
   const agreements = new Map(subs.items.filter((s) => s.agreementId !== undefined).map((s) => [s.platformId, `${agreementWord} #${s.agreementId}`]));
   const rows = filterRows(reviewRows(log.rows, agreements), { todo: false });
   const groups = groupRows(rows, r.group);
-  const providers = [...new Set([...DEFAULT_CUTOVER_CALENDAR.map((c) => c.provider), ...rows.map((x) => x.provider)])];
+  // The providers this connection's products come from first, then the rest of the §6 calendar.
+  const used = [...rows.map((x) => x.provider), ...products.items.flatMap((p) => (p.platform?.provider ? [p.platform.provider] : []))];
+  const providers = [...new Set([...used, ...DEFAULT_CUTOVER_CALENDAR.map((c) => c.provider)])];
   const here = (over: Partial<Record<'month' | 'provider' | 'view' | 'group' | 'status', string>>) =>
     connUrl(id, `/reconciliation${query({ month: r.month, provider: r.provider, view: r.view, group: r.group, status: r.statuses.join(',') || undefined, ...over })}`);
   const csvHref = connUrl(id, `/reconciliation.csv${query({ month: r.month, provider: r.provider, view: r.view, status: r.statuses.join(',') || undefined })}`);
@@ -102,7 +105,7 @@ ${groups.map(
 <div class="group-head"><h2>${g.label}</h2><span class="muted small">${g.rows.length} item(s), ${g.todo} to do</span>
 <label class="small"><input type="checkbox" data-select-all="item" data-scope="${g.key}"> select all in this group</label></div>
 <div class="table-wrap"><table>
-<thead><tr><th><span class="sr-only">Select</span></th><th>Customer / plan</th><th>Subscription</th><th class="num">Platform qty</th><th class="num">PSA qty</th><th class="num">Platform cost</th><th class="num">PSA cost</th><th class="num">Platform price</th><th class="num">PSA price</th><th class="num">Platform margin</th><th class="num">PSA margin</th><th>Status</th><th>Reason</th><th>Decision</th></tr></thead>
+<thead><tr><th><span class="sr-only">Select</span></th><th>Customer / plan</th><th>Subscription</th><th class="num">Platform qty</th><th class="num">PSA qty</th><th class="num">Platform cost</th><th class="num">PSA cost</th><th class="num">Platform price</th><th class="num">PSA price</th><th class="num">Platform margin</th><th class="num">PSA margin</th><th>Status</th><th>Reason and decision</th></tr></thead>
 <tbody>${g.rows.map((row) => rowHtml(ctx, row))}</tbody>
 </table></div></section>`,
 )}

@@ -71,6 +71,9 @@ ${p.lines.length === 0
 </table></div>`}`;
 }
 
+/** Adjustments in the order Autotask applies them (the day they are posted on), so "units after" reads as a timeline. */
+const byDate = <A extends { postedOn: string; forDate: string }>(xs: readonly A[]): A[] => [...xs].sort((a, b) => a.postedOn.localeCompare(b.postedOn) || a.forDate.localeCompare(b.forDate));
+
 function psaLines(w: SubscriptionWorkflowState): Html {
   const cw = Object.entries(w.held.connectwise);
   const at = Object.entries(w.held.autotask);
@@ -80,7 +83,7 @@ function psaLines(w: SubscriptionWorkflowState): Html {
 <tbody>${cw.map(([key, l]) => html`<tr><td class="mono">#${l.psaId}<div class="small muted">${key}</div></td><td>${l.kind}</td><td>${l.productId}</td><td class="num">${l.quantity}</td><td class="num">${l.unitPrice}</td><td class="num">${l.unitCost}</td><td>${l.effectiveDate}</td><td>${l.cancelledDate ?? '—'}</td></tr>`)}</tbody></table></div>`;
   return html`${at.map(([key, s]) => html`<h3>Contract service #${s.psaId} · ${s.productId} <span class="muted small">${key} · ${s.unitPrice} / ${s.unitCost}</span></h3>
 <div class="table-wrap"><table><thead><tr><th>For date</th><th>Posted on</th><th class="num">Unit change</th><th class="num">Units after</th></tr></thead>
-<tbody>${s.adjustments.map((a, i) => html`<tr><td>${a.forDate}</td><td>${a.postedOn}${a.postedOn !== a.forDate ? html` <span class="status status-scheduled">shifted (§5)</span>` : null}</td><td class="num">${a.unitChange > 0 ? `+${a.unitChange}` : a.unitChange}</td><td class="num">${s.adjustments.slice(0, i + 1).reduce((n, x) => n + x.unitChange, 0)}</td></tr>`)}</tbody></table></div>`)}`;
+<tbody>${byDate(s.adjustments).map((a, i, all) => html`<tr><td>${a.forDate}</td><td>${a.postedOn}${a.postedOn !== a.forDate ? html` <span class="status status-scheduled">shifted (§5)</span>` : null}</td><td class="num">${a.unitChange > 0 ? `+${a.unitChange}` : a.unitChange}</td><td class="num">${all.slice(0, i + 1).reduce((n, x) => n + x.unitChange, 0)}</td></tr>`)}</tbody></table></div>`)}`;
 }
 
 export async function subscriptionPage(ctx: ConsoleContext): Promise<ConsoleAnswer> {
