@@ -9,12 +9,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../../activities/store';
 import { isoDateOf } from '../../domain/dates';
-import type { createAccessCheck } from '../http/access';
+import { sameOrigin, type createAccessCheck } from '../http/access';
 import { HttpRefusal } from '../http/error-reply';
 import type { RouteSpec } from '../http/route-catalog';
 import { CONSOLE_CSS } from './assets/console-css';
 import { CONSOLE_JS } from './assets/console-js';
-import { render, type ConsoleAnswer, type ConsoleContext, type ConsoleLinks } from './console-kit';
+import { backTo, render, type ConsoleAnswer, type ConsoleContext, type ConsoleLinks } from './console-kit';
 import { CONSOLE_ROUTES, consoleRoute } from './console-routes';
 import { html, query } from './html';
 import { page } from './layout';
@@ -136,6 +136,8 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     const token = (form.get('token') ?? '').trim();
     const next = form.get('next') ?? '';
     const again = (status: number, error: string) => reply.status(status).type('text/html; charset=utf-8').send(loginPage({ error, ...(next ? { next } : {}) }));
+    // Login CSRF: another site must not sign a browser in with its own token.
+    if (!sameOrigin(request)) return again(403, 'Sign in from this page (the request did not come from the console itself).');
     if (!token) return again(400, 'Paste an API token (it starts with psat_).');
     try {
       await deps.access.signIn(token, request.ip);
@@ -145,7 +147,7 @@ export async function consolePlugin(app: FastifyInstance, deps: ConsoleDeps): Pr
     }
     const value = deps.sessions.create(token);
     void reply.header('set-cookie', sessionCookie(value, { secure }));
-    return reply.redirect(/^\/console(\/|$|\?)/.test(next) ? next : '/console', 303);
+    return reply.redirect(backTo(new URLSearchParams({ back: next }), '/console'), 303);
   });
   route('POST', '/console/logout', async (ctx) => {
     const cookie = cookieValue(ctx.request.headers.cookie);

@@ -231,7 +231,7 @@ describe('admin console in a browser', () => {
     await page.close();
   });
 
-  it('refuses a change from another site (CSRF): no Origin of its own, no change', async () => {
+  it('refuses a change or a sign-in from another site (CSRF)', async () => {
     const page = await b.page();
     await signIn(page, h.url, operator);
     const cookie = (await page.context().cookies(h.url)).find((c) => c.name === 'psa_console')!.value;
@@ -242,6 +242,15 @@ describe('admin console in a browser', () => {
       redirect: 'manual',
     });
     expect(res.status).toBe(403);
+    // Nor may another site sign a browser in with a token of its choosing.
+    const login = await fetch(`${h.url}/console/login`, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/x-www-form-urlencoded' },
+      body: `token=${encodeURIComponent(operator)}`,
+      redirect: 'manual',
+    });
+    expect(login.status).toBe(403);
+    expect(login.headers.get('set-cookie')).toBeNull();
     await page.close();
   });
 });
