@@ -44,7 +44,7 @@ export interface ReconciliationItem extends ReconciliationSubject {
   reason: string;
   discrepancies: Discrepancy[];
   facts: ReconciliationFacts | null;
-  decision: { action: 'accept' | 'reject'; by: string; at: string } | null;
+  decision: { action: 'accept' | 'reject'; by: string; at: string; note?: string } | null;
   /** The PSA's message of the last failed post / read. */
   error: string | null;
   checks: number;
@@ -64,7 +64,7 @@ export interface ReconciliationRunState {
   /** Until when the run waits for decisions once the window has closed. */
   decisionDeadline: string;
   items: ReconciliationItem[];
-  queue: Array<{ subscriptionId: string; action: 'accept' | 'reject' | 'retry'; by: string }>;
+  queue: Array<{ subscriptionId: string; action: 'accept' | 'reject' | 'retry'; by: string; note?: string }>;
   finished: boolean;
 }
 
@@ -77,6 +77,8 @@ export interface DecisionRequest {
   all?: boolean;
   /** Who decided (shown in the log); default "admin". */
   by?: string;
+  /** Why, in the decider's words (at most 500 characters); kept with each item's decision. */
+  note?: string;
 }
 
 export interface DecisionResult {

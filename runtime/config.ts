@@ -79,6 +79,10 @@ export const configSchema = z.object({
   MESSAGE_ACCEPT_TIMEOUT_MS: z.coerce.number({ invalid_type_error: 'must be a number of milliseconds' }).int('must be whole milliseconds').min(100, 'must be at least 100').max(120_000, 'must be at most 120000').default(10_000),
   /** Internal hosts / networks connection URLs may reach (docs/security.md); default none. */
   OUTBOUND_ALLOWLIST: outboundAllowList.default(''),
+  /** The Temporal Web UI the console links workflows to (docs/console.md); none by default. */
+  TEMPORAL_UI_URL: z.string().url('must be a URL such as http://127.0.0.1:8233').refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL').optional(),
+  /** Mark the console's session cookie Secure: set "true" when a TLS proxy fronts the API (docs/console.md). */
+  CONSOLE_SECURE_COOKIE: z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be "true" or "false"' }) }).default('false'),
 });
 
 export type Config = z.infer<typeof configSchema>;

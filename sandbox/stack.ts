@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     API_HOST: '127.0.0.1',
     // The local admin token, and the sandboxes as the only internal addresses connections may reach.
     ADMIN_BOOTSTRAP_TOKEN: adminToken,
+    TEMPORAL_UI_URL: `http://127.0.0.1:${cfg.TEMPORAL_UI_PORT}`,
     OUTBOUND_ALLOWLIST: [process.env.OUTBOUND_ALLOWLIST, `127.0.0.1:${cfg.CW_SANDBOX_PORT}`, `127.0.0.1:${cfg.AT_SANDBOX_PORT}`].filter(Boolean).join(','),
   };
   log('starting the worker and the admin API…');
@@ -82,6 +83,7 @@ async function main(): Promise<void> {
   console.log(`
 psa-connector is up (${((Date.now() - t0) / 1000).toFixed(1)} s). Data: ${path.relative(process.cwd(), data) || '.'}/ — Ctrl-C stops everything.
 
+  Admin console         ${url(cfg.API_PORT)}/console  (sign in with the admin token below)
   Temporal Web UI       ${url(cfg.TEMPORAL_UI_PORT)}/namespaces/default/workflows
   Temporal gRPC         ${temporal.address}
   Admin HTTP API        ${url(cfg.API_PORT)}/api  (CLI: npx psa-connector --help)

@@ -21,6 +21,8 @@ export const DecisionRequestSchema = z
     subscriptionIds: z.array(z.string().min(1, 'must not be empty'), { invalid_type_error: 'must be a list of subscription ids' }).min(1, 'must name at least one subscription').max(1000, 'at most 1000 at once').optional(),
     all: z.literal(true, { errorMap: () => ({ message: 'must be true when given' }) }).optional(),
     by: z.string().min(1, 'must not be empty').max(200, 'is too long').optional(),
+    /** Why (optional): kept with the decision on each item's record, in the log and the CSV. */
+    note: z.string({ invalid_type_error: 'must be a string' }).max(500, 'is too long (at most 500 characters)').optional(),
   })
   .strict()
   .refine((r) => (r.subscriptionIds === undefined) !== (r.all === undefined), { message: 'give either subscriptionIds or all: true (exactly one)' });

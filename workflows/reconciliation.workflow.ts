@@ -126,11 +126,11 @@ export async function reconciliationWorkflow(input: ReconciliationWorkflowInput)
   /** Accept / reject / retry, in the order the updates were admitted. */
   async function carryOutDecisions(): Promise<void> {
     while (s.queue.length > 0) {
-      const { subscriptionId, action, by } = s.queue[0]!;
+      const { subscriptionId, action, by, note } = s.queue[0]!;
       const item = s.items.find((i) => i.subscriptionId === subscriptionId)!;
       try {
         if (action === 'retry') await retry(item);
-        else await decideOne(item, action, by);
+        else await decideOne(item, action, by, note);
       } finally {
         item.queued = null;
         s.queue.shift();
@@ -138,15 +138,17 @@ export async function reconciliationWorkflow(input: ReconciliationWorkflowInput)
     }
   }
 
-  async function decideOne(item: ReconciliationItem, action: 'accept' | 'reject', by: string): Promise<void> {
+  async function decideOne(item: ReconciliationItem, action: 'accept' | 'reject', by: string, note: string | undefined): Promise<void> {
     const at = new Date().toISOString();
+    // The note is optional data on the same activity call: histories without it replay unchanged.
+    const withNote = note ? { note } : {};
     try {
-      await decideReconciliation({ ...run, subscriptionId: item.subscriptionId, action, by, at });
+      await decideReconciliation({ ...run, subscriptionId: item.subscriptionId, action, by, at, ...withNote });
     } catch (err) {
       item.error = errorMessage(err);
       return;
     }
-    item.decision = { action, by, at };
+    item.decision = { action, by, at, ...withNote };
     if (action === 'reject') {
       apply(item, outcome(item));
       await record([item], by);
@@ -205,7 +207,8 @@ export async function reconciliationWorkflow(input: ReconciliationWorkflowInput)
   async function decide(action: DecisionAction, req: DecisionRequest): Promise<DecisionResult> {
     const ids = checkDecision(s, action, req);
     const by = req.by ?? 'admin';
-    const entries = ids.map((subscriptionId) => ({ subscriptionId, action, by }));
+    const note = req.note?.trim();
+    const entries = ids.map((subscriptionId) => ({ subscriptionId, action, by, ...(note ? { note } : {}) }));
     for (const e of entries) {
       s.items.find((i) => i.subscriptionId === e.subscriptionId)!.queued = action;
       s.queue.push(e);

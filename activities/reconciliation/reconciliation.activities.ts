@@ -158,11 +158,11 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
     },
 
     /** The admin's accept/reject of a pending-review item. */
-    async decideReconciliation(input: RunKey & { subscriptionId: string; action: 'accept' | 'reject'; by: string; at: string }): Promise<void> {
+    async decideReconciliation(input: RunKey & { subscriptionId: string; action: 'accept' | 'reject'; by: string; at: string; note?: string }): Promise<void> {
       await withFailureTypes(() =>
         store.reconciliations.decide(
           { connectionId: input.connectionId, provider: input.provider, month: input.month, subscriptionId: input.subscriptionId },
-          { action: input.action, by: input.by, at: new Date(input.at) },
+          { action: input.action, by: input.by, at: new Date(input.at), ...(input.note ? { note: input.note } : {}) },
         ),
       );
     },

@@ -48,7 +48,8 @@ export interface PlatformCharges {
 /** What the PSA holds for the month. */
 export interface PsaCharges { quantity: number; cost: Money; price: Money }
 
-export interface ReconciliationDecision { action: 'accept' | 'reject'; by: string; at: Timestamp }
+/** `note`: the decider's optional words (≤ 500 characters), kept with the decision. */
+export interface ReconciliationDecision { action: 'accept' | 'reject'; by: string; at: Timestamp; note?: string }
 
 export interface ReconciliationRecord extends ReconciliationKey {
   status: ReconciliationStatus;
@@ -112,6 +113,7 @@ export interface ReconciliationLogRow {
   decision?: 'accept' | 'reject';
   decidedBy?: string;
   decidedAt?: Timestamp;
+  decisionNote?: string;
   updatedAt: Timestamp;
 }
 
@@ -134,7 +136,7 @@ export interface ReconciliationRepository {
   /** Records a check's outcome; a status change is appended to the history (entering `pending-review` clears an old decision). */
   record(key: ReconciliationKey, update: ReconciliationUpdate): Promise<ReconciliationRecord>;
   /** Records the admin's accept/reject of a `pending-review` record; repeating the same decision is a no-op. */
-  decide(key: ReconciliationKey, decision: { action: 'accept' | 'reject'; by: string; at?: Date }): Promise<ReconciliationRecord>;
+  decide(key: ReconciliationKey, decision: { action: 'accept' | 'reject'; by: string; at?: Date; note?: string }): Promise<ReconciliationRecord>;
   get(key: ReconciliationKey): Promise<ReconciliationRecord | null>;
   /** Every record of one reconciliation run (connection, provider, month). */
   listForRun(connectionId: string, provider: string, month: string): Promise<ReconciliationRecord[]>;
@@ -155,7 +157,7 @@ interface ReconciliationDoc extends ReconciliationKey {
   kind?: 'saas' | 'iaas';
   platform?: PlatformCharges;
   psa?: PsaCharges;
-  decision?: { action: 'accept' | 'reject'; by: string; at: Date };
+  decision?: { action: 'accept' | 'reject'; by: string; at: Date; note?: string };
   error?: { message: string; at: Date };
   checks: number;
   history: Array<{ status: ReconciliationStatus; reason?: string; at: Date; by: string }>;
@@ -216,6 +218,7 @@ function toRow(d: ReconciliationDoc): ReconciliationLogRow {
     decision: d.decision?.action,
     decidedBy: d.decision?.by,
     decidedAt: d.decision?.at.toISOString(),
+    decisionNote: d.decision?.note,
     updatedAt: d.updatedAt.toISOString(),
   });
 }
@@ -284,7 +287,7 @@ export function createReconciliationRepository(db: Db, now: () => Date = () => n
       const at = d.at ?? now();
       const doc = await col.findOneAndUpdate(
         { _id: reconciliationId(key), status: 'pending-review', decision: { $exists: false } },
-        { $set: { decision: { action: d.action, by: d.by, at }, updatedAt: at } },
+        { $set: { decision: { action: d.action, by: d.by, at, ...(d.note ? { note: d.note } : {}) }, updatedAt: at } },
         { returnDocument: 'after' },
       );
       if (doc) return toRecord(doc);

@@ -53,6 +53,7 @@ export const LOG_COLUMNS: ReadonlyArray<{ key: keyof ReconciliationLogEntry; hea
   { key: 'updatedAt', header: 'Updated at' },
   // Last, so the columns before it keep their places for existing spreadsheets.
   { key: 'invoiceAmendments', header: 'Invoice amendments' },
+  { key: 'decisionNote', header: 'Decision note' },
 ];
 
 export interface ReconciliationLog {

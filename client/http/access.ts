@@ -6,10 +6,16 @@
  * are throttled per client address: after `failureLimit` within `failureWindowMs` every
  * attempt from that address answers 429 with Retry-After until the window has passed.
  * Tokens never reach a log: only their hash is compared.
+ *
+ * The console (client/console) signs a browser in with a token and keeps it server-side behind
+ * a session cookie; a request without an Authorization header may carry that cookie instead
+ * and is then checked with the session's token exactly like a bearer request. A changing
+ * request authenticated by the cookie must come from the console's own origin (CSRF).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { roleAtLeast, type ApiTokenRepository, type Principal } from '../../activities/store';
+import { cookieValue, type SessionStore } from '../console/sessions';
 import { HttpRefusal } from './error-reply';
 import { connectionParam, type RouteSpec } from './route-catalog';
 
@@ -21,6 +27,8 @@ export interface AccessOptions {
   failureLimit?: number;
   failureWindowMs?: number;
   now?: () => number;
+  /** Console sessions: the token behind a session cookie. */
+  sessions?: Pick<SessionStore, 'tokenOf'>;
 }
 
 declare module 'fastify' {
@@ -33,6 +41,22 @@ declare module 'fastify' {
 export const BOOTSTRAP_PRINCIPAL: Principal = { name: 'bootstrap', role: 'admin' };
 
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+/**
+ * True when the request says it comes from this server's own pages: its Origin names the host
+ * the request was sent to. Browsers send Origin with every POST, PUT and DELETE.
+ */
+export function sameOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (!origin || origin === 'null') return false;
+  try {
+    return new URL(origin).host === request.headers.host;
+  } catch {
+    return false;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The bearer token of a request, or null when none was sent. */
 function bearer(request: FastifyRequest): string | null {
@@ -70,18 +94,39 @@ export function createAccessCheck(options: AccessOptions) {
     if (failures.size > 10_000) for (const [k, v] of failures) if (t - v.since >= windowMs) failures.delete(k);
   }
 
-  async function authenticate(request: FastifyRequest): Promise<Principal> {
-    const left = lockedFor(request.ip);
+  /** The principal of a presented token (throttled per address like every token check). */
+  async function principalOf(token: string, ip: string): Promise<Principal> {
+    const left = lockedFor(ip);
     if (left > 0) throw new HttpRefusal(429, `too many failed authentication attempts from this address; try again in ${Math.ceil(left / 1000)} s`, Math.ceil(left / 1000));
-    const token = bearer(request);
-    if (token === null) throw new HttpRefusal(401, 'authentication required: send "Authorization: Bearer <token>" (docs/security.md)');
     if (bootstrap && timingSafeEqual(sha256(token), bootstrap)) return BOOTSTRAP_PRINCIPAL;
     const principal = await options.tokens.verify(token);
     if (!principal) {
-      noteFailure(request.ip);
+      noteFailure(ip);
       throw new HttpRefusal(401, 'the API token is not valid (unknown or revoked)');
     }
     return principal;
+  }
+
+  /** The token of a console session cookie (null: no cookie); a cookie whose session ended is a 401. */
+  function sessionToken(request: FastifyRequest): string | null {
+    const cookie = options.sessions ? cookieValue(request.headers.cookie) : null;
+    if (!cookie) return null;
+    const token = options.sessions!.tokenOf(cookie);
+    if (!token) throw new HttpRefusal(401, 'the console session has ended (signed out or expired): sign in again');
+    if (!SAFE_METHODS.has(request.method) && !sameOrigin(request)) {
+      throw new HttpRefusal(403, 'a change made with the console session must come from the console itself (Origin missing or another site)');
+    }
+    return token;
+  }
+
+  async function authenticate(request: FastifyRequest): Promise<Principal> {
+    const token = bearer(request) ?? sessionToken(request);
+    if (token === null) {
+      const left = lockedFor(request.ip);
+      if (left > 0) throw new HttpRefusal(429, `too many failed authentication attempts from this address; try again in ${Math.ceil(left / 1000)} s`, Math.ceil(left / 1000));
+      throw new HttpRefusal(401, 'authentication required: send "Authorization: Bearer <token>" (docs/security.md)');
+    }
+    return principalOf(token, request.ip);
   }
 
   function authorize(principal: Principal, spec: RouteSpec, request: FastifyRequest, url: string): void {
@@ -101,6 +146,12 @@ export function createAccessCheck(options: AccessOptions) {
   }
 
   return {
+    /** The console's sign-in: the principal of a pasted token, or an HttpRefusal (401, 429). */
+    signIn: (token: string, ip: string): Promise<Principal> => principalOf(token.trim(), ip),
+    /** Who a request acts as (bearer token or console session), or an HttpRefusal. */
+    authenticate,
+    /** The role and connection checks of a catalogued route, for an authenticated principal. */
+    authorize,
     /** The onRequest check: sets `request.principal` or throws an HttpRefusal. */
     async check(request: FastifyRequest, spec: RouteSpec, url: string): Promise<void> {
       if (spec.role === 'public') return;

@@ -10,6 +10,10 @@
  * token name before the answer leaves. The fastify logger is off: request logs would carry
  * bodies and headers, and those carry PSA secrets and tokens. Unexpected errors go to
  * `onError` (main.ts prints their message), never to clients.
+ *
+ * The admin console (client/console, docs/console.md) is served by the same app under
+ * /console: its pages have their own table of roles (CONSOLE_ROUTES) and carry out every read
+ * and change through the routes below, signed in with the same tokens.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +21,9 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { ZodTypeAny } from 'zod';
 import type { MappingService } from '../../app/admin/mapping-service';
 import { StoreInputError, zodInputProblems, type ApiTokenRepository, type AuditLog, type Store } from '../../activities/store';
+import { consolePlugin, type ConsoleDeps } from '../console/console';
+import { consoleRoute } from '../console/console-routes';
+import { createSessionStore } from '../console/sessions';
 import { createAccessCheck, retryAfterHeader, type AccessOptions } from './access';
 import { errorReply, OUTAGE_RETRY_AFTER_S } from './error-reply';
 import { apiIndex, docsPage, openApiDocument, type ServedRoute } from './openapi';
@@ -45,7 +52,12 @@ export interface AdminApiDeps {
   onError?: (error: unknown, route: string) => void;
   /** Schedules, global sync, notifications, seat count, catalog push (docs/operations.md); absent → those routes are not served. */
   operations?: ScheduleRouteDeps & SyncRouteDeps & NotificationRouteDeps & SeatCountRouteDeps & CatalogRouteDeps & ReconciliationRouteDeps;
+  /** The admin console under /console (on unless false): links to the Temporal Web UI, a Secure cookie behind TLS, a clock. */
+  console?: Pick<ConsoleDeps, 'links' | 'secureCookie' | 'now'> | false;
 }
+
+/** Console routes: the pages under /console and the root, which leads there. */
+const isConsoleUrl = (url: string): boolean => url === '/' || url === '/console' || url.startsWith('/console/');
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -87,13 +99,19 @@ async function checkWithin(check: () => Promise<unknown>): Promise<string> {
 
 export function createAdminApi(deps: AdminApiDeps): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 5 * 1024 * 1024 });
-  const access = createAccessCheck(deps.access);
+  const sessions = deps.console === false ? undefined : createSessionStore();
+  const access = createAccessCheck({ ...deps.access, ...(sessions ? { sessions } : {}) });
   const served: ServedRoute[] = [];
 
   // No route without a catalog entry: its role, summary and the schemas that validate it.
   app.addHook('onRoute', (route) => {
     for (const method of Array.isArray(route.method) ? route.method : [route.method]) {
       if (method === 'HEAD') continue; // fastify's automatic HEAD of a GET shares its entry
+      if (isConsoleUrl(route.url)) {
+        // Pages, not API routes: their roles are in the console's own table (same rule: no entry, no start).
+        if (!consoleRoute(method, route.url)) throw new Error(`console route ${method} ${route.url} has no entry in client/console/console-routes.ts`);
+        continue;
+      }
       const spec = ROUTE_CATALOG[routeKey(method, route.url)];
       if (!spec) throw new Error(`route ${method} ${route.url} has no entry in client/http/route-catalog.ts (role, summary, input schemas)`);
       served.push({ method, url: route.url });
@@ -170,6 +188,10 @@ export function createAdminApi(deps: AdminApiDeps): FastifyInstance {
   if (deps.operations) {
     const ops = deps.operations;
     void app.register(scheduleRoutes, ops).register(syncRoutes, ops).register(notificationRoutes, ops).register(seatCountRoutes, ops).register(catalogRoutes, ops).register(reconciliationRoutes, ops);
+  }
+  if (sessions && deps.console !== false) {
+    void app.register(consolePlugin, { access, sessions, ...deps.console });
+    app.get('/', async (_request, reply) => reply.redirect('/console', 302));
   }
   return app;
 }

@@ -25,11 +25,15 @@ async function main(): Promise<void> {
       catalog: createServiceCatalog({ store, gateways, db }),
       schedules: { taskQueue: config.TEMPORAL_TASK_QUEUE, digestHourUtc: config.NOTIFICATION_DIGEST_HOUR_UTC, seatCountHourUtc: config.SEAT_COUNT_HOUR_UTC, idPrefix: config.SCHEDULE_ID_PREFIX },
     },
+    console: {
+      links: { temporalNamespace: config.TEMPORAL_NAMESPACE, ...(config.TEMPORAL_UI_URL ? { temporalUiUrl: config.TEMPORAL_UI_URL } : {}) },
+      secureCookie: config.CONSOLE_SECURE_COOKIE === 'true',
+    },
     // The message only: a stack trace adds nothing for the operator and may quote request data.
     onError: (error, route) => console.error(`api: ${route} failed: ${error instanceof Error ? error.message : String(error)}`),
   });
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
-  console.log(`api: listening on http://${config.API_HOST}:${config.API_PORT}/api (Temporal ${config.TEMPORAL_ADDRESS}, task queue "${config.TEMPORAL_TASK_QUEUE}")`);
+  console.log(`api: listening on http://${config.API_HOST}:${config.API_PORT}/api, console http://${config.API_HOST}:${config.API_PORT}/console (Temporal ${config.TEMPORAL_ADDRESS}, task queue "${config.TEMPORAL_TASK_QUEUE}")`);
   if (!config.ADMIN_BOOTSTRAP_TOKEN && (await store.tokens.list()).length === 0) {
     console.log('api: no API token exists yet: create one with `psa-connector tokens create --name NAME --role admin` (MONGO_URL set), or set ADMIN_BOOTSTRAP_TOKEN');
   }

@@ -16,7 +16,7 @@ import type { MappingService } from '../../app/admin/mapping-service';
 import { generateEncryptionKey, type Store } from '../../activities/store';
 import { createAdminApi, type AdminApiDeps } from '../../client/http/admin-api';
 import { parseOutboundAllowList } from '../../app/admin/outbound-policy';
-import { createRuntime } from '../../runtime/runtime';
+import { createRuntime, type Runtime } from '../../runtime/runtime';
 import type { Role } from '../../activities/store';
 import { createUsageCountRepository } from '../../activities/seat-count/usage-counts';
 import { createServiceCatalog } from '../../activities/sync/service-catalog.activities';
@@ -26,6 +26,8 @@ import { ensureSearchAttributes } from '../../worker/search-attributes';
 import { testDbUrl, testServers } from '../setup/servers';
 
 export interface Harness {
+  /** The composition root this API is built from (runtime/runtime.ts); `rt.activities()` for a worker. */
+  rt: Runtime;
   app: FastifyInstance;
   /** Where the API listens, e.g. http://127.0.0.1:40123. */
   url: string;
@@ -92,6 +94,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
   // Over real HTTP: fastify's inject() pulls in an ESM-only module jest cannot load.
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
+    rt,
     app,
     url,
     service,

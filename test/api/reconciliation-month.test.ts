@@ -7,9 +7,6 @@
  * workflows against the ConnectWise sandbox.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { createPlatformClient } from '../../client/platform-client';
-import { createGatewayRegistry } from '../../activities/psa/gateway-registry';
 import { testServers } from '../setup/servers';
 import { cwConnection, request, runCli, startHarness, type Harness } from './harness';
 
@@ -56,7 +53,7 @@ describe('a reconciliation month through the public surfaces', () => {
       connection: native,
       taskQueue: h.taskQueue,
       workflowBundle: { codePath: testServers().workflowBundle },
-      activities: createActivities({ store: h.store, gateways: createGatewayRegistry({ connections: h.store.connections, journal: h.store.journal }), subscriptions: createPlatformClient(h.temporal, { taskQueue: h.taskQueue }), taskQueue: h.taskQueue, db: h.db }),
+      activities: h.rt.activities(),
     });
     running = worker.run();
   }, 60_000);
@@ -121,7 +118,7 @@ describe('a reconciliation month through the public surfaces', () => {
     const log = (await api('GET', `/api/connections/${C}/reconciliation/log?from=${month}&to=${month}`)).rows as Array<Record<string, unknown>>;
     expect(log[0]!.invoiceAmendments).toMatch(new RegExp(`^customer invoice C-${month} amended \\d{4}-\\d\\d-\\d\\d by billing-ops: amount 230\\.00 → 231\\.00$`));
     const exported = await cli(['reconciliation', 'export', '-c', C, '--from', month, '--to', month]);
-    expect(exported.stdout.split('\n')[0]).toMatch(/,Invoice amendments$/);
+    expect(exported.stdout.split('\n')[0]).toMatch(/,Invoice amendments,Decision note$/);
     expect(exported.stdout).toContain('amount 230.00 → 231.00');
   }, 120_000);
 });

@@ -152,6 +152,12 @@ describe.each(targets)('Autotask gateway against $name', (target) => {
     }
   });
 
+  it('finds the right company first despite typos (server-side filter on word fragments)', async () => {
+    if (target.name !== 'sandbox') return; // the demo seed's companies
+    expect((await gateway.findCompanies('Inittech'))[0]).toMatchObject({ id: 1003, name: 'Initech LLC' });
+    expect((await gateway.findCompanies('Umbrela Helth'))[0]).toMatchObject({ id: 1004, name: 'Umbrella Health GmbH' });
+  });
+
   writeIt('creates a company and finds it', async () => {
     const name = `Contract Test Company ${Date.now()}`;
     const { id } = await gateway.createCompany({ name, identifier: 'CTC' });

@@ -140,6 +140,12 @@ describe.each(targets)('ConnectWise gateway against $name', ({ make }) => {
     expect(matches.map((m) => m.score)).toEqual([...matches.map((m) => m.score)].sort((a, b) => b - a));
   });
 
+  test('findCompanies finds the right company first despite typos (server-side filter on word fragments)', async () => {
+    if (!target.sandbox) return; // the demo seed's companies
+    expect((await gateway.findCompanies('Inittech', 5))[0]).toMatchObject({ name: 'Initech LLC' });
+    expect((await gateway.findCompanies('Umbrela Helth', 5))[0]).toMatchObject({ name: 'Umbrella Health GmbH' });
+  });
+
   test('listAgreements of a company maps start date, end date and period', async () => {
     const agreement = await createConnectWiseClient({ baseUrl: target.baseUrl, credentials: target.credentials }).agreements.list({ pageSize: 1 });
     const companyId = agreement.items[0]!.company.id;

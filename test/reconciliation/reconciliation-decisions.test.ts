@@ -64,6 +64,7 @@ describe('reconciliation decisions (§6)', () => {
       expect(await refusal(update(acceptUpdate, { subscriptionIds: [] }))).toBe('subscriptionIds: must name at least one subscription');
       expect(await refusal(update(retryUpdate, { subscriptionIds: ['sub-a'] }))).toBe('sub-a: is pending-review; only failed or failed-review items can be retried');
       expect(await refusal(update(retryUpdate, { all: true }))).toBe(`nothing to retry: no item of ${month} Microsoft CSP is failed or failed-review`);
+      expect(await refusal(update(rejectUpdate, { subscriptionIds: ['sub-b'], note: 'x'.repeat(501) }))).toBe('note: is too long (at most 500 characters)');
 
       // SaaS accept: a new quantity-1 addition with the month's delta cost and price.
       expect(await update(acceptUpdate, { subscriptionIds: ['sub-a'], by: 'ops@msp' })).toEqual({
@@ -74,8 +75,8 @@ describe('reconciliation decisions (§6)', () => {
       expect(posted[0]).toMatchObject({ quantity: 1, unitCost: 3.5, unitPrice: 4, effectiveDate: `${month}-01T00:00:00Z` });
       expect(additionsOf(r).find((x) => x.id === a.psaId)).toMatchObject({ quantity: 10, unitPrice: 22, unitCost: 18.7 }); // untouched
 
-      // Reject: done, nothing posted.
-      expect(await update(rejectUpdate, { subscriptionIds: ['sub-b'] })).toMatchObject({ items: [{ subscriptionId: 'sub-b', status: 'rejected' }] });
+      // Reject with a note: done, nothing posted; the note stays with the decision.
+      expect(await update(rejectUpdate, { subscriptionIds: ['sub-b'], note: 'credit note agreed with the distributor' })).toMatchObject({ items: [{ subscriptionId: 'sub-b', status: 'rejected' }] });
       expect(additionsOf(r).filter((x) => !baseIds.has(x.id))).toHaveLength(1);
 
       // IaaS accept on an invoiced line: ConnectWise refuses, the item is failed with its message.
@@ -108,6 +109,8 @@ describe('reconciliation decisions (§6)', () => {
     });
 
     const rec = (id: string) => r.h.store.reconciliations.get({ connectionId: r.h.connectionId, provider: 'Microsoft CSP', month, subscriptionId: id });
+    expect(await rec('sub-b')).toMatchObject({ status: 'rejected', decision: { action: 'reject', by: 'admin', note: 'credit note agreed with the distributor' } });
+    expect((await rec('sub-a'))?.decision).not.toHaveProperty('note');
     expect(await rec('sub-a')).toMatchObject({ status: 'reconciled', decision: { action: 'accept', by: 'ops@msp' }, platform: { quantity: 10, usageQuantity: 9.5, cost: '190.50', price: '224.00' }, psa: { quantity: 10, cost: '187.00', price: '220.00' } });
     expect(await rec('sub-b')).toMatchObject({ status: 'rejected', decision: { action: 'reject', by: 'admin' } });
     const subC = await rec('sub-c');

@@ -94,7 +94,7 @@ describe('reconciliation log (§6)', () => {
     const rows = await createReconciliationLog(store).list(CONN, { from: '2026-09', to: '2026-09', status: ['reconciled'] });
     const csv = reconciliationCsv(rows);
     const [header, line, end] = csv.split('\n');
-    expect(header).toBe('Billing month,Customer,Provider,Plan,Subscription ID,Platform quantity,Usage quantity,Platform cost,Platform price,PSA cost,PSA price,Status,Reason,Decided by,Updated at,Invoice amendments');
+    expect(header).toBe('Billing month,Customer,Provider,Plan,Subscription ID,Platform quantity,Usage quantity,Platform cost,Platform price,PSA cost,PSA price,Status,Reason,Decided by,Updated at,Invoice amendments,Decision note');
     expect(line).toMatch(/^2026-09,Acme Ltd,Microsoft CSP,Microsoft 365 E3,sub-1,3,2.5,91.80,108.00,91.80,108.00,reconciled,no discrepancy,,\d{4}-\d\d-\d\dT/);
     expect(end).toBe('');
     const globex = reconciliationCsv(await createReconciliationLog(store).list(CONN, { status: ['pending'] }));

@@ -97,6 +97,7 @@ describe('npm start (the local stack launcher)', () => {
     for (const url of [
       `http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/namespaces/default/workflows`,
       `http://127.0.0.1:${ports.API_PORT}/api`,
+      `http://127.0.0.1:${ports.API_PORT}/console`,
       `http://127.0.0.1:${ports.SMTP_SINK_PORT}/messages`,
       `http://127.0.0.1:${ports.CW_SANDBOX_PORT}`,
       `http://127.0.0.1:${ports.AT_SANDBOX_PORT}`,

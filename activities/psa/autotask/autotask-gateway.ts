@@ -17,7 +17,7 @@ import { PsaSetupError } from '../psa-setup-error';
 import { z } from 'zod';
 import { addDays, isoDateOf, type IsoDate } from '../../../domain/dates';
 import { moneyFromJsonNumber, moneyToJsonNumber, moneyEquals, type Money } from '../../../domain/money';
-import { nameSimilarity, nameTokens, rankByName } from '../../../domain/name-match';
+import { nameSimilarity, rankByName, searchFragments } from '../../../domain/name-match';
 import type { AtOperation } from '../../../domain/psa-operations';
 import { backoffDelay, defaultRetryPolicy, isPsaError, psaDateOf, psaDateTime, PsaError, realSleep, silentLogger, type Logger, type Sleep } from '../http';
 import type {
@@ -82,8 +82,12 @@ function dateOf(value: string, what: string): IsoDate {
   return day;
 }
 const contractChargeSchema = z.object({ id: z.number().int() }).passthrough();
-/** Words worth a `contains` filter: the scorer's own tokens, short ones dropped, a few at most. */
-const searchWords = (name: string): string[] => [...new Set(nameTokens(name).filter((t) => t.length >= 3))].slice(0, 6);
+/**
+ * Pieces worth a `contains` filter: fragments of the scorer's words (a typo spoils at most one
+ * half of a word, so "Umbrela Helth" still finds "Umbrella Health"), short ones dropped, a few
+ * at most. Ranking the rows is nameSimilarity's job.
+ */
+const searchWords = (name: string): string[] => searchFragments(name).filter((t) => t.length >= 3).slice(0, 8);
 
 export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGateway {
   const client = createAutotaskClient(deps);

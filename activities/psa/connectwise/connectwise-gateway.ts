@@ -6,7 +6,7 @@
 import { PsaSetupError } from '../psa-setup-error';
 import type { IsoDate } from '../../../domain/dates';
 import { moneyFromJsonNumber, moneyToJsonNumber } from '../../../domain/money';
-import { nameSimilarity, nameTokens } from '../../../domain/name-match';
+import { nameSimilarity, searchFragments } from '../../../domain/name-match';
 import type { CwOperation, PsaOperation } from '../../../domain/psa-operations';
 import { silentLogger } from '../http/logger';
 import { psaDateOf, psaDateTime } from '../http/psa-dates';
@@ -69,9 +69,13 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
     return d;
   }
 
-  /** `name contains "w1" or name contains "w2"`: a server-side pre-filter, ranked locally. */
+  /**
+   * `name contains "f1" or name contains "f2"`: a server-side pre-filter, ranked locally. Word
+   * fragments rather than whole words, so a typo ("Inittech", "Umbrela Helth") still finds the
+   * company: a typo spoils at most one half of a word (searchFragments).
+   */
   const wordConditions = (field: string, text: string): string | undefined => {
-    const words = nameTokens(text).filter((w) => w.length >= 2).slice(0, MAX_SEARCH_WORDS);
+    const words = searchFragments(text).filter((w) => w.length >= 2).slice(0, 2 * MAX_SEARCH_WORDS);
     return words.length ? words.map((w) => `${field} contains ${quote(w)}`).join(' or ') : undefined;
   };
 

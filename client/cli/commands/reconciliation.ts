@@ -111,16 +111,17 @@ export function register(program: Command): void {
     ['reject', 'Reject pending-review items.'],
     ['retry', `Retry failed (post again) or failed-review (read the PSA again) items. Exits ${EXIT_ITEMS_FAILED} when an item stays failed.`],
   ] as const) {
-    run(rec.command(name).description(what))
+    const cmd = run(rec.command(name).description(what))
       .option('--sub <ids>', 'subscription ids, comma separated')
-      .option('--all', name === 'retry' ? 'every failed / failed-review item' : 'every pending-review item')
-      .action(
-        action(async (api, o: { connection: string; provider: string; month: string; sub?: string; all?: boolean }) => {
+      .option('--all', name === 'retry' ? 'every failed / failed-review item' : 'every pending-review item');
+    if (name !== 'retry') cmd.option('--note <text>', 'why (at most 500 characters): kept with each item\'s decision, in the log and the CSV');
+    cmd.action(
+        action(async (api, o: { connection: string; provider: string; month: string; sub?: string; all?: boolean; note?: string }) => {
           const ids = list(o.sub);
           if (!ids?.length && !o.all) throw invalidInput({ path: '--sub', message: 'give subscription ids, or --all' });
           if (ids?.length && o.all) throw invalidInput({ path: '--all', message: 'cannot be combined with --sub' });
           // Recorded under the API token's name (the log's "Decided by").
-          const result = await api.call<DecisionResult>('POST', `${runPath(o)}/${name}`, o.all ? { all: true } : { subscriptionIds: ids });
+          const result = await api.call<DecisionResult>('POST', `${runPath(o)}/${name}`, { ...(o.all ? { all: true } : { subscriptionIds: ids }), ...(o.note !== undefined ? { note: o.note } : {}) });
           const failed = (result.items ?? []).filter((i) => FAILED_STATUSES.has(i.status));
           if (failed.length > 0) {
             process.stderr.write(failed.map((i) => `${i.subscriptionId}: ${i.status}: ${i.reason}\n`).join(''));
