@@ -88,20 +88,23 @@ export function seatCountOperations(psa: 'connectwise' | 'autotask', subject: Se
   return ops;
 }
 
+/** The ConnectWise line that bills the day before `until` (the one a switch away from seat-count cuts). */
+export const seatCountLineBefore = (subject: SeatCountSubject, until: IsoDate): string =>
+  seatCountLineKey(subject.subscriptionId, subject.productId, currentBillingPeriodStart(subject.agreement.periodType, subject.agreement.startDate, addDays(until, -1)));
+
 /**
  * Ending seat-count billing on `until` (the switch day, docs/billing-modes.md): Autotask takes
  * the billed units off from that day; the ConnectWise line of the period holding the day before
- * is cut there when it would bill past it. `cancelledDateOf(key)` is what the PSA holds.
+ * (`seatCountLineBefore`) is cut there when it would bill past it — `cancelledDate` is what the
+ * PSA holds for that line (undefined: there is none).
  */
-export function seatCountEndOperations(psa: 'connectwise' | 'autotask', subject: SeatCountSubject, billedQuantity: number, until: IsoDate, cancelledDateOf: (key: string) => IsoDate | null | undefined): SeatCountOperation[] {
-  const { subscriptionId, productId } = subject;
+export function seatCountEndOperations(psa: 'connectwise' | 'autotask', subject: SeatCountSubject, billedQuantity: number, until: IsoDate, cancelledDate: IsoDate | null | undefined): SeatCountOperation[] {
   if (psa === 'autotask') {
-    return billedQuantity === 0 ? [] : [{ part: 'line', operation: { type: 'at.adjust-units', serviceKey: seatCountServiceKey(subscriptionId, productId), effectiveDate: until, unitChange: -billedQuantity } }];
+    return billedQuantity === 0 ? [] : [{ part: 'line', operation: { type: 'at.adjust-units', serviceKey: seatCountServiceKey(subject.subscriptionId, subject.productId), effectiveDate: until, unitChange: -billedQuantity } }];
   }
   const last = addDays(until, -1);
-  const lineKey = seatCountLineKey(subscriptionId, productId, currentBillingPeriodStart(subject.agreement.periodType, subject.agreement.startDate, last));
-  const cancelled = cancelledDateOf(lineKey);
-  return cancelled !== undefined && (cancelled === null || cancelled > last) ? [{ part: 'line', operation: { type: 'cw.update-addition', lineKey, set: { cancelledDate: last } } }] : [];
+  const lineKey = seatCountLineBefore(subject, until);
+  return cancelledDate !== undefined && (cancelledDate === null || cancelledDate > last) ? [{ part: 'line', operation: { type: 'cw.update-addition', lineKey, set: { cancelledDate: last } } }] : [];
 }
 
 /**
