@@ -1,12 +1,15 @@
 /**
  * The Autotask client and gateway under the sandbox's faults and limits: injected 429/500s,
  * lost answers, hangs, crashes between a write and the journal, the thread limit, the hourly
- * threshold, and secrets that must never reach a log line or an error.
+ * threshold, and secrets that must never reach a log line or an error. Transient errors the
+ * HTTP core does not absorb reach the caller; the tests retry like the activity does
+ * (test/support/apply-like-the-activity.ts, docs/retries.md).
  */
 import type { AppliedOperation, JournalEntry, KeyedOperation, OperationJournal, PsaTarget } from '../../activities/psa/psa-gateway.port';
 import type { AtOperation } from '../../domain/psa-operations';
 import { addDays } from '../../domain/dates';
 import { createAutotaskGateway, type AutotaskGatewayDeps } from '../../activities/psa/autotask/autotask-gateway';
+import { applyLikeTheActivity } from '../support/apply-like-the-activity';
 import type { FaultRule } from '../../sandbox/shared/faults';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS as CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';
 
@@ -63,8 +66,6 @@ function gatewayWith(overrides: Partial<AutotaskGatewayDeps> = {}) {
     journal,
     logger: captureLogger,
     sleep: noWait,
-    retry: { maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 },
-    writeAttempts: 8,
     now: () => Date.parse(`${TODAY}T12:00:00Z`),
     ...overrides,
   });
@@ -87,7 +88,7 @@ const keyed = (ops: AtOperation[], prefix: string): KeyedOperation[] => ops.map(
 const adjustmentsOf = (csId: number) => sandbox.state.adjustments.filter((a) => a.contractServiceID === csId);
 
 describe('Autotask gateway under faults', () => {
-  it('completes a batch of 200 operations through 20% injected 429/500s with no duplicate', async () => {
+  it('completes a batch of 200 operations through 20% injected 429/500s, retried like the activity does, with no duplicate', async () => {
     const gateway = gatewayWith();
     const target = await fixture(gateway);
     await faults([
@@ -102,9 +103,11 @@ describe('Autotask gateway under faults', () => {
       'batch',
     );
     expect(ops).toHaveLength(200);
-    const applied = await gateway.apply(target, ops, {});
+    const run = await applyLikeTheActivity(gateway, target, ops, {}, { attempts: 500 });
+    const applied = run.applied;
     await control('DELETE', '/faults');
 
+    expect(run.attempts).toBeGreaterThan(1);
     expect(applied).toHaveLength(200);
     const counters = (await control('GET', '/requests')) as { counters: { byStatus: Record<string, number> } };
     expect((counters.counters.byStatus['429'] ?? 0) + (counters.counters.byStatus['500'] ?? 0)).toBeGreaterThan(10);
@@ -154,12 +157,39 @@ describe('Autotask gateway under faults', () => {
     const target = await fixture(gateway);
     const [created] = await gateway.apply(target, keyed([createOp('a')], 'lost'), {});
     const ids = { 'line-a': created!.psaId! };
+    // The adjustment lands, its answer is lost: the gateway's one look finds it, in the same call.
     await faults([{ fault: { type: 'status', status: 500, afterWrite: true }, times: 1, method: 'POST', pathIncludes: 'ServiceAdjustments' }]);
     await gateway.apply(target, keyed([adjustOp('a', '2026-04-01', 3)], 'lost-adj'), ids);
+    expect(logLines.some((l) => l.includes('autotask adjustment: the answer was lost but the write had landed; adopted'))).toBe(true);
+    // The request hangs (nothing written): the one look finds nothing, the timeout goes to the
+    // activity, whose second call (the key resumed) looks again and writes once.
     await faults([{ fault: { type: 'hang' }, times: 1, method: 'POST', pathIncludes: 'ServiceAdjustments' }]);
-    await gateway.apply(target, keyed([adjustOp('a', '2026-04-02', 1)], 'hung-adj'), ids);
+    const hung = await applyLikeTheActivity(gateway, target, keyed([adjustOp('a', '2026-04-02', 1)], 'hung-adj'), ids, { attempts: 3 });
+    expect(hung.attempts).toBe(2);
+    expect(hung.errors).toEqual([expect.objectContaining({ kind: 'timeout', retryable: true, maybeApplied: true })]);
     expect(adjustmentsOf(ids['line-a']).map((a) => [a.effectiveDate.slice(0, 10), a.unitChange])).toEqual([['2026-04-01', 3], ['2026-04-02', 1]]);
-    expect(logLines.some((l) => l.includes('autotask write retry'))).toBe(true);
+  });
+
+  it('looks once after a write that may have landed, and never loops: the activity owns the retry', async () => {
+    const gateway = gatewayWith();
+    const target = await fixture(gateway);
+    const [created] = await gateway.apply(target, keyed([createOp('a')], 'once'), {});
+    const ids = { 'line-a': created!.psaId! };
+    await control('DELETE', '/requests');
+    // A 500 before the write, on every POST of an adjustment, for as long as it lasts.
+    await faults([{ fault: { type: 'status', status: 500 }, probability: 1, method: 'POST', pathIncludes: 'ServiceAdjustments' }]);
+    const error = await gateway.apply(target, keyed([adjustOp('a', '2026-04-03', 2)], 'once-adj'), ids).then(() => null, (e: unknown) => e);
+    await control('DELETE', '/faults');
+    expect(error).toMatchObject({ kind: 'unavailable', retryable: true, maybeApplied: true });
+    const { log } = (await control('GET', '/requests')) as { log: { method: string; url: string }[] };
+    // The contract service's service id (the key 'line-a' names no product), one write, one
+    // look at the unit periods (did it land?), nothing more.
+    expect(log.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(/^.*\/v1\.0/i, '')}`)).toEqual([
+      `GET /ContractServices/${ids['line-a']}`,
+      'POST /Contracts/2001/ServiceAdjustments',
+      'GET /ContractServiceUnits/query',
+    ]);
+    expect(adjustmentsOf(ids['line-a'])).toEqual([]);
   });
 
   it('honours Retry-After and does not retry validation errors', async () => {

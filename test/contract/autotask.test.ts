@@ -108,7 +108,6 @@ describe.each(targets)('Autotask gateway against $name', (target) => {
       credentials: target.credentials,
       journal,
       now: () => Date.parse(`${TODAY}T12:00:00Z`),
-      retry: { baseDelayMs: 5, maxDelayMs: 50 },
     });
   });
 
