@@ -5,25 +5,16 @@
  * HTTP core does not absorb reach the caller; the tests retry like the activity does
  * (test/support/apply-like-the-activity.ts, docs/retries.md).
  */
-import type { AppliedOperation, JournalEntry, KeyedOperation, OperationJournal, PsaTarget } from '../../activities/psa/psa-gateway.port';
+import type { KeyedOperation, PsaTarget } from '../../activities/psa/psa-gateway.port';
 import type { AtOperation } from '../../domain/psa-operations';
 import { addDays } from '../../domain/dates';
 import { createAutotaskGateway, type AutotaskGatewayDeps } from '../../activities/psa/autotask/autotask-gateway';
 import { applyLikeTheActivity } from '../support/apply-like-the-activity';
+import { createMemoryJournal } from '../support/memory-journal';
 import type { FaultRule } from '../../sandbox/shared/faults';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS as CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';
 
 const TODAY = '2026-03-10';
-
-function memoryJournal(): OperationJournal & { entries: Map<string, JournalEntry> } {
-  const entries = new Map<string, JournalEntry>();
-  return {
-    entries,
-    get: async (key) => entries.get(key) ?? null,
-    begin: async (key) => void entries.set(key, { idempotencyKey: key, state: 'started' }),
-    complete: async (result: AppliedOperation) => void entries.set(result.idempotencyKey, { idempotencyKey: result.idempotencyKey, state: 'done', result }),
-  };
-}
 
 const logLines: string[] = [];
 const captureLogger = {
@@ -59,7 +50,7 @@ const faults = (rules: FaultRule[]) => control('POST', '/faults', rules);
 
 const noWait = async () => {};
 function gatewayWith(overrides: Partial<AutotaskGatewayDeps> = {}) {
-  const journal = overrides.journal ?? memoryJournal();
+  const journal = overrides.journal ?? createMemoryJournal();
   return createAutotaskGateway({
     discoveryUrl: sandbox.url,
     credentials: CREDENTIALS,
@@ -123,28 +114,21 @@ describe('Autotask gateway under faults', () => {
   });
 
   it('writes once when a crash falls between the PSA write and the journal', async () => {
-    const inner = memoryJournal();
-    let crashes = 1; // after the contract service is created; later, after an adjustment
-    const journal: OperationJournal = {
-      ...inner,
-      complete: async (result) => {
-        if (crashes-- > 0) throw new Error('worker crashed before the journal write');
-        await inner.complete(result);
-      },
-    };
+    const journal = createMemoryJournal();
     const gateway = gatewayWith({ journal });
     const target = await fixture(gateway);
     const ops = keyed([createOp('a')], 'crash-cs');
-    await expect(gateway.apply(target, ops, {})).rejects.toThrow('worker crashed');
+    journal.failNextComplete(); // the worker dies after the contract service is created
+    await expect(gateway.apply(target, ops, {})).rejects.toThrow('simulated crash');
     const [created] = await gateway.apply(target, ops, {});
     expect(sandbox.state.contractServices.filter((cs) => cs.contractID === 2001 && cs.serviceID === target.productIds['prod-a'])).toHaveLength(1);
     const ids = { 'line-a': created!.psaId! };
 
     // An earlier adjustment holds 03-20, so the crashed one had been shifted to 03-21.
     await gateway.apply(target, keyed([adjustOp('a', '2026-03-20', 4)], 'earlier'), ids);
-    crashes = 1;
+    journal.failNextComplete(); // and after an adjustment
     const shiftedOps = keyed([adjustOp('a', '2026-03-20', 2)], 'crash-adj');
-    await expect(gateway.apply(target, shiftedOps, ids)).rejects.toThrow('worker crashed');
+    await expect(gateway.apply(target, shiftedOps, ids)).rejects.toThrow('simulated crash');
     const [retried] = await gateway.apply(target, shiftedOps, ids);
     expect(retried).toMatchObject({ effectiveDate: '2026-03-21', shiftedFrom: '2026-03-20', replayed: false });
     expect(adjustmentsOf(ids['line-a']).map((a) => [a.effectiveDate.slice(0, 10), a.unitChange])).toEqual([['2026-03-20', 4], ['2026-03-21', 2]]);

@@ -7,6 +7,8 @@
  * - contract services: Autotask keeps one per service per contract, so we look it up by
  *   contract id + service id (and adopt an existing one rather than create a second);
  * - charges: by the charge key at the end of their description.
+ * Nothing is retried here: a transient error goes to the activity, whose retry (same keys)
+ * resumes (docs/retries.md).
  */
 import { z } from 'zod';
 import { isoDateOf, type IsoDate } from '../../../domain/dates';

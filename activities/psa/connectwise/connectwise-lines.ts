@@ -2,7 +2,9 @@
  * ConnectWise's lines: agreement additions (billing-rules.md §4). Each operation is one
  * journaled write (journaled-write.ts), so applying a key twice never creates a second line:
  * a key left `started` is looked up by the `op:` tag its addition carries in its description
- * (operation-tag.ts) before anything is written again.
+ * (operation-tag.ts) before anything is written again. Nothing is retried here: a create that
+ * may have landed is looked up once, and a transient error goes to the activity, whose retry
+ * (same keys) resumes (docs/retries.md).
  */
 import { moneyFromJsonNumber, moneyToJsonNumber } from '../../../domain/money';
 import type { CwOperation, PsaOperation } from '../../../domain/psa-operations';
