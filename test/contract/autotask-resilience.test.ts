@@ -136,6 +136,25 @@ describe('Autotask gateway under faults', () => {
     expect((await gateway.apply(target, shiftedOps, ids))[0]).toMatchObject({ replayed: true, effectiveDate: '2026-03-21' });
   });
 
+  it('a crash between the completions of one netted adjustment completes the rest from the journal, writing nothing again', async () => {
+    const journal = createMemoryJournal();
+    const gateway = gatewayWith({ journal });
+    const target = await fixture(gateway);
+    const [created] = await gateway.apply(target, keyed([createOp('a')], 'net-cs'), {});
+    const ids = { 'line-a': created!.psaId! };
+    // +3 and +1 on one day are one adjustment of +4; the worker dies after the first key is completed.
+    const ops = keyed([adjustOp('a', '2026-05-10', 3), adjustOp('a', '2026-05-10', 1)], 'net-adj');
+    let completes = 0;
+    const dying = { ...journal, complete: async (r: Parameters<typeof journal.complete>[0]) => {
+      if (++completes === 2) throw new Error('worker crashed between two completions');
+      await journal.complete(r);
+    } };
+    await expect(gatewayWith({ journal: dying }).apply(target, ops, ids)).rejects.toThrow('between two completions');
+    const again = await gateway.apply(target, ops, ids);
+    expect(again.map((a) => [a.replayed, a.effectiveDate, a.shiftedFrom])).toEqual([[true, '2026-05-10', undefined], [false, '2026-05-10', undefined]]);
+    expect(adjustmentsOf(ids['line-a']).map((a) => [a.effectiveDate.slice(0, 10), a.unitChange])).toEqual([['2026-05-10', 4]]);
+  });
+
   it('recovers from a lost answer and from a hung request without a second adjustment', async () => {
     const gateway = gatewayWith({ timeoutMs: 300 });
     const target = await fixture(gateway);
