@@ -65,6 +65,7 @@ const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSu
 // PSA writes: transient errors (429, 5xx, timeouts) retry here for a few minutes under the same
 // idempotency keys; after that the workflow shows the error and tries the same step again later.
 // A PSA refusal is not an error of the activity: it comes back with what was written before it.
+// Who retries which failure, and why never two layers at once: docs/retries.md.
 const { applyOperations } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '10 seconds',
