@@ -435,7 +435,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
     noteSynced();
     await handOverSpawns(s.placement);
-    await reportToBundle();
+    // Awaited only for a bundle member: an extra await on every path would move the commands of
+    // a standard subscription against its update handlers, and stored histories would not replay.
+    if (billingOrStandard(s.placement.billing).mode === 'bundled') await reportToBundle();
   }
 
   /**
