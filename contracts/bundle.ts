@@ -51,6 +51,8 @@ export interface BundleWorkflowState {
   spec: BundleSpec | null;
   /** Each member's last report: its revision and billed values. */
   members: Record<string, { revision: number; values: BilledValues[]; at: string }>;
+  /** Before its first write: the defined members whose values have not arrived (the line waits for all of them). */
+  waitingFor: string[];
   /** The bundle's values day by day (what its line bills), and its ledger as of `asOf`. */
   values: BilledValues[];
   ledger: Ledger | null;

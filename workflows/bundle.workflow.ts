@@ -145,6 +145,12 @@ export async function bundleWorkflow(input: BundleWorkflowInput): Promise<void> 
       if (s.lastError?.retryAt && Date.parse(s.lastError.retryAt) > Date.now()) return;
       if (!(await write(spec, s.pendingStep))) return;
     }
+    // The first line waits for every member's values: a line written for some of them and then
+    // corrected would, on Autotask, post the rest a day late (one adjustment per day, §5).
+    if (s.step === 0 && waitingFor(spec).length > 0) {
+      s.status = 'waiting';
+      return;
+    }
     replay = replayBundle({ terms: spec.terms, agreement: spec.placement.agreement, members: Object.values(s.members).map((m) => m.values), asOf: today(), endFrom: spec.endFrom });
     const operations = diffLines(spec.placement.psa, s.held, replay.ledger, today());
     if (operations.length > 0) {
@@ -202,6 +208,11 @@ export async function bundleWorkflow(input: BundleWorkflowInput): Promise<void> 
     return parts.length ? parts.join(', ') : 'correction';
   }
 
+  /** The defined members that have not sent their billed values yet. */
+  function waitingFor(spec: BundleSpec | null): string[] {
+    return (spec?.members ?? []).filter((m) => s.members[m] === undefined);
+  }
+
   function armTimer(): void {
     const candidates: number[] = [];
     if (s.lastError?.retryAt) candidates.push(Date.parse(s.lastError.retryAt));
@@ -223,7 +234,8 @@ export async function bundleWorkflow(input: BundleWorkflowInput): Promise<void> 
 
   function summary(): string {
     const line = replay?.values.filter((v) => v.from <= (replay?.asOf ?? '')).pop();
-    const billing = line ? `bills ${line.quantity} at ${line.unitPrice}` : 'bills nothing yet';
+    const waiting = s.step === 0 ? waitingFor(s.spec) : [];
+    const billing = line ? `bills ${line.quantity} at ${line.unitPrice}` : waiting.length > 0 ? `bills nothing until ${waiting.join(', ')} report(s)` : 'bills nothing yet';
     return `Bundle ${bundleId} (${s.spec?.terms.mode ?? 'deleted'}) on ${connectionId}: ${Object.keys(s.members).length} member(s) reported, ${billing}; ${s.status}`;
   }
 
@@ -234,6 +246,7 @@ export async function bundleWorkflow(input: BundleWorkflowInput): Promise<void> 
       status: s.status,
       spec: s.spec,
       members: s.members,
+      waitingFor: s.step === 0 ? waitingFor(s.spec) : [],
       values: replay?.values ?? [],
       ledger: replay?.ledger ?? null,
       asOf: replay?.asOf ?? null,
