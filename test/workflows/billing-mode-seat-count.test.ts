@@ -1,17 +1,16 @@
 /**
  * docs/billing-modes.md "Seat count" through the real path on both PSAs (Temporal, FerretDB, the
- * sandbox, the worker, the admin service): a subscription mapped with billing mode `seat-count`
- * bills ONLY its high-water-mark line — its workflow writes no base line (the "1 + 17" bug) —
- * and what lands in the PSA is what `plan` shows for the same counts; the usage counts of a
- * standard subscription are skipped with a reason; switching a billed subscription is refused
- * without force, and with force its standard lines end at the month's end.
+ * sandbox, the worker, the admin service): the usage counts of a standard subscription are
+ * skipped with a reason; switching a billed subscription is refused without force, and with
+ * force its standard lines end at the month's end. (A seat-count subscription billing its
+ * high-water mark alone, as `plan` shows: billing-modes-api.test.ts, through the API.)
  */
 import { ConflictError } from '../../activities/store';
 import { createUsageCountRepository, type UsageCountRepository } from '../../activities/seat-count/usage-counts';
 import type { MappingService } from '../../app/admin/mapping-service';
-import { addDays, planScenario, switchDay } from '../../domain';
+import { addDays, switchDay } from '../../domain';
 import type { SeatCountRunResult } from '../../workflows/seat-count.workflow';
-import { acme, acmeReport, knownToPlatform, ownProduct } from './billing-mode-fixtures';
+import { acme, acmeReport, ownProduct } from './billing-mode-fixtures';
 import { mapAcmeAndProducts } from './fixtures';
 import { eventually, startHarness, type Harness } from './harness';
 
@@ -52,41 +51,6 @@ describe.each(['connectwise', 'autotask'] as const)('billing mode seat-count on 
     await h.startWorker();
   });
   afterAll(() => h.close());
-
-  it('a seat-count subscription bills only its high-water mark — no base line — and the PSA holds what plan shows', async () => {
-    const seats = await ownProduct(h, 'seats', '4.00', '3.00');
-    const report = acmeReport('seat-1', 'seats', 1, '4.00', '3.00');
-    await knownToPlatform(h, report);
-    const mapped = await service.services.map(h.connectionId, 'seat-1', { description: 'seats', billingMode: 'seat-count' });
-    expect(mapped.billing).toMatchObject({ mode: 'seat-count', note: expect.stringContaining('billed by the daily seat-count job') });
-    await h.platform.reportSubscription(h.connectionId, report);
-    const state = await eventually(async () => {
-      const s = await h.platform.state(h.connectionId, 'seat-1');
-      return s.asOf !== null && !s.syncing ? s : undefined;
-    }, 'the seat-count subscription to settle');
-    // Its workflow wrote nothing, and says why.
-    expect(state).toMatchObject({ status: 'mapped', step: 0, lineIds: {}, ledger: null, billing: { mode: 'seat-count', note: expect.stringContaining('this workflow writes no lines') } });
-    expect(held(seats)).toEqual([]);
-
-    const counts = [{ date: '2026-10-03', count: 10 }, { date: '2026-10-04', count: 17 }, { date: '2026-10-05', count: 12 }];
-    await usage.report(h.connectionId, { subscriptionId: 'seat-1', counts });
-    expect((await runFor('2026-10-03')).details).toEqual([expect.objectContaining({ subscriptionId: 'seat-1', outcome: 'updated', quantity: 10 })]);
-    expect((await runFor('2026-10-04')).details).toEqual([expect.objectContaining({ subscriptionId: 'seat-1', outcome: 'updated', quantity: 17 })]);
-    expect(await runFor('2026-10-05')).toMatchObject({ updated: 0, unchanged: 1 });
-
-    // Only the high-water line: 17 for October, from the period start; nothing billing the quantity 1 of the report.
-    const plan = planScenario({ agreement: state.placement!.agreement, subscription: report.subscription, billingMode: 'seat-count', usage: counts }, '2026-10-05');
-    if (psa === 'connectwise') {
-      expect(held(seats)).toEqual([{ quantity: 17, unitPrice: 4, effectiveDate: '2026-10-01', cancelledDate: '2026-10-31' }]);
-      expect(plan.connectwise.additions.map((a) => ({ quantity: a.quantity, unitPrice: Number(a.unitPrice), effectiveDate: a.effectiveDate, cancelledDate: a.cancelledDate }))).toEqual(held(seats));
-    } else {
-      expect(held(seats)).toEqual([{ unitPrice: 4, units: { '2026-10-01': 17 } }]);
-      expect(plan.autotask.contractServices.map((cs) => ({ unitPrice: Number(cs.unitPrice), units: Object.fromEntries(cs.adjustments.map((a) => [a.effectiveDate, a.unitChange])) }))).toEqual(held(seats));
-    }
-    // The services list shows the mode.
-    const listed = await service.services.list(h.connectionId, { search: 'seat-1' });
-    expect(listed.items[0]).toMatchObject({ platformId: 'seat-1', billing: { mode: 'seat-count' } });
-  });
 
   it('usage counts of a standard subscription are skipped with the reason; it bills its own line only', async () => {
     const std = await ownProduct(h, 'std', '5.00', '4.00');

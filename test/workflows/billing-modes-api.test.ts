@@ -141,6 +141,9 @@ describe.each(['connectwise', 'autotask'] as const)('billing modes through the A
     expect(held(seats, meant)).toEqual(planned(plan));
     // 17 for October, from the period start, and nothing for the reported quantity 1 (the "1 + 17" bug).
     expect(held(seats, meant)).toEqual(psa === 'connectwise' ? [{ quantity: 17, unitPrice: 4, effectiveDate: '2026-10-01', cancelledDate: '2026-10-31' }] : [{ unitPrice: 4, units: { '2026-10-01': 17 } }]);
+    // The services list shows the mode.
+    const listed = await api('GET', `${conn()}/subscriptions?search=seat-1`);
+    expect(listed.items[0]).toMatchObject({ platformId: 'seat-1', billing: { mode: 'seat-count' } });
   });
 
   it('a bundle made with the CLI bills ONE line for its members, exactly what `psa-connector plan` shows, before and after a member’s change', async () => {
