@@ -2,12 +2,13 @@
  * docs/billing-modes.md end to end, the way an admin drives it: the admin API (HTTP) and the real
  * `psa-connector` CLI over a real connector — Temporal dev server, FerretDB, the PSA sandbox,
  * the worker. On each PSA:
- * - a seat-count subscription mapped through the API (`billingMode: "seat-count"`) with usage
- *   counts and the daily job run through the API: the sandbox holds exactly what
- *   `POST /api/plan` shows for the same counts — the high-water-mark line alone, no base line;
- * - a bundle created with `psa-connector bundles create --mode average`, its members reported and
- *   one of them changed through the API: the sandbox holds ONE line for them, exactly what
- *   `psa-connector plan` shows for the bundle scenario; the members hold no line of their own.
+ * - a seat-count subscription mapped with `psa-connector services map --billing-mode seat-count`,
+ *   usage counts sent and the daily job run (API and `usage apply`): the sandbox holds exactly
+ *   what `POST /api/plan` shows for the same counts — the high-water-mark line alone, no base line;
+ * - a bundle created with `psa-connector bundles create --mode average` (a wrong one exits 2 with
+ *   a line per field), its members reported and one of them changed through the API: the sandbox
+ *   holds ONE line for them, exactly what `psa-connector plan` shows for the bundle scenario; the
+ *   members hold no line of their own; `bundles show` / `list` show it.
  * With DOCS_TRANSCRIPT=<file> the commands and their answers are written there (the walk-through
  * in docs/billing-modes.md was taken from such a run).
  */
@@ -114,12 +115,12 @@ describe.each(['connectwise', 'autotask'] as const)('billing modes through the A
     await h?.close();
   });
 
-  it('seat count through the API: the sandbox holds the high-water-mark line alone, as POST /api/plan shows', async () => {
+  it('seat count through the CLI and the API: the sandbox holds the high-water-mark line alone, as POST /api/plan shows', async () => {
     const seats = await ownProduct(h, 'seats', '4.00', '3.00');
     const report = acmeReport('seat-1', 'seats', 1, '4.00', '3.00');
     // Known to the platform records first, so it is mapped as seat-count before its first report could auto-map it.
     await knownToPlatform(h, report);
-    const mapped = await api('POST', `${conn()}/subscriptions/seat-1/mapping`, { agreementId: target.agreement.id, description: 'Seats', billingMode: 'seat-count' });
+    const mapped = await cli(['services', 'map', 'seat-1', '-c', h.connectionId, '--agreement', String(target.agreement.id), '--description', 'Seats', '--billing-mode', 'seat-count']);
     expect(mapped.billing).toMatchObject({ mode: 'seat-count' });
     await api('POST', `${conn()}/subscriptions`, report);
     const state = await settled('seat-1', (w) => w.asOf !== null && w.placement?.billing?.mode === 'seat-count');
@@ -130,7 +131,7 @@ describe.each(['connectwise', 'autotask'] as const)('billing modes through the A
     // The job's answer names an Autotask posting moved to a later free day (§5).
     const meant: Record<string, string> = {};
     for (const d of ['2026-10-03', '2026-10-04', '2026-10-05']) {
-      const run = await api('POST', `${conn()}/seat-count/run`, { day: d });
+      const run = d === '2026-10-03' ? await api('POST', `${conn()}/seat-count/run`, { day: d }) : await cli(['usage', 'apply', '-c', h.connectionId, '--day', d]);
       for (const { reason } of run.details as Array<{ reason?: string }>) {
         const moved = /held an adjustment on (\S+); posted on (\S+)\)/.exec(reason ?? '');
         if (moved) meant[moved[2]!] = moved[1]!;
@@ -152,6 +153,16 @@ describe.each(['connectwise', 'autotask'] as const)('billing modes through the A
     const b = acmeReport('pack-b', 'pack-b', 2, '20.00', '15.00');
     const own = { a: await ownProduct(h, 'pack-a', '10.00', '8.00'), b: await ownProduct(h, 'pack-b', '20.00', '15.00') };
     for (const r of [a, b]) await knownToPlatform(h, r);
+
+    // A wrong definition: exit 2, one line per field.
+    const wrong = await runCli(['bundles', 'create', '-c', h.connectionId, '--id', 'office', '--name', 'Office pack', '--agreement', String(target.agreement.id), '--product', String(line), '--mode', 'quantity-only', '--members', 'pack-a,pack-a'], { PSA_CONNECTOR_API: url, PSA_CONNECTOR_TOKEN: token });
+    note(`$ psa-connector bundles create ... --mode quantity-only --members pack-a,pack-a\n${wrong.stderr}(exit ${wrong.code})\n`);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr.trim().split('\n').sort()).toEqual([
+      'members[1]: is pack-a, already members[0]',
+      'unitCost: is required in mode quantity-only (the bundle line bills the summed quantity at this price)',
+      'unitPrice: is required in mode quantity-only (the bundle line bills the summed quantity at this price)',
+    ]);
 
     const created = await cli(['bundles', 'create', '-c', h.connectionId, '--id', 'office', '--name', 'Office pack', '--agreement', String(target.agreement.id), '--product', String(line), '--mode', 'average', '--members', 'pack-a,pack-b']);
     expect(created.bundle).toMatchObject({ id: 'office', mode: 'average', members: ['pack-a', 'pack-b'], companyId: target.companyId });
@@ -189,6 +200,10 @@ describe.each(['connectwise', 'autotask'] as const)('billing modes through the A
     await api('POST', `${conn()}/subscriptions/pack-a/events`, { id: 'pack-a-up', ...change });
     shown = await bundleState((s) => s.members['pack-a']?.revision >= 1 && s.step >= 2);
     expect(held(line, meantOf(shown))).toEqual(planned(await plan([change])));
+    // `bundles show` (the CLI's view of the same state) and `bundles list`.
+    const viaCli = await cli(['bundles', 'show', 'office', '-c', h.connectionId]);
+    expect(viaCli.state).toMatchObject({ status: 'billing', step: shown.step, waitingFor: [] });
+    expect((await cli(['bundles', 'list', '-c', h.connectionId])).items.map((x: { id: string }) => x.id)).toEqual(['office']);
     expect([...held(own.a), ...held(own.b)]).toEqual([]);
   });
 });
