@@ -77,6 +77,8 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
         agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
         rules,
         description: existing?.description ?? lineDescription({ subscriptionId: s.id, productName }),
+        // How an admin said it bills (docs/billing-modes.md): a seat-count or bundled mapping stays so.
+        ...(existing?.linked && existing.billing ? { billing: existing.billing } : {}),
       };
       if (!existing?.linked) {
         await store.mappings.subscriptions.markMapped(connectionId, s.id, {

@@ -178,6 +178,11 @@ export const LedgerInitSchema = z
     subscription: SubscriptionSchema,
     /** Set for S2 of a partial upgrade: rides on its parent's agreement (§4 rule 6). */
     parentSubscriptionId: IdSchema.nullable().default(null),
+    /**
+     * Billing starts no earlier than this day (docs/billing-modes.md: a subscription switched to
+     * standard billing from another mode is billed on its own only from the switch).
+     */
+    billedFrom: IsoDateSchema.optional(),
   })
   .strict();
 export type LedgerInit = z.infer<typeof LedgerInitSchema>;

@@ -27,6 +27,8 @@ import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mappin
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { MappingListQuerySchema, MapServiceInputSchema, type MappingListQueryInput } from './mapping-service.schemas';
 import { CW_DESCRIPTION_ROOM, descriptionWarnings, serviceDescription } from './service-description';
+import { nextBilling } from './billing-switch';
+import { billingNote, type Billing } from '../../domain/billing-mode';
 
 /** The domain's view of a platform subscription (what §4 rule 9 and the ledger take). */
 export function domainSubscription(s: PlatformSubscription): Subscription {
@@ -59,6 +61,8 @@ export interface ServiceMapOutcome {
   warnings: string[];
   /** The subscription workflow that received the `subscriptionMapped` signal. */
   workflowId: string;
+  /** How it bills (docs/billing-modes.md), and the first day of the new mode when a billed subscription switched. */
+  billing: Billing & { note: string; switchedOn?: string };
 }
 
 export function createServiceOperations(deps: MappingServiceDeps) {
@@ -190,6 +194,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         problems.push({ path: 'description', message: `cannot hold subscription id "${subscriptionId}": ConnectWise keeps ${CW_DESCRIPTION_ROOM} characters next to the operation tag` });
       }
       if (problems.length > 0) throw invalid(...problems);
+      const switched = nextBilling(await subs.get(connectionId, subscriptionId), m.billingMode, m.force === true, (deps.now?.() ?? new Date()).toISOString().slice(0, 10));
 
       if (settings.oneAgreementPerCompany) {
         const lines = [...shared, agreement.id].map((agreementId, i) => ({ companyId, agreementId, platformProductId: `line-${i}`, lineId: i }));
@@ -204,7 +209,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
       const mapping = await subs.markMapped(
         connectionId,
         subscriptionId,
-        { companyId, agreementId: agreement.id, productIds: { [s.productId]: productMapping.psaId }, description, ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}) },
+        { companyId, agreementId: agreement.id, productIds: { [s.productId]: productMapping.psaId }, description, ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}), billing: switched.billing },
         { display: { label: product ? `${product.name} (${subscriptionId})` : subscriptionId, customerId: s.customerId, ...(customer ? { customerName: customer.name } : {}), productId: s.productId } },
       );
       const placement: SubscriptionPlacement = {
@@ -215,6 +220,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         rules: effectiveDateRules(conn.rules),
         description,
         ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}),
+        billing: switched.billing,
       };
       try {
         await normalizeErrors(() => deps.platform.place(connectionId, subscriptionId, placement));
@@ -230,12 +236,17 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         description,
         warnings: descriptionWarnings(conn.psa, description),
         workflowId: subscriptionWorkflowId(connectionId, subscriptionId),
+        billing: { ...switched.billing, note: billingNote(switched.billing), ...(switched.switchedOn ? { switchedOn: switched.switchedOn } : {}) },
       };
     },
 
     /** Disconnect: the mapping is removed and the workflow told; lines already in the PSA stay (its history). */
     async unmap(connectionId: string, subscriptionId: string): Promise<{ before: SubscriptionMapping; mapping: SubscriptionMapping; workflowSignalled: boolean }> {
       await connection(connectionId);
+      const current = await subs.get(connectionId, subscriptionId);
+      if (current?.billing?.mode === 'bundled') {
+        throw new ConflictError(`subscription "${subscriptionId}" bills through bundle "${current.billing.bundleId}"; it leaves only with its bundle (bundles delete ${current.billing.bundleId})`);
+      }
       const before = await subs.disconnect(connectionId, subscriptionId);
       if (!before) throw new NotFoundError('subscription mapping', `${connectionId}/${subscriptionId}`);
       // No workflow yet: nothing to tell.
