@@ -28,7 +28,8 @@
  * cutoverWindow / cutoverCalendar / DEFAULT_CUTOVER_CALENDAR (§6, cutover-calendar.ts),
  * seatCountUpdate / highWaterMark / currentBillingPeriodStart (§7, seat-count.ts),
  * bundle (§7, bundling.ts), agreementMappingProblems (§7, agreement-check.ts),
- * BillCustomer (§7, schemas.ts).
+ * BillCustomer (§7, schemas.ts), commitmentOf / commitmentDecreaseDate (§3 "Commitment",
+ * commitment.ts).
  */
 export * from './dates';
 export * from './money';
@@ -49,3 +50,4 @@ export * from './cutover-calendar';
 export * from './seat-count';
 export * from './bundling';
 export * from './agreement-check';
+export { commitmentOf, commitmentDecreaseDate, commitmentNote, TERM_MONTHS, type SubscriptionCommitment } from './commitment';

@@ -2,6 +2,7 @@
  * The dry-run plan (docs/architecture.md "The `plan` command"): replays a scenario with the code the
  * subscription workflow runs (replay.ts) and shows what the PSAs would hold.
  */
+import { commitmentOf, type SubscriptionCommitment } from './commitment';
 import { isIsoDate, type IsoDate } from './dates';
 import { netAdjustments } from './autotask-projection';
 import { toCw } from './connectwise-projection';
@@ -24,6 +25,8 @@ export interface PlanOutput {
   timeline: TimelineSegment[];
   connectwise: { additions: PlanAddition[] };
   autotask: { contractServices: PlanContractService[] };
+  /** Only when a subscription has a commitment term: its term, renewal and any decrease waiting for it, as of the plan's day (docs/commitments.md). */
+  commitments?: Array<{ subscriptionId: string } & SubscriptionCommitment>;
 }
 
 export interface ReplayResult {
@@ -60,8 +63,9 @@ export function replayScenario(scenario: Scenario, asOfArg?: IsoDate): ReplayRes
   return { asOf, ledgers, ops };
 }
 
-/** The plan JSON of one or more ledgers (field names of docs/architecture.md). */
-export function planOutput(ledgers: readonly Ledger[]): PlanOutput {
+/** The plan JSON of one or more ledgers (field names of docs/architecture.md); `asOf` adds the commitments section. */
+export function planOutput(ledgers: readonly Ledger[], asOf?: IsoDate): PlanOutput {
+  const committed = asOf === undefined ? [] : ledgers.filter((l) => l.state.commitmentTerm !== undefined);
   return {
     timeline: ledgers.flatMap(timelineSegments),
     connectwise: {
@@ -83,6 +87,7 @@ export function planOutput(ledgers: readonly Ledger[]): PlanOutput {
         })),
       ),
     },
+    ...(committed.length > 0 ? { commitments: committed.map((l) => ({ subscriptionId: l.state.id, ...commitmentOf(l.state, asOf!, l) })) } : {}),
   };
 }
 
@@ -97,5 +102,6 @@ export function planScenario(scenario: ScenarioInput | unknown, asOf?: IsoDate):
   if (asOf !== undefined && !isIsoDate(asOf)) {
     throw new BillingInputError([{ path: 'asOf', message: 'must be a calendar date YYYY-MM-DD' }]);
   }
-  return planOutput(replayScenario(parsed.value, asOf).ledgers);
+  const replayed = replayScenario(parsed.value, asOf);
+  return planOutput(replayed.ledgers, replayed.asOf);
 }
