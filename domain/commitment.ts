@@ -13,7 +13,7 @@
  *    day: a term bought on 01-31 renews on 02-28, 03-31, 04-30, …; one bought on 2024-02-29
  *    renews on 2025-02-28, 2026-02-28, 2027-02-28, 2028-02-29).
  */
-import { addDays, addMonths, maxDate, type IsoDate } from './dates';
+import { addDays, maxDate, periodContaining, type IsoDate } from './dates';
 import { inPurchaseWindow } from './effective-date';
 import type { Ledger } from './ledger-types';
 import type { CommitmentTerm, SubscriptionEvent } from './schemas';
@@ -42,16 +42,6 @@ export interface SubscriptionCommitment {
   scheduledDecrease: { date: IsoDate; from: number; to: number } | null;
 }
 
-/** The term of a rolling commitment that contains `day` (day ≥ anchor): its first day and the next term's first day. */
-function rollingTerm(anchor: IsoDate, months: number, day: IsoDate): { start: IsoDate; renewal: IsoDate } {
-  const monthIndex = (d: IsoDate) => Number(d.slice(0, 4)) * 12 + Number(d.slice(5, 7));
-  let k = Math.max(0, Math.floor((monthIndex(day) - monthIndex(anchor)) / months));
-  // The month count can be one term off around the anniversary day; settle it exactly.
-  while (k > 0 && addMonths(anchor, k * months) > day) k--;
-  while (addMonths(anchor, (k + 1) * months) <= day) k++;
-  return { start: addMonths(anchor, k * months), renewal: addMonths(anchor, (k + 1) * months) };
-}
-
 /**
  * The term of a committed subscription around `day` (day ≤ its end date when it has one):
  * `start` its first day (null when not known: a renewal already received early, the term still
@@ -59,7 +49,10 @@ function rollingTerm(anchor: IsoDate, months: number, day: IsoDate): { start: Is
  */
 function termAround(state: SubscriptionState, day: IsoDate): { start: IsoDate | null; renewal: IsoDate } {
   const months = TERM_MONTHS[state.commitmentTerm!];
-  if (state.endDate === null) return rollingTerm(state.startDate, months, maxDate(day, state.startDate));
+  if (state.endDate === null) {
+    const t = periodContaining(state.startDate, months, maxDate(day, state.startDate));
+    return { start: t.start, renewal: t.next };
+  }
   const termStart = state.termStart ?? state.startDate;
   // A renewal received before the old term ended: that term still runs until the new one starts.
   if (day < termStart) return { start: null, renewal: termStart };
@@ -151,8 +144,8 @@ export function commitmentOf(state: SubscriptionState, asOf: IsoDate, ledger?: L
         ? { ...none, commitmentEnd: addDays(termStart, -1), nextRenewal: termStart }
         : { ...none, termStart: state.termStart ?? null, commitmentEnd: state.endDate, nextRenewal: state.autoRenew ? addDays(state.endDate, 1) : null };
   } else if (state.commitmentTerm !== undefined) {
-    const t = rollingTerm(state.startDate, TERM_MONTHS[state.commitmentTerm], day);
-    view = { ...none, termStart: t.start, commitmentEnd: addDays(t.renewal, -1), nextRenewal: t.renewal };
+    const t = periodContaining(state.startDate, TERM_MONTHS[state.commitmentTerm], day);
+    view = { ...none, termStart: t.start, commitmentEnd: addDays(t.next, -1), nextRenewal: t.next };
   } else {
     return none;
   }

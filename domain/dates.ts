@@ -86,5 +86,17 @@ export function addMonths(d: IsoDate, n: number): IsoDate {
   const day = Math.min(Number(d.slice(8, 10)), daysInMonth(y, m));
   return `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${day < 10 ? '0' : ''}${day}`;
 }
+/**
+ * The period of `months` months containing `day`, in a series of periods that start on `anchor`
+ * and on its `addMonths` anniversaries (day ≥ anchor): its first day and the next period's.
+ */
+export function periodContaining(anchor: IsoDate, months: number, day: IsoDate): { start: IsoDate; next: IsoDate } {
+  const monthIndex = (d: IsoDate) => Number(d.slice(0, 4)) * 12 + Number(d.slice(5, 7));
+  let k = Math.max(0, Math.floor((monthIndex(day) - monthIndex(anchor)) / months));
+  // The month count can be one period off around the anniversary day; settle it exactly.
+  while (k > 0 && addMonths(anchor, k * months) > day) k--;
+  while (addMonths(anchor, (k + 1) * months) <= day) k++;
+  return { start: addMonths(anchor, k * months), next: addMonths(anchor, (k + 1) * months) };
+}
 /** `YYYY-MM` of a date (billing month). */
 export const monthOf = (d: IsoDate): string => d.slice(0, 7);
