@@ -37,13 +37,15 @@ import {
   type SubscriptionStatus,
   type SubscriptionWorkflowState,
 } from '../contracts/subscription';
-import type { SubscriptionActivities } from '../activities/subscription.activities';
+import type { CommitmentReport, SubscriptionActivities } from '../activities/subscription.activities';
 import type { KeyedOperation } from '../activities/psa/psa-gateway.port';
+import { commitmentOf } from '../domain/commitment';
 import { addDays, firstOfMonth, isoDateOf, toDayNumber, type IsoDate } from '../domain/dates';
 import { admit, insertLogged, parsePlatformEvent, type LoggedEvent, type PlatformEvent } from '../domain/event-log';
 import { diffLines, emptyHeld, heldAfter, heldLineIds, lineIdsFor, type HeldLines } from '../domain/psa-diff';
 import { problemLine, type Problem } from '../domain/problems';
 import { replaySubscription, type SubscriptionReplay } from '../domain/replay';
+import { initialState } from '../domain/subscription-state';
 import {
   placementUpdate,
   platformEventUpdate,
@@ -57,7 +59,7 @@ import {
 import { PsaConnectionId, PsaCustomerId, PsaMappingStatus, PsaSubscriptionId, PsaType } from './search-attributes';
 import { eventViews, subscriptionSummary } from './summary';
 
-const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSubscription, archiveSubscription } = proxyActivities<SubscriptionActivities>({
+const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSubscription, archiveSubscription, recordCommitment } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumInterval: '1 minute' },
 });
@@ -125,6 +127,8 @@ export interface CarriedState {
   synced: { applied: string[]; foldedThrough: IsoDate | null };
   /** Last day something happened; an ended subscription closes `closeAfterDays` later. */
   quietSince: IsoDate | null;
+  /** The commitment last recorded for lists and the renewals mail (its JSON without the day), so it is written only when it changes. */
+  commitmentRecorded?: string;
 }
 
 const KEPT = 50;
@@ -262,6 +266,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     working = true;
     try {
       await work();
+      await recordCommitmentIfChanged();
     } finally {
       working = false;
     }
@@ -532,6 +537,29 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
   }
 
+  // ---- commitment (docs/commitments.md) ------------------------------------------------------
+
+  /** The commitment as of today: from the replay once mapped, from the report while events wait for a mapping. */
+  function commitmentReport(): CommitmentReport | null {
+    if (!s.report) return null;
+    const state = replay?.ledger.state ?? initialState(s.report.subscription);
+    const commitment = commitmentOf(state, today(), replay?.ledger);
+    // A withdrawn partial upgrade bills nothing: no term to end, nothing to renew.
+    const billed = s.withdrawn ? { ...commitment, termStart: null, commitmentEnd: null, nextRenewal: null, scheduledDecrease: null } : commitment;
+    return { customerId: s.report.customerId, productId: state.productId, quantity: state.quantity, asOf: today(), commitment: billed };
+  }
+
+  /** Writes the commitment where `renewals due` and the renewals mail read it, when it changed. */
+  async function recordCommitmentIfChanged(): Promise<void> {
+    const report = commitmentReport();
+    if (!report) return;
+    const { asOf: _asOf, ...compared } = report;
+    const text = JSON.stringify(compared);
+    if (text === s.commitmentRecorded) return;
+    await recordCommitment({ connectionId, subscriptionId, report });
+    s.commitmentRecorded = text;
+  }
+
   // ---- time --------------------------------------------------------------------------------
 
   /** One durable timer for the next wake (a month start, a future event, a retry, closing). */
@@ -556,6 +584,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (s.lastError?.retryAt) candidates.push(Date.parse(s.lastError.retryAt));
     if (s.status !== 'failed' && !s.blocked && replay?.nextWake) candidates.push(toDayNumber(replay.nextWake) * DAY_MS + wakeOffsetMs);
     if (s.status === 'ended' && s.quietSince) candidates.push(toDayNumber(addDays(s.quietSince, closeAfterDays)) * DAY_MS);
+    // A committed subscription's term ends by the calendar alone: wake on the renewal date so
+    // the recorded commitment (and the state) moves on to the next term.
+    const commitment = commitmentReport()?.commitment;
+    if (commitment && commitment.term !== 'none' && commitment.nextRenewal && commitment.nextRenewal > today()) {
+      candidates.push(toDayNumber(commitment.nextRenewal) * DAY_MS + wakeOffsetMs);
+    }
     return candidates.length ? Math.min(...candidates) : null;
   }
 
@@ -590,6 +624,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       history: s.history,
       spawned: Object.fromEntries(Object.entries(s.spawned).map(([k, v]) => [k, { subscriptionId: v.subscriptionId, withdrawn: v.withdrawn }])),
       rejectedMessages: s.rejectedMessages,
+      commitment: commitmentReport()?.commitment ?? null,
     };
   }
 

@@ -16,6 +16,7 @@ import type { SubscriptionArchive } from '../subscription.activities';
 import type { SecretKeyring } from './secrets';
 import { apiTokenIndexes, createApiTokenRepository, type ApiTokenRepository } from './api-tokens';
 import { auditIndexes, createAuditLog, type AuditLog } from './audit-log';
+import { commitmentIndexes, createCommitmentRepository, type CommitmentRepository } from './commitments';
 
 export interface Store {
   connections: ConnectionRepository;
@@ -28,6 +29,8 @@ export interface Store {
   archive: SubscriptionArchive;
   tokens: ApiTokenRepository;
   audit: AuditLog;
+  /** Each subscription's commitment term, end and next renewal (docs/commitments.md). */
+  commitments: CommitmentRepository;
 }
 
 export interface StoreOptions {
@@ -50,6 +53,7 @@ export function createStore(db: Db, options: StoreOptions): Store {
     archive: createSubscriptionArchive(db, now),
     tokens: createApiTokenRepository(db, now),
     audit: createAuditLog(db, now),
+    commitments: createCommitmentRepository(db, now),
   };
 }
 
@@ -63,6 +67,7 @@ export const STORE_INDEXES: readonly IndexSpec[] = [
   ...notificationIndexes,
   ...apiTokenIndexes,
   ...auditIndexes,
+  ...commitmentIndexes,
 ];
 
 /** Creates every index the store needs; safe to call at every start-up (existing ones are kept). */
@@ -86,5 +91,6 @@ export * from './reconciliations';
 export * from './notification-log';
 export * from './api-tokens';
 export * from './audit-log';
+export * from './commitments';
 export { encodeLineKey, decodeLineKey } from './line-keys';
 export { contentHash } from './content-hash';

@@ -41,6 +41,7 @@ export function domainSubscription(s: PlatformSubscription): Subscription {
     billingFrequency: s.billingFrequency,
     autoRenew: s.autoRenew,
     kind: s.kind,
+    ...(s.commitmentTerm !== undefined ? { commitmentTerm: s.commitmentTerm } : {}),
   };
 }
 

@@ -23,6 +23,7 @@ import { applyToMemory, memoryPsa, type MemoryPsa } from '../support/live-simula
 import { workflowBundle, temporalTestServer } from '../setup/workflow-setup-env';
 
 const DAY_MS = 86_400_000;
+const daysUntil = (from: IsoDate, to: IsoDate) => Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
 jest.setTimeout(120_000);
 
 describe('subscription workflow with mocked activities (time skipping)', () => {
@@ -50,6 +51,7 @@ describe('subscription workflow with mocked activities (time skipping)', () => {
     const psa: MemoryPsa = memoryPsa();
     const keysSeen: string[][] = [];
     const archived: Record<string, unknown> = {};
+    const commitments: Array<Parameters<SubscriptionActivities['recordCommitment']>[0]> = [];
     let attempts = 0;
     const client = createPlatformClient(env.client, { taskQueue, acceptTimeoutMs: 5_000 });
     // Every subscription the test reports is terminated after it: a timer left behind would fire
@@ -74,6 +76,9 @@ describe('subscription workflow with mocked activities (time skipping)', () => {
         return { applied: applied.map((a, i) => ({ ...a, idempotencyKey: input.operations[i]!.idempotencyKey, replayed: false })), refused: null };
       },
       async recordSyncFailure() {},
+      async recordCommitment(input) {
+        commitments.push(input);
+      },
       async handOverPartialUpgrade() {},
       async restoreSubscription(input) {
         return { carried: archived[input.workflowId] ?? null, recordedLines: 0 };
@@ -98,6 +103,7 @@ describe('subscription workflow with mocked activities (time skipping)', () => {
       platform,
       keysSeen,
       archived,
+      commitments,
       /** Lines the memory PSA holds for a state, in the plan comparison's shape. */
       lines: (s: SubscriptionWorkflowState) =>
         Object.values(s.held.connectwise).map((h) => ({ lineKey: h.lineKey, ...pick(psa.cw.get(h.psaId)!) })),
@@ -160,6 +166,34 @@ describe('subscription workflow with mocked activities (time skipping)', () => {
     expect(cwDisagreements(planLedgers(report('s-time', start), placement(start), [now, future], done.asOf!), c.lines(done))).toEqual([]);
     // The fold of the month after `now`'s delta line happened on its own: the base line carries 13.
     expect(c.lines(done).find((l) => l.lineKey.includes('/base/'))!.quantity).toBeGreaterThanOrEqual(4);
+    await c.stop();
+  });
+
+  it('a committed subscription: a decrease waits for the renewal date, and the recorded commitment moves on to the next term by itself', async () => {
+    const c = await connector();
+    const day = await today();
+    const start = addDays(day, -40);
+    const committed = { ...report('s-commit', start), subscription: { ...report('s-commit', start).subscription, endDate: null, commitmentTerm: 'monthly' as const } };
+    const decrease: SentEvent = { id: 'd', event: { type: 'quantity-changed', date: day, quantity: 7 } };
+    await c.platform.reportSubscription('conn', committed);
+    await c.platform.place('conn', 's-commit', placement(start));
+    await c.platform.sendEvent('conn', 's-commit', wire(decrease));
+    const before = await quiet(c, 's-commit', (x) => x.counts.applied === 1);
+    const renewal = before.commitment!.nextRenewal!;
+    expect(renewal > day).toBe(true);
+    expect(before.events[0]!.note).toBe(`scheduled for ${renewal} (commitment)`);
+    expect(before.commitment).toMatchObject({ term: 'monthly', commitmentEnd: addDays(renewal, -1), scheduledDecrease: { date: renewal, from: 10, to: 7 } });
+    // Written to the PSA now, dated the renewal: the plan's lines.
+    expect(cwDisagreements(planLedgers(committed, placement(start), [decrease], before.asOf!), c.lines(before))).toEqual([]);
+    expect(c.lines(before).find((l) => l.effectiveDate === renewal)).toMatchObject({ quantity: -3 });
+    expect(c.commitments.at(-1)).toMatchObject({ subscriptionId: 's-commit', report: { quantity: 7, commitment: { nextRenewal: renewal, scheduledDecrease: { date: renewal, to: 7 } } } });
+
+    await env.sleep((daysUntil(day, renewal) + 1) * DAY_MS);
+    const after = await quiet(c, 's-commit', (x) => x.asOf !== null && x.asOf >= renewal);
+    expect(after.commitment).toMatchObject({ termStart: renewal, scheduledDecrease: null });
+    expect(after.commitment!.nextRenewal! > renewal).toBe(true);
+    expect(c.commitments.at(-1)).toMatchObject({ report: { commitment: { termStart: renewal, scheduledDecrease: null } } });
+    expect(cwDisagreements(planLedgers(committed, placement(start), [decrease], after.asOf!), c.lines(after))).toEqual([]);
     await c.stop();
   });
 
