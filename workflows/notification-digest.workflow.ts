@@ -1,6 +1,6 @@
 /**
  * The daily §8 digest of one connection (schedule `notification-digest/<connectionId>`, or
- * `notifications send-now`): each of the two templates is sent when it is enabled, something
+ * `notifications send-now`): each template (§8's two, and renewals due, docs/commitments.md) is sent when it is enabled, something
  * changed since its last mail, and it has not gone out yet this UTC day. The activity holds
  * the per-day claim, so overlapping runs never mail twice.
  */
@@ -14,8 +14,8 @@ const { sendDigest } = proxyActivities<NotificationActivities>({
   retry: { initialInterval: '10 seconds', maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 
-/** §8's two templates, in the order the seed lists them (activities/store NOTIFICATION_TEMPLATES). */
-const TEMPLATES: readonly NotificationTemplate[] = ['serviceMapping', 'billingReconciliation'];
+/** §8's two templates in the order the seed lists them, then renewals due (activities/store NOTIFICATION_TEMPLATES). */
+const TEMPLATES: readonly NotificationTemplate[] = ['serviceMapping', 'billingReconciliation', 'renewals'];
 
 export interface NotificationDigestInput {
   connectionId: string;

@@ -70,3 +70,25 @@ export function createCommitmentRepository(db: Db, now: () => Date = () => new D
     },
   };
 }
+
+/** A renewal as lists and the renewals mail show it: who, what, how many, when, and what waits for it. */
+export type RenewalRow = Pick<
+  CommitmentRecord,
+  'subscriptionId' | 'customerId' | 'customerName' | 'productId' | 'productName' | 'quantity' | 'term' | 'commitmentEnd' | 'nextRenewal' | 'autoRenew' | 'scheduledDecrease'
+>;
+
+export function renewalRow(r: CommitmentRecord): RenewalRow {
+  return {
+    subscriptionId: r.subscriptionId,
+    customerId: r.customerId,
+    ...(r.customerName !== undefined ? { customerName: r.customerName } : {}),
+    productId: r.productId,
+    ...(r.productName !== undefined ? { productName: r.productName } : {}),
+    quantity: r.quantity,
+    term: r.term,
+    commitmentEnd: r.commitmentEnd,
+    nextRenewal: r.nextRenewal,
+    autoRenew: r.autoRenew,
+    scheduledDecrease: r.scheduledDecrease,
+  };
+}

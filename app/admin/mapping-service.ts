@@ -14,6 +14,7 @@ import { createIntakeOperations } from './mapping-service.intake';
 import { createCustomerOperations, createProductOperations } from './mapping-service.records';
 import { createServiceOperations } from './mapping-service.services';
 import { NotFoundError } from './mapping-errors';
+import { createRenewalOperations } from './renewals';
 
 export type { MappingServiceDeps } from './mapping-service.deps';
 
@@ -24,6 +25,7 @@ export function createMappingService(deps: MappingServiceDeps) {
     products: createProductOperations(deps),
     services: createServiceOperations(deps),
     platform: createIntakeOperations(deps),
+    renewals: createRenewalOperations(deps),
 
     /** Per kind { total, mapped, unmapped, failed } (seed 004: failed counts inside mapped/unmapped). */
     async summary(connectionId: string) {

@@ -13,6 +13,7 @@
 import { z, type ZodTypeAny } from 'zod';
 import { CustomerSuggestQuerySchema, CreateRecordInputSchema, CustomersIntakeSchema, MapCustomerInputSchema, MapProductInputSchema, MapServiceInputSchema, MappingListQuerySchema, ProductSuggestQuerySchema, ProductsIntakeSchema, RulesPatchSchema } from '../../app/admin/mapping-service.schemas';
 import { ReconciliationLogQuerySchema } from '../../app/admin/reconciliation-log';
+import { RenewalsQuerySchema } from '../../app/admin/renewals';
 import { UsageReportSchema } from '../../activities/seat-count/usage-counts';
 import { AuditQuerySchema, CreateConnectionInputSchema, CreateTokenInputSchema, NotificationSettingsPatchSchema, PsaKindSchema, UpdateCredentialsInputSchema, type Role } from '../../activities/store';
 import { CatalogPushInputSchema } from '../../activities/sync/service-catalog.activities';
@@ -118,7 +119,8 @@ export const ROUTE_CATALOG: Readonly<Record<string, RouteSpec>> = {
   'GET /api/platform/invoices': { role: 'viewer', tag: 'platform intake', summary: "A billing month's invoices with their amendments", query: InvoiceListQuerySchema },
   'POST /api/connections/:id/subscriptions': { role: 'operator', tag: 'platform intake', summary: 'Report a subscription on a connection; its workflow starts', body: SubscriptionReportSchema },
   'POST /api/connections/:id/subscriptions/:pid/events': { role: 'operator', tag: 'platform intake', summary: "A lifecycle event { id, sequence?, type, date, ... }: 202 accepted / duplicate / queued, 400 invalid (which field, why), 409 the id was used for another event or the subscription is reported on another connection", body: PlatformEventSchema, bodyValidatedByHandler: true },
-  'GET /api/connections/:id/subscriptions/:pid/state': { role: 'viewer', tag: 'platform intake', summary: "The mapping document and the workflow's state" },
+  'GET /api/connections/:id/subscriptions/:pid/state': { role: 'viewer', tag: 'platform intake', summary: "The mapping document, the workflow's state and the recorded commitment" },
+  'GET /api/connections/:id/renewals': { role: 'viewer', tag: 'mapping', summary: 'Subscriptions whose commitment ends within the next ?days=N (1–366, default the connection\'s renewal days): customer, product, quantity, commitment end, auto-renew, any decrease waiting for the renewal', query: RenewalsQuerySchema },
   'POST /api/connections/:id/usage': { role: 'operator', tag: 'platform intake', summary: 'Daily usage counts of a seat-count subscription (a day sent again replaces its count)', body: UsageReportSchema },
   'GET /api/connections/:id/usage/:subscriptionId': { role: 'viewer', tag: 'seat count', summary: "A month's counts, high-water mark and what is billed", query: UsageMonthQuerySchema },
   'POST /api/connections/:id/seat-count/run': { role: 'operator', tag: 'seat count', summary: 'Run the daily seat-count update now', body: SeatCountRunSchema },
