@@ -29,7 +29,7 @@ export interface SubscriptionMappingPort {
   recordCommitment(connectionId: string, subscriptionId: string, report: CommitmentReport): Promise<void>;
 }
 
-/** What the subscription workflow reports about its commitment (docs/commitments.md). */
+/** What the subscription workflow reports about its commitment (docs/renewals.md). */
 export interface CommitmentReport {
   customerId: string | null;
   productId: string;

@@ -154,7 +154,7 @@ export interface EventView {
   /** Why it was rejected, or the admin's reason for skipping it. */
   reason?: string;
   skippedBy?: string;
-  /** How an applied event was placed when not on its own date, e.g. "scheduled for 2027-03-01 (commitment)" (docs/commitments.md). */
+  /** How an applied event was placed when not on its own date, e.g. "scheduled for 2027-03-01 (commitment)" (docs/renewals.md). */
   note?: string;
 }
 
@@ -207,6 +207,6 @@ export interface SubscriptionWorkflowState {
   spawned: Record<string, { subscriptionId: string; withdrawn: boolean }>;
   /** Payloads that could not be read at all, with why (the worker never fails on them). */
   rejectedMessages: RejectedMessage[];
-  /** Commitment term, its end, the next renewal and any decrease waiting for it, as of today (docs/commitments.md); null before the platform reported the subscription. */
+  /** Commitment term, its end, the next renewal and any decrease waiting for it, as of today (docs/renewals.md); null before the platform reported the subscription. */
   commitment: SubscriptionCommitment | null;
 }

@@ -1,5 +1,5 @@
 /**
- * Commitment terms (docs/commitments.md; docs/billing-rules.md §3 "Commitment", a project rule).
+ * Commitment terms (docs/renewals.md; docs/billing-rules.md §3 "Commitment", a project rule).
  * A committed subscription holds its licences for a whole term; a decrease asked for during the
  * term takes effect on the renewal date, the first day of the next term. Pure date arithmetic
  * on the subscription's state plus read-only looks at its ledger: ledger.ts places the changes,

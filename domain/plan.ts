@@ -25,7 +25,7 @@ export interface PlanOutput {
   timeline: TimelineSegment[];
   connectwise: { additions: PlanAddition[] };
   autotask: { contractServices: PlanContractService[] };
-  /** Only when a subscription has a commitment term: its term, renewal and any decrease waiting for it, as of the plan's day (docs/commitments.md). */
+  /** Only when a subscription has a commitment term: its term, renewal and any decrease waiting for it, as of the plan's day (docs/renewals.md). */
   commitments?: Array<{ subscriptionId: string } & SubscriptionCommitment>;
 }
 

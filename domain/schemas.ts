@@ -86,7 +86,7 @@ export const SubscriptionKindSchema = z.enum(['saas', 'iaas']);
 export type SubscriptionKind = z.infer<typeof SubscriptionKindSchema>;
 
 /**
- * The length of one commitment term (docs/commitments.md): the licences are committed for the
+ * The length of one commitment term (docs/renewals.md): the licences are committed for the
  * whole term and a decrease takes effect at the renewal (§3 "Commitment"). `none` (the meaning
  * when absent): no commitment, decreases follow §3 at once. Independent of billingFrequency: an
  * annual commitment is often billed monthly.

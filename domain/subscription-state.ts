@@ -22,7 +22,7 @@ export interface SubscriptionState {
   kind: SubscriptionKind;
   cancelledOn: IsoDate | null;
   lastEventDate: IsoDate | null;
-  /** Set only for a committed subscription (docs/commitments.md): the length of one term. */
+  /** Set only for a committed subscription (docs/renewals.md): the length of one term. */
   commitmentTerm?: Exclude<CommitmentTerm, 'none'>;
   /** Committed subscriptions: the first day of the latest term (the start date, then the day after each renewed end). */
   termStart?: IsoDate;
@@ -139,7 +139,7 @@ export function advanceState(state: SubscriptionState, event: SubscriptionEvent)
       break;
     case 'renewed':
       next.endDate = event.endDate;
-      // A committed subscription's new term starts the day after the end it renews (docs/commitments.md).
+      // A committed subscription's new term starts the day after the end it renews (docs/renewals.md).
       if (state.termStart !== undefined && state.endDate !== null) next.termStart = addDays(state.endDate, 1);
       break;
     case 'price-changed':

@@ -14,6 +14,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setDefaultSignalHandler,
   setHandler,
@@ -267,7 +268,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     working = true;
     try {
       await work();
-      await recordCommitmentIfChanged();
+      // Awaited only when there is something to write: an extra await would reorder this
+      // activation's commands (an update's completion before the memo) against old histories.
+      const commitment = commitmentToRecord();
+      if (commitment) {
+        await recordCommitment({ connectionId, subscriptionId, report: commitment.report });
+        s.commitmentRecorded = commitment.text;
+      }
     } finally {
       working = false;
     }
@@ -541,7 +548,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
   }
 
-  // ---- commitment (docs/commitments.md) ------------------------------------------------------
+  // ---- commitment (docs/renewals.md) ------------------------------------------------------
 
   /** The commitment as of today: from the replay once mapped, from the report while events wait for a mapping. */
   function commitmentReport(): CommitmentReport | null {
@@ -553,15 +560,16 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     return { customerId: s.report.customerId, productId: state.productId, quantity: state.quantity, asOf: today(), commitment: billed };
   }
 
-  /** Writes the commitment where `renewals due` and the renewals mail read it, when it changed. */
-  async function recordCommitmentIfChanged(): Promise<void> {
+  /** The commitment to write where `renewals due` and the renewals mail read it: null when it did not change since the last write. */
+  function commitmentToRecord(): { report: CommitmentReport; text: string } | null {
     const report = commitmentReport();
-    if (!report) return;
+    if (!report) return null;
     const { asOf: _asOf, ...compared } = report;
     const text = JSON.stringify(compared);
-    if (text === s.commitmentRecorded) return;
-    await recordCommitment({ connectionId, subscriptionId, report });
-    s.commitmentRecorded = text;
+    if (text === s.commitmentRecorded) return null;
+    // Runs started before commitments were recorded replay without this activity.
+    if (!patched('record-commitment')) return null;
+    return { report, text };
   }
 
   // ---- time --------------------------------------------------------------------------------

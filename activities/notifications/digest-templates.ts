@@ -1,6 +1,6 @@
 /**
  * The two §8 mails (seed 004 "Notification Preferences") and the renewals mail
- * (docs/commitments.md), in HTML and plain text. Subjects are exactly §8's with the PSA's name;
+ * (docs/renewals.md), in HTML and plain text. Subjects are exactly §8's with the PSA's name;
  * every value is HTML-escaped (customer and plan names come from the platform and may hold
  * anything).
  */

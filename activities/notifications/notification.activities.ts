@@ -6,7 +6,7 @@
  *  - service mapping: the set of subscriptions needing action (unmapped, or failed with their
  *    error) differs from the set the last mail listed; the mail then lists all of them;
  *  - billing reconciliation: statuses that changed since the last mail (store snapshot);
- *  - renewals (docs/commitments.md): the subscriptions whose commitment ends within the
+ *  - renewals (docs/renewals.md): the subscriptions whose commitment ends within the
  *    connection's renewal days differ from those the last mail listed; it lists all of them.
  */
 import { ApplicationFailure } from '@temporalio/activity';

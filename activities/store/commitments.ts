@@ -1,5 +1,5 @@
 /**
- * Each subscription's commitment as its workflow last computed it (docs/commitments.md): the
+ * Each subscription's commitment as its workflow last computed it (docs/renewals.md): the
  * term, its end, the next renewal and any decrease waiting for it, with the customer and
  * product it concerns. One document per (connection, subscription), written only by that
  * subscription's workflow when the view changes (so it never contends with the mapping

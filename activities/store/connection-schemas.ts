@@ -95,7 +95,7 @@ export type ConnectionRulesPatch = z.infer<typeof ConnectionRulesPatchSchema>;
 
 export const DEFAULT_CONNECTION_RULES: ConnectionRules = ConnectionRulesSchema.parse({});
 
-/** The two §8 digests, and renewals due (docs/commitments.md). */
+/** The two §8 digests, and renewals due (docs/renewals.md). */
 export const NOTIFICATION_TEMPLATES = ['serviceMapping', 'billingReconciliation', 'renewals'] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 export const NotificationTemplateSchema = z.enum(NOTIFICATION_TEMPLATES, {

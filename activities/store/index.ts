@@ -29,7 +29,7 @@ export interface Store {
   archive: SubscriptionArchive;
   tokens: ApiTokenRepository;
   audit: AuditLog;
-  /** Each subscription's commitment term, end and next renewal (docs/commitments.md). */
+  /** Each subscription's commitment term, end and next renewal (docs/renewals.md). */
   commitments: CommitmentRepository;
 }
 

@@ -92,7 +92,7 @@ export const PlatformSubscriptionSchema = z
     autoRenew: z.boolean({ invalid_type_error: 'must be true or false' }).default(false),
     status: z.enum(SUBSCRIPTION_STATUSES, { errorMap: () => ({ message: `must be one of ${SUBSCRIPTION_STATUSES.join(', ')}` }) }),
     kind: z.enum(['saas', 'iaas'], { errorMap: () => ({ message: 'must be "saas" or "iaas"' }) }).default('saas'),
-    /** Commitment term length (docs/commitments.md); absent = none. */
+    /** Commitment term length (docs/renewals.md); absent = none. */
     commitmentTerm: CommitmentTermSchema.optional(),
   })
   .strict()

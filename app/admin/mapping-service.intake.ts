@@ -14,7 +14,7 @@ export interface SubscriptionView {
   connectionId: string;
   subscriptionId: string;
   mapping: SubscriptionMapping | null;
-  /** The commitment its workflow last recorded (docs/commitments.md); null before it did (or for a subscription without a workflow). */
+  /** The commitment its workflow last recorded (docs/renewals.md); null before it did (or for a subscription without a workflow). */
   commitment: CommitmentRecord | null;
   /** The workflow's `state` query; null when there is no workflow or no worker answered in time (`workflowError` says which). */
   workflow: SubscriptionWorkflowState | null;

@@ -1,5 +1,5 @@
 /**
- * Renewals due (docs/commitments.md): the subscriptions of a connection whose term ends within
+ * Renewals due (docs/renewals.md): the subscriptions of a connection whose term ends within
  * the next N days — the last chance to ask for fewer licences before they are committed for
  * another term. Read from the commitments each subscription's workflow records; the admin API
  * (`GET /api/connections/:id/renewals`) and the CLI (`renewals due`) show this, the renewals

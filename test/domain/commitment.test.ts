@@ -1,5 +1,5 @@
 /**
- * docs/billing-rules.md §3 "Commitment" (docs/commitments.md): a committed subscription's
+ * docs/billing-rules.md §3 "Commitment" (docs/renewals.md): a committed subscription's
  * decrease takes effect on its renewal date, on both projections and in `plan`; the commitment
  * view (term, end, next renewal, the decrease waiting for it); date edges at month ends and
  * leap days.

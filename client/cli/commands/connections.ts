@@ -86,7 +86,7 @@ export function register(program: Command): void {
     .addOption(new Option('--positive-change <rule>', 'effective date of an increase').choices(['actual-date', 'first-of-month']))
     .addOption(new Option('--negative-change <rule>', 'effective date of a decrease').choices(['actual-date', 'first-of-next-month']))
     .addOption(new Option('--cancellation <rule>', 'when a cancellation stops billing').choices(['cancellation-date', 'end-of-month']))
-    .addOption(new Option('--committed-decrease <rule>', 'a decrease of a committed subscription: at its renewal, or like any decrease (docs/commitments.md)').choices(['at-renewal', 'negative-change']))
+    .addOption(new Option('--committed-decrease <rule>', 'a decrease of a committed subscription: at its renewal, or like any decrease (docs/renewals.md)').choices(['at-renewal', 'negative-change']))
     .option('--auto-sync <on|off>', 'daily global sync at 00:00 UTC')
     .option('--one-agreement-per-company <on|off>', "a company's services must share one agreement (§7)")
     .option('--field <kind.field=on|off...>', 'a field toggle, e.g. company.city=off (repeatable)')

@@ -21,7 +21,7 @@ export function register(program: Command): void {
     .option('--recipients <emails>', 'comma-separated recipients (replaces the list; "" clears it)')
     .option('--service-mapping <on|off>', '"Action Needed for Service Mapping" mail')
     .option('--billing-reconciliation <on|off>', '"Billing Reconciliation Status Synced" mail')
-    .option('--renewals <on|off>', '"Renewals Due" mail (docs/commitments.md)')
+    .option('--renewals <on|off>', '"Renewals Due" mail (docs/renewals.md)')
     .option('--renewal-days <n>', 'how many days ahead the renewals mail (and `renewals due`) looks, 1-366 (default 30)')
     .action(
       action(async (api, opts: SetOptions) => {

@@ -1,6 +1,6 @@
 /**
  * `psa-connector renewals due -c <id> [--days N]`: subscriptions whose commitment ends within the
- * next N days (docs/commitments.md), over the admin API. Bad input exits 2 with the API's
+ * next N days (docs/renewals.md), over the admin API. Bad input exits 2 with the API's
  * `field: reason` lines (e.g. `days: must be at most 366 days`).
  */
 import type { Command } from 'commander';

@@ -1,6 +1,6 @@
 /**
  * `/api/connections/:id/renewals?days=N`: subscriptions whose commitment ends within the next N
- * days (1–366; default the connection's renewal days), paged with limit/skip (docs/commitments.md).
+ * days (1–366; default the connection's renewal days), paged with limit/skip (docs/renewals.md).
  */
 import type { FastifyInstance } from 'fastify';
 import type { MappingService } from '../../../app/admin/mapping-service';
