@@ -36,6 +36,8 @@ export interface CommitmentRepository {
   /** Replaces the subscription's record (the workflow's latest view). */
   record(input: Omit<CommitmentRecord, 'updatedAt'>): Promise<void>;
   get(connectionId: string, subscriptionId: string): Promise<CommitmentRecord | null>;
+  /** The records of some subscriptions (one page of a list), by subscription id; those without one are absent. */
+  getMany(connectionId: string, subscriptionIds: readonly string[]): Promise<Map<string, CommitmentRecord>>;
   /** Records whose commitment ends between `from` and `to` (both included), soonest first, then by subscription id. */
   due(connectionId: string, query: { from: IsoDate; to: IsoDate; limit?: number; skip?: number }): Promise<Page<CommitmentRecord>>;
   /** Drops a connection's records (when the connection is deleted). */
@@ -55,6 +57,10 @@ export function createCommitmentRepository(db: Db, now: () => Date = () => new D
     async get(connectionId, subscriptionId) {
       const doc = await col.findOne({ _id: `${connectionId}/${subscriptionId}` });
       return doc ? toRecord(doc) : null;
+    },
+    async getMany(connectionId, subscriptionIds) {
+      const docs = await col.find({ _id: { $in: subscriptionIds.map((id) => `${connectionId}/${id}`) } }).toArray();
+      return new Map(docs.map((d) => [d.subscriptionId, toRecord(d)]));
     },
     async due(connectionId, query) {
       const { limit, skip } = paging(query);
@@ -91,4 +97,9 @@ export function renewalRow(r: CommitmentRecord): RenewalRow {
     autoRenew: r.autoRenew,
     scheduledDecrease: r.scheduledDecrease,
   };
+}
+
+/** The commitment alone (term, end, next renewal, waiting decrease) as the subscriptions list shows it next to each subscription. */
+export function commitmentView(r: CommitmentRecord): SubscriptionCommitment & { asOf: IsoDate } {
+  return { term: r.term, termStart: r.termStart, commitmentEnd: r.commitmentEnd, nextRenewal: r.nextRenewal, autoRenew: r.autoRenew, scheduledDecrease: r.scheduledDecrease, asOf: r.asOf };
 }

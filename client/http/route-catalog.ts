@@ -100,7 +100,7 @@ export const ROUTE_CATALOG: Readonly<Record<string, RouteSpec>> = {
 
   ...mappingKind('customers', 'customer', CustomerSuggestQuerySchema, MapCustomerInputSchema),
   ...mappingKind('products', 'product', ProductSuggestQuerySchema, MapProductInputSchema),
-  'GET /api/connections/:id/subscriptions': { role: 'viewer', tag: 'mapping', summary: 'Services (subscriptions) with their mapping status', query: MappingListQuerySchema },
+  'GET /api/connections/:id/subscriptions': { role: 'viewer', tag: 'mapping', summary: 'Services (subscriptions) with their mapping status and commitment (term, commitment end, next renewal; null before the workflow recorded one)', query: MappingListQuerySchema },
   'GET /api/connections/:id/subscriptions/:pid/suggestions': { role: 'viewer', tag: 'mapping', summary: "The customer's company and agreements, each with the problems it would raise" },
   'POST /api/connections/:id/subscriptions/:pid/mapping': { role: 'operator', tag: 'mapping', summary: 'Map the service to an agreement; its workflow is told', body: MapServiceInputSchema },
   'DELETE /api/connections/:id/subscriptions/:pid/mapping': { role: 'operator', tag: 'mapping', summary: 'Unmap the service (lines already in the PSA stay)' },
