@@ -178,11 +178,14 @@ describe('notification digest (SMTP sink)', () => {
     expect(mail!.html).toContain('Dunco &lt;Fruit&gt; &amp; Co');
     expect(mail!.html).toContain('ConnectWise &lt;renewals&gt;');
 
-    // The next day lists the same renewals: no mail. A new one entering the window is news.
-    expect((await renewalsDigest('2026-06-02'))[2]).toMatchObject({ sent: false, reason: 'nothing changed since the last mail' });
-    await commitment('sub-new', { commitmentEnd: '2026-06-30', nextRenewal: '2026-07-01' });
-    expect((await renewalsDigest('2026-06-03'))[2]).toMatchObject({ sent: true, itemCount: 3 });
+    // The window moves with the day: on 06-02 it reaches 07-17, and sub-later entering it is news.
+    expect((await renewalsDigest('2026-06-02'))[2]).toMatchObject({ sent: true, itemCount: 3 });
     expect((await mails()).at(-1)!.text).toContain('Renewals due in the next 45 days (3)');
-    expect(await mails()).toHaveLength(2);
+    // The next day lists the same renewals: no mail. A commitment recorded since is news again.
+    expect((await renewalsDigest('2026-06-03'))[2]).toMatchObject({ sent: false, reason: 'nothing changed since the last mail' });
+    await commitment('sub-new', { commitmentEnd: '2026-06-30', nextRenewal: '2026-07-01' });
+    expect((await renewalsDigest('2026-06-04'))[2]).toMatchObject({ sent: true, itemCount: 4 });
+    expect((await mails()).at(-1)!.text).toContain('Renewals due in the next 45 days (4)');
+    expect(await mails()).toHaveLength(3);
   });
 });
