@@ -6,7 +6,7 @@
 import type { AppliedOperation } from './psa/psa-gateway.port';
 import { mappedProductIds } from './psa-targets';
 import type { GatewayRegistry } from './psa/gateway-registry';
-import type { Store } from './store';
+import { effectiveDateRules, type Store } from './store';
 import type { SubscriptionPlacement } from '../contracts/subscription';
 import type { SubscriptionMappingPort } from './subscription.activities';
 
@@ -50,11 +50,7 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
       const existing = await store.mappings.subscriptions.get(connectionId, s.id);
       const connection = await store.connections.get(connectionId);
       if (!connection) return null;
-      const rules = {
-        positiveChange: connection.rules.positiveChange,
-        negativeChange: connection.rules.negativeChange,
-        cancellation: connection.rules.cancellation,
-      };
+      const rules = effectiveDateRules(connection.rules);
       const gateway = await deps.gateways.forConnection(connectionId);
       let companyId = existing?.linked ? existing.companyId : undefined;
       let agreementId = existing?.linked ? existing.agreementId : undefined;
@@ -107,6 +103,25 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
 
     async recordFailure(connectionId, subscriptionId, message) {
       await store.mappings.subscriptions.markFailed(connectionId, subscriptionId, message);
+    },
+
+    async recordCommitment(connectionId, subscriptionId, report) {
+      // Names as the platform calls them now, for lists and mails (read only when the view changes).
+      const [customer, product] = await Promise.all([
+        report.customerId ? store.platform.getCustomer(report.customerId) : null,
+        store.platform.getProduct(report.productId),
+      ]);
+      await store.commitments.record({
+        connectionId,
+        subscriptionId,
+        customerId: report.customerId,
+        ...(customer ? { customerName: customer.name } : {}),
+        productId: report.productId,
+        ...(product ? { productName: product.name } : {}),
+        quantity: report.quantity,
+        asOf: report.asOf,
+        ...report.commitment,
+      });
     },
 
     async recordedLineCount(connectionId, subscriptionId) {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { IsoDate } from '../domain/dates';
+import type { SubscriptionCommitment } from '../domain/commitment';
 import type { EventStatus } from '../domain/event-log';
 import type { HeldLines } from '../domain/psa-diff';
 import type { Ledger } from '../domain/ledger-types';
@@ -156,6 +157,8 @@ export interface EventView {
   /** Why it was rejected, or the admin's reason for skipping it. */
   reason?: string;
   skippedBy?: string;
+  /** How an applied event was placed when not on its own date, e.g. "scheduled for 2027-03-01 (commitment)" (docs/renewals.md). */
+  note?: string;
 }
 
 export interface HistoryEntry {
@@ -209,4 +212,6 @@ export interface SubscriptionWorkflowState {
   rejectedMessages: RejectedMessage[];
   /** Its billing mode and why this workflow writes (or does not write) lines (docs/billing-modes.md). */
   billing: Billing & { note: string; bundle?: { revision: number; sentAt: string } };
+  /** Commitment term, its end, the next renewal and any decrease waiting for it, as of today (docs/renewals.md); null before the platform reported the subscription. */
+  commitment: SubscriptionCommitment | null;
 }

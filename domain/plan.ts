@@ -2,6 +2,7 @@
  * The dry-run plan (docs/architecture.md "The `plan` command"): replays a scenario with the code the
  * subscription workflow runs (replay.ts) and shows what the PSAs would hold.
  */
+import { commitmentOf, type SubscriptionCommitment } from './commitment';
 import { isIsoDate, type IsoDate } from './dates';
 import { netAdjustments } from './autotask-projection';
 import { toCw } from './connectwise-projection';
@@ -27,6 +28,8 @@ export interface PlanOutput {
   timeline: TimelineSegment[];
   connectwise: { additions: PlanAddition[] };
   autotask: { contractServices: PlanContractService[] };
+  /** Only when a subscription has a commitment term: its term, renewal and any decrease waiting for it, as of the plan's day (docs/renewals.md). */
+  commitments?: Array<{ subscriptionId: string } & SubscriptionCommitment>;
 }
 
 export interface ReplayResult {
@@ -68,8 +71,9 @@ export function replayScenario(scenario: Scenario, asOfArg?: IsoDate): ReplayRes
   return { asOf, ledgers, ops, replays };
 }
 
-/** The plan JSON of one or more ledgers (field names of docs/architecture.md). */
-export function planOutput(ledgers: readonly Ledger[]): PlanOutput {
+/** The plan JSON of one or more ledgers (field names of docs/architecture.md); `asOf` adds the commitments section. */
+export function planOutput(ledgers: readonly Ledger[], asOf?: IsoDate): PlanOutput {
+  const committed = asOf === undefined ? [] : ledgers.filter((l) => l.state.commitmentTerm !== undefined);
   return {
     timeline: ledgers.flatMap(timelineSegments),
     connectwise: {
@@ -91,6 +95,7 @@ export function planOutput(ledgers: readonly Ledger[]): PlanOutput {
         })),
       ),
     },
+    ...(committed.length > 0 ? { commitments: committed.map((l) => ({ subscriptionId: l.state.id, ...commitmentOf(l.state, asOf!, l) })) } : {}),
   };
 }
 
@@ -114,7 +119,8 @@ export function planScenario(scenario: ScenarioInput | unknown, asOf?: IsoDate):
     const { id, productId, unitPrice, unitCost, endDate } = s.subscription;
     return planSeatCount({ subscriptionId: id, productId, unitPrice, unitCost, endDate, agreement: s.agreement }, s.usage, end);
   }
-  return planOutput(replayScenario(s, asOf).ledgers);
+  const replayed = replayScenario(s, asOf);
+  return planOutput(replayed.ledgers, replayed.asOf);
 }
 
 /**

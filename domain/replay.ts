@@ -6,6 +6,7 @@
  * which is why what lands in the PSA equals what `plan` shows for the date-sorted, de-duplicated
  * events, whatever order they arrived in.
  */
+import { commitmentNote } from './commitment';
 import { firstOfMonth, type IsoDate } from './dates';
 import { firstScheduledDate, type EventStatus, type LoggedEvent } from './event-log';
 import { cwNextFoldDate } from './connectwise-projection';
@@ -20,6 +21,8 @@ export interface EventOutcome {
   status: Exclude<EventStatus, 'waiting'>;
   /** Why a rejected event does not apply (field: reason; ...). */
   reason?: string;
+  /** How an applied event was placed when that is not its own date: "scheduled for <date> (commitment)" (§3 "Commitment"). */
+  note?: string;
 }
 
 export interface SubscriptionReplay {
@@ -78,9 +81,10 @@ export function replaySubscription(input: {
       outcomes.push({ id, status: 'rejected', reason: problems.map(problemLine).join('; ') });
       continue;
     }
+    const note = commitmentNote(ledger, event);
     const init = applyParsed(ledger, event, ops);
     if (init) spawned.push({ eventId: id, init });
-    outcomes.push({ id, status: 'applied' });
+    outcomes.push(note ? { id, status: 'applied', note } : { id, status: 'applied' });
   }
   if (input.billedUntil !== undefined) endStandardBilling(ledger, ops, input.billedUntil);
   foldParsed(ledger, firstOfMonth(input.asOf), ops);

@@ -14,6 +14,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setDefaultSignalHandler,
   setHandler,
@@ -37,9 +38,10 @@ import {
   type SubscriptionStatus,
   type SubscriptionWorkflowState,
 } from '../contracts/subscription';
-import type { SubscriptionActivities } from '../activities/subscription.activities';
 import type { BundleActivities } from '../activities/bundles/bundle.activities';
+import type { CommitmentReport, SubscriptionActivities } from '../activities/subscription.activities';
 import type { KeyedOperation } from '../activities/psa/psa-gateway.port';
+import { commitmentOf } from '../domain/commitment';
 import { addDays, firstOfMonth, isoDateOf, toDayNumber, type IsoDate } from '../domain/dates';
 import { admit, insertLogged, parsePlatformEvent, type LoggedEvent, type PlatformEvent } from '../domain/event-log';
 import { diffLines, emptyHeld, heldAfter, heldLineIds, lineIdsFor, type HeldLines } from '../domain/psa-diff';
@@ -47,6 +49,7 @@ import { problemLine, type Problem } from '../domain/problems';
 import { replaySubscription, type SubscriptionReplay } from '../domain/replay';
 import { billingNote, billingOrStandard, standardRange } from '../domain/billing-mode';
 import { memberValues } from '../domain/bundle-billing';
+import { initialState } from '../domain/subscription-state';
 import {
   placementUpdate,
   platformEventUpdate,
@@ -60,7 +63,7 @@ import {
 import { PsaConnectionId, PsaCustomerId, PsaMappingStatus, PsaSubscriptionId, PsaType } from './search-attributes';
 import { eventViews, subscriptionSummary } from './summary';
 
-const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSubscription, archiveSubscription } = proxyActivities<SubscriptionActivities>({
+const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSubscription, archiveSubscription, recordCommitment } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumInterval: '1 minute' },
 });
@@ -132,6 +135,8 @@ export interface CarriedState {
   quietSince: IsoDate | null;
   /** A bundle member: the billed values last sent to its bundle (docs/billing-modes.md). */
   bundleSent?: { bundleId: string; revision: number; values: string; at: string };
+  /** The commitment last recorded for lists and the renewals mail (its JSON without the day), so it is written only when it changes. */
+  commitmentRecorded?: string;
 }
 
 const KEPT = 50;
@@ -271,6 +276,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     working = true;
     try {
       await work();
+      // Awaited only when there is something to write: an extra await would reorder this
+      // activation's commands (an update's completion before the memo) against old histories.
+      const commitment = commitmentToRecord();
+      if (commitment) {
+        await recordCommitment({ connectionId, subscriptionId, report: commitment.report });
+        s.commitmentRecorded = commitment.text;
+      }
     } finally {
       working = false;
     }
@@ -570,6 +582,30 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
   }
 
+  // ---- commitment (docs/renewals.md) ------------------------------------------------------
+
+  /** The commitment as of today: from the replay once mapped, from the report while events wait for a mapping. */
+  function commitmentReport(): CommitmentReport | null {
+    if (!s.report) return null;
+    const state = replay?.ledger.state ?? initialState(s.report.subscription);
+    const commitment = commitmentOf(state, today(), replay?.ledger);
+    // A withdrawn partial upgrade bills nothing: no term to end, nothing to renew.
+    const billed = s.withdrawn ? { ...commitment, termStart: null, commitmentEnd: null, nextRenewal: null, scheduledDecrease: null } : commitment;
+    return { customerId: s.report.customerId, productId: state.productId, quantity: state.quantity, asOf: today(), commitment: billed };
+  }
+
+  /** The commitment to write where `renewals due` and the renewals mail read it: null when it did not change since the last write. */
+  function commitmentToRecord(): { report: CommitmentReport; text: string } | null {
+    const report = commitmentReport();
+    if (!report) return null;
+    const { asOf: _asOf, ...compared } = report;
+    const text = JSON.stringify(compared);
+    if (text === s.commitmentRecorded) return null;
+    // Runs started before commitments were recorded replay without this activity.
+    if (!patched('record-commitment')) return null;
+    return { report, text };
+  }
+
   // ---- time --------------------------------------------------------------------------------
 
   /** One durable timer for the next wake (a month start, a future event, a retry, closing). */
@@ -595,6 +631,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (s.pendingStep && s.lastError?.retryAt) candidates.push(Date.parse(s.lastError.retryAt));
     if (s.status !== 'failed' && !s.blocked && replay?.nextWake) candidates.push(toDayNumber(replay.nextWake) * DAY_MS + wakeOffsetMs);
     if (s.status === 'ended' && s.quietSince) candidates.push(toDayNumber(addDays(s.quietSince, closeAfterDays)) * DAY_MS);
+    // A committed subscription's term ends by the calendar alone: wake on the renewal date so
+    // the recorded commitment (and the state) moves on to the next term.
+    const commitment = commitmentReport()?.commitment;
+    if (commitment && commitment.term !== 'none' && commitment.nextRenewal && commitment.nextRenewal > today()) {
+      candidates.push(toDayNumber(commitment.nextRenewal) * DAY_MS + wakeOffsetMs);
+    }
     return candidates.length ? Math.min(...candidates) : null;
   }
 
@@ -631,6 +673,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       spawned: Object.fromEntries(Object.entries(s.spawned).map(([k, v]) => [k, { subscriptionId: v.subscriptionId, withdrawn: v.withdrawn }])),
       rejectedMessages: s.rejectedMessages,
       billing: billingView(),
+      commitment: commitmentReport()?.commitment ?? null,
     };
   }
 

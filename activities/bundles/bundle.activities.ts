@@ -33,6 +33,7 @@ function bundleRecordsPort(store: Store): SubscriptionMappingPort {
     recordReport: unused('recordReport'),
     autoPlacement: unused('autoPlacement'),
     recordedLineCount: unused('recordedLineCount'),
+    recordCommitment: unused('recordCommitment'),
     async productPsaIds(connectionId) {
       const ids: Record<string, number> = {};
       for (let skip = 0; ; skip += PAGE) {

@@ -17,6 +17,7 @@ import type { SecretKeyring } from './secrets';
 import { apiTokenIndexes, createApiTokenRepository, type ApiTokenRepository } from './api-tokens';
 import { auditIndexes, createAuditLog, type AuditLog } from './audit-log';
 import { bundleIndexes, createBundleRepository, type BundleRepository } from './bundles';
+import { commitmentIndexes, createCommitmentRepository, type CommitmentRepository } from './commitments';
 
 export interface Store {
   connections: ConnectionRepository;
@@ -31,6 +32,8 @@ export interface Store {
   audit: AuditLog;
   /** Bundles: several subscriptions billed through one PSA line (docs/billing-modes.md). */
   bundles: BundleRepository;
+  /** Each subscription's commitment term, end and next renewal (docs/renewals.md). */
+  commitments: CommitmentRepository;
 }
 
 export interface StoreOptions {
@@ -54,6 +57,7 @@ export function createStore(db: Db, options: StoreOptions): Store {
     tokens: createApiTokenRepository(db, now),
     audit: createAuditLog(db, now),
     bundles: createBundleRepository(db, now),
+    commitments: createCommitmentRepository(db, now),
   };
 }
 
@@ -68,6 +72,7 @@ export const STORE_INDEXES: readonly IndexSpec[] = [
   ...apiTokenIndexes,
   ...auditIndexes,
   ...bundleIndexes,
+  ...commitmentIndexes,
 ];
 
 /** Creates every index the store needs; safe to call at every start-up (existing ones are kept). */
@@ -92,5 +97,6 @@ export * from './notification-log';
 export * from './api-tokens';
 export * from './audit-log';
 export * from './bundles';
+export * from './commitments';
 export { encodeLineKey, decodeLineKey } from './line-keys';
 export { contentHash } from './content-hash';

@@ -15,6 +15,7 @@ import type { Subscription } from '../../domain/schemas';
 import { SkipEventSchema, subscriptionWorkflowId, type SubscriptionPlacement } from '../../contracts/subscription';
 import type { AgreementSummary } from '../../activities/psa/psa-gateway.port';
 import {
+  commitmentView,
   effectiveDateRules,
   parseInput,
   type Connection,
@@ -43,6 +44,7 @@ export function domainSubscription(s: PlatformSubscription): Subscription {
     billingFrequency: s.billingFrequency,
     autoRenew: s.autoRenew,
     kind: s.kind,
+    ...(s.commitmentTerm !== undefined ? { commitmentTerm: s.commitmentTerm } : {}),
   };
 }
 
@@ -127,7 +129,14 @@ export function createServiceOperations(deps: MappingServiceDeps) {
       await connection(connectionId);
       const q = parseInput(MappingListQuerySchema, query);
       const page = await subs.list(connectionId, q);
-      const items = await Promise.all(page.items.map(async (m) => ({ ...m, platform: await store.platform.getSubscription(connectionId, m.platformId) })));
+      // Each subscription's commitment as its workflow last recorded it (docs/renewals.md); null before it did.
+      const commitments = await store.commitments.getMany(connectionId, page.items.map((m) => m.platformId));
+      const items = await Promise.all(
+        page.items.map(async (m) => {
+          const commitment = commitments.get(m.platformId);
+          return { ...m, platform: await store.platform.getSubscription(connectionId, m.platformId), commitment: commitment ? commitmentView(commitment) : null };
+        }),
+      );
       return { items, total: page.total };
     },
 

@@ -15,6 +15,7 @@ import { createCustomerOperations, createProductOperations } from './mapping-ser
 import { createServiceOperations } from './mapping-service.services';
 import { createBundleOperations } from './mapping-service.bundles';
 import { NotFoundError } from './mapping-errors';
+import { createRenewalOperations } from './renewals';
 
 export type { MappingServiceDeps } from './mapping-service.deps';
 
@@ -27,6 +28,7 @@ export function createMappingService(deps: MappingServiceDeps) {
     platform: createIntakeOperations(deps),
     /** Bundles: several subscriptions billed through one PSA line (docs/billing-modes.md). */
     bundles: createBundleOperations(deps),
+    renewals: createRenewalOperations(deps),
 
     /** Per kind { total, mapped, unmapped, failed } (seed 004: failed counts inside mapped/unmapped). */
     async summary(connectionId: string) {

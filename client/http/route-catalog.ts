@@ -14,6 +14,7 @@ import { z, type ZodTypeAny } from 'zod';
 import { CustomerSuggestQuerySchema, CreateRecordInputSchema, CustomersIntakeSchema, MapCustomerInputSchema, MapProductInputSchema, MapServiceInputSchema, MappingListQuerySchema, ProductSuggestQuerySchema, ProductsIntakeSchema, RulesPatchSchema } from '../../app/admin/mapping-service.schemas';
 import { ReconciliationLogQuerySchema } from '../../app/admin/reconciliation-log';
 import { CreateBundleInputSchema, DeleteBundleQuerySchema } from '../../app/admin/mapping-service.bundles';
+import { RenewalsQuerySchema } from '../../app/admin/renewals';
 import { UsageReportSchema } from '../../activities/seat-count/usage-counts';
 import { AuditQuerySchema, CreateConnectionInputSchema, CreateTokenInputSchema, NotificationSettingsPatchSchema, PsaKindSchema, UpdateCredentialsInputSchema, type Role } from '../../activities/store';
 import { CatalogPushInputSchema } from '../../activities/sync/service-catalog.activities';
@@ -100,7 +101,7 @@ export const ROUTE_CATALOG: Readonly<Record<string, RouteSpec>> = {
 
   ...mappingKind('customers', 'customer', CustomerSuggestQuerySchema, MapCustomerInputSchema),
   ...mappingKind('products', 'product', ProductSuggestQuerySchema, MapProductInputSchema),
-  'GET /api/connections/:id/subscriptions': { role: 'viewer', tag: 'mapping', summary: 'Services (subscriptions) with their mapping status', query: MappingListQuerySchema },
+  'GET /api/connections/:id/subscriptions': { role: 'viewer', tag: 'mapping', summary: 'Services (subscriptions) with their mapping status and commitment (term, commitment end, next renewal; null before the workflow recorded one)', query: MappingListQuerySchema },
   'GET /api/connections/:id/subscriptions/:pid/suggestions': { role: 'viewer', tag: 'mapping', summary: "The customer's company and agreements, each with the problems it would raise" },
   'POST /api/connections/:id/subscriptions/:pid/mapping': { role: 'operator', tag: 'mapping', summary: 'Map the service to an agreement; its workflow is told', body: MapServiceInputSchema },
   'DELETE /api/connections/:id/subscriptions/:pid/mapping': { role: 'operator', tag: 'mapping', summary: 'Unmap the service (lines already in the PSA stay)' },
@@ -123,7 +124,8 @@ export const ROUTE_CATALOG: Readonly<Record<string, RouteSpec>> = {
   'GET /api/platform/invoices': { role: 'viewer', tag: 'platform intake', summary: "A billing month's invoices with their amendments", query: InvoiceListQuerySchema },
   'POST /api/connections/:id/subscriptions': { role: 'operator', tag: 'platform intake', summary: 'Report a subscription on a connection; its workflow starts', body: SubscriptionReportSchema },
   'POST /api/connections/:id/subscriptions/:pid/events': { role: 'operator', tag: 'platform intake', summary: "A lifecycle event { id, sequence?, type, date, ... }: 202 accepted / duplicate / queued, 400 invalid (which field, why), 409 the id was used for another event or the subscription is reported on another connection", body: PlatformEventSchema, bodyValidatedByHandler: true },
-  'GET /api/connections/:id/subscriptions/:pid/state': { role: 'viewer', tag: 'platform intake', summary: "The mapping document and the workflow's state" },
+  'GET /api/connections/:id/subscriptions/:pid/state': { role: 'viewer', tag: 'platform intake', summary: "The mapping document, the workflow's state and the recorded commitment" },
+  'GET /api/connections/:id/renewals': { role: 'viewer', tag: 'mapping', summary: 'Subscriptions whose commitment ends within the next ?days=N (1–366, default the connection\'s renewal days): customer, product, quantity, commitment end, auto-renew, any decrease waiting for the renewal', query: RenewalsQuerySchema },
   'POST /api/connections/:id/usage': { role: 'operator', tag: 'platform intake', summary: 'Daily usage counts of a seat-count subscription (a day sent again replaces its count)', body: UsageReportSchema },
   'GET /api/connections/:id/usage/:subscriptionId': { role: 'viewer', tag: 'seat count', summary: "A month's counts, high-water mark and what is billed", query: UsageMonthQuerySchema },
   'POST /api/connections/:id/seat-count/run': { role: 'operator', tag: 'seat count', summary: 'Run the daily seat-count update now', body: SeatCountRunSchema },

@@ -31,6 +31,8 @@ export interface MockedConnector {
   /** The idempotency keys of every applyOperations call, in order. */
   keysSeen: string[][];
   archived: Record<string, unknown>;
+  /** Every commitment the workflow recorded (recordCommitment), in order. */
+  commitments: Array<Parameters<SubscriptionActivities['recordCommitment']>[0]>;
   /** Every subscription workflow id this connector reported (for clean-up and recording). */
   reported: string[];
   /** Bundle definitions by bundle id, as the store would hold them (change them, then `bundles.changed`). */
@@ -56,6 +58,7 @@ export async function mockedConnector(env: TestWorkflowEnvironment, workflowBund
   const reported: string[] = [];
   const bundles: Record<string, BundleSpec> = {};
   const bundleIds: string[] = [];
+  const commitments: MockedConnector['commitments'] = [];
   let attempts = 0;
   const client = createPlatformClient(env.client, { taskQueue, acceptTimeoutMs: 5_000 });
   const bundleClientRaw = createBundleClient(env.client, { taskQueue });
@@ -96,6 +99,9 @@ export async function mockedConnector(env: TestWorkflowEnvironment, workflowBund
       await bundleClient.reportMember(connectionId, bundleId, report);
     },
     async recordSyncFailure() {},
+    async recordCommitment(input) {
+      commitments.push(input);
+    },
     async handOverPartialUpgrade() {},
     async restoreSubscription(input) {
       return { carried: archived[input.workflowId] ?? null, recordedLines: 0 };
@@ -113,6 +119,7 @@ export async function mockedConnector(env: TestWorkflowEnvironment, workflowBund
     platform,
     keysSeen,
     archived,
+    commitments,
     reported,
     bundles,
     bundleClient,

@@ -8,7 +8,8 @@
  * refusal, an admin's retry and skip, a partial upgrade's hand-over, Autotask placement,
  * continue-as-new, closing after the quiet period and reopening; a bundle (docs/billing-modes.md)
  * waiting for its members, billing, moving with a member's change and a month-start fold, and
- * ended, with its bundled members' histories.
+ * ended, with its bundled members' histories; a committed subscription's decrease waiting for
+ * its renewal, and the digest's renewals mail.
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -163,6 +164,18 @@ export const recipes: Recipe[] = [
     await c.bundleClient.changed('conn', 'pack');
     await c.quietBundle('conn', 'pack', (b) => b.status === 'ended');
   }),
+  // A committed subscription (docs/renewals.md): its decrease waits for the renewal date, its
+  // commitment is recorded (patch `record-commitment`) and it wakes on the renewal date.
+  subscriptionRecipe('subscription-commitment', undefined, async ({ env, c, today }) => {
+    const start = addDays(today, -40);
+    const report = sampleReport('s-commit', start);
+    await c.platform.reportSubscription('conn', { ...report, subscription: { ...report.subscription, endDate: null, commitmentTerm: 'monthly' } });
+    await c.platform.place('conn', 's-commit', samplePlacement(start));
+    await c.platform.sendEvent('conn', 's-commit', wire(qty('d', today, 7)));
+    const before = await c.quiet('conn', 's-commit', (s) => s.counts.applied === 1);
+    await env.sleep(32 * DAY_MS);
+    await c.quiet('conn', 's-commit', (s) => s.asOf !== null && s.asOf >= before.commitment!.nextRenewal!);
+  }),
   runToEnd<SeatCountActivities>(
     'seat-count-pages',
     {
@@ -176,6 +189,14 @@ export const recipes: Recipe[] = [
     'notification-digest',
     {
       sendDigest: async ({ template, day }: { template: string; day: string }) => ({ template, day, sent: template === 'serviceMapping', reason: template === 'serviceMapping' ? 'sent to 2 recipients' : 'nothing changed' }),
+    } as unknown as NotificationActivities,
+    (env, taskQueue, workflowId) => env.client.workflow.execute(notificationDigestWorkflow, { taskQueue, workflowId, args: [{ connectionId: 'conn', day: '2026-11-20' }] }),
+  ),
+  // The digest with the renewals mail (patch `renewals-digest`, docs/renewals.md).
+  runToEnd<NotificationActivities>(
+    'notification-digest-renewals',
+    {
+      sendDigest: async ({ template, day }: { template: string; day: string }) => ({ template, day, sent: template === 'renewals', itemCount: template === 'renewals' ? 2 : undefined, reason: template === 'renewals' ? 'sent to 1 recipient' : 'nothing changed' }),
     } as unknown as NotificationActivities,
     (env, taskQueue, workflowId) => env.client.workflow.execute(notificationDigestWorkflow, { taskQueue, workflowId, args: [{ connectionId: 'conn', day: '2026-11-20' }] }),
   ),
