@@ -13,6 +13,7 @@ import type { MappingServiceDeps } from './mapping-service.deps';
 import { createIntakeOperations } from './mapping-service.intake';
 import { createCustomerOperations, createProductOperations } from './mapping-service.records';
 import { createServiceOperations } from './mapping-service.services';
+import { createOwnedLineOperations } from './mapping-service.owned-lines';
 import { NotFoundError } from './mapping-errors';
 
 export type { MappingServiceDeps } from './mapping-service.deps';
@@ -23,6 +24,8 @@ export function createMappingService(deps: MappingServiceDeps) {
     customers: createCustomerOperations(deps),
     products: createProductOperations(deps),
     services: createServiceOperations(deps),
+    /** Adoption at cutover and drift of the lines subscriptions own (docs/adopt-and-drift.md). */
+    ownedLines: createOwnedLineOperations(deps),
     platform: createIntakeOperations(deps),
 
     /** Per kind { total, mapped, unmapped, failed } (seed 004: failed counts inside mapped/unmapped). */

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_API_URL } from './api-client';
 import { register as registerConnections } from './commands/connections';
 import { register as registerMappings } from './commands/mappings';
+import { register as registerOwnedLines } from './commands/owned-lines';
 import { register as registerPlan } from './commands/plan';
 import { register as registerPlatform } from './commands/platform';
 import { register as registerSchedules } from './commands/schedules';
@@ -20,7 +21,7 @@ import { register as registerTokens } from './commands/tokens';
 import { register as registerAudit } from './commands/audit';
 
 /** Every subcommand, in help order. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerPlatform, registerSchedules, registerSync, registerNotifications, registerUsage, registerCatalog, registerReconciliation, registerTokens, registerAudit];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerOwnedLines, registerPlatform, registerSchedules, registerSync, registerNotifications, registerUsage, registerCatalog, registerReconciliation, registerTokens, registerAudit];
 
 export function buildProgram(): Command {
   const program = new Command('psa-connector')

@@ -113,8 +113,10 @@ function serviceCommands(program: Command): void {
     .option('--include <parts>', `add to the description: ${Object.keys(INCLUDE).join(', ')}`)
     .option('--effective-date <date>', 'YYYY-MM-DD (default: max(subscription start, agreement start))')
     .addOption(new Option('--bill-customer <mode>', 'ConnectWise billCustomer').choices(['Billable', 'DoNotBill', 'NoCharge']))
+    .option('--adopt', "take over the MSP's own line for it (cutover) instead of creating one; refused unless one fits")
+    .option('--adopt-line <id>', 'with --adopt: the PSA line to take over when several fit')
     .action(
-      action(async (api, id: string, o: { connection: string; description: string; agreement?: string; company?: string; include?: string; effectiveDate?: string; billCustomer?: string }) => {
+      action(async (api, id: string, o: { connection: string; description: string; agreement?: string; company?: string; include?: string; effectiveDate?: string; billCustomer?: string; adopt?: boolean; adoptLine?: string }) => {
         const include: Record<string, boolean> = {};
         for (const part of list(o.include) ?? []) {
           const key = INCLUDE[part as keyof typeof INCLUDE];
@@ -123,6 +125,8 @@ function serviceCommands(program: Command): void {
         }
         const agreementId = wholeNumber('--agreement', o.agreement);
         const companyId = wholeNumber('--company', o.company);
+        const adoptLine = wholeNumber('--adopt-line', o.adoptLine);
+        if (adoptLine !== undefined && !o.adopt) throw invalidInput({ path: '--adopt-line', message: 'needs --adopt' });
         return api.call('POST', `${base(o.connection, 'subscriptions')}/${seg(id)}/mapping`, {
           description: o.description,
           include,
@@ -130,6 +134,8 @@ function serviceCommands(program: Command): void {
           ...(companyId !== undefined ? { companyId } : {}),
           ...(o.effectiveDate ? { effectiveDate: o.effectiveDate } : {}),
           ...(o.billCustomer ? { billCustomer: o.billCustomer } : {}),
+          ...(o.adopt ? { adopt: true } : {}),
+          ...(adoptLine !== undefined ? { adoptLine } : {}),
         });
       }),
     );
