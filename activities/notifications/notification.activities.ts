@@ -20,6 +20,7 @@ import {
   type Store,
   type SubscriptionMapping,
 } from '../store';
+import { driftRows } from '../sync/drift.activities';
 import { renderReconciliationDigest, renderServiceMappingDigest, type ReconciliationRow, type RenderedMail, type ServiceMappingRow } from './digest-templates';
 import type { Mailer } from './mailer';
 
@@ -101,8 +102,8 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
   async function compose(conn: Connection, template: NotificationTemplate, day: IsoDate): Promise<{ mail: RenderedMail; itemCount: number; remember: () => Promise<void> } | null> {
     if (template === 'serviceMapping') {
       const { snapshots } = configured();
-      const rows = await serviceMappingRows(conn.id);
-      const itemCount = rows.unmapped.length + rows.failed.length;
+      const rows = { ...(await serviceMappingRows(conn.id)), drifted: deps.db ? await driftRows(deps.db, conn.id) : [] };
+      const itemCount = rows.unmapped.length + rows.failed.length + rows.drifted.length;
       const hash = contentHash(rows);
       const last = await snapshots.findOne({ _id: conn.id });
       if (itemCount === 0 || last?.hash === hash) {
@@ -111,7 +112,7 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
         return null;
       }
       return {
-        mail: renderServiceMappingDigest({ psa: conn.psa, connectionName: conn.name, unmapped: capped(rows.unmapped), failed: capped(rows.failed) }),
+        mail: renderServiceMappingDigest({ psa: conn.psa, connectionName: conn.name, unmapped: capped(rows.unmapped), failed: capped(rows.failed), drifted: capped(rows.drifted) }),
         itemCount,
         remember: async () => {
           await snapshots.replaceOne({ _id: conn.id }, { hash, savedAt: new Date() }, { upsert: true });
