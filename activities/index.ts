@@ -9,6 +9,7 @@ import { createNotificationActivities } from './notifications/notification.activ
 import { createSeatCountActivities } from './seat-count/seat-count.activities';
 import { createUsageCountRepository } from './seat-count/usage-counts';
 import { createGlobalSyncActivities } from './sync/global-sync.activities';
+import { createDriftActivities } from './sync/drift.activities';
 import { createServiceCatalogActivities } from './sync/service-catalog.activities';
 import { createSubscriptionMappingPort } from './subscription-records';
 import { createReconciliationActivities } from './reconciliation/reconciliation.activities';
@@ -23,7 +24,7 @@ export interface ActivityDeps {
   store: Store;
   gateways: GatewayRegistry;
   /** Tells other subscription workflows (a partial upgrade's new subscription). */
-  subscriptions: Pick<SubscriptionMessenger, 'handOver'>;
+  subscriptions: Pick<SubscriptionMessenger, 'handOver' | 'state' | 'reportDrift'>;
   taskQueue: string;
   /** The store's database, for the seat-count, catalog-status and digest collections (optional: tests without them). */
   db?: Db;
@@ -37,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createReconciliationActivities(deps),
     ...createGlobalSyncActivities({ store: deps.store, gateways: deps.gateways }),
+    ...createDriftActivities({ store: deps.store, gateways: deps.gateways, subscriptions: deps.subscriptions, ...(deps.db ? { db: deps.db } : {}) }),
     ...createServiceCatalogActivities(deps),
     ...createSeatCountActivities({ ...deps, ...(deps.db ? { usage: createUsageCountRepository(deps.db) } : {}) }),
     ...createNotificationActivities(deps),

@@ -21,6 +21,22 @@ export function lineDescription(parts: { subscriptionId: string; productName?: s
 export function createSubscriptionMappingPort(deps: { store: Store; gateways: GatewayRegistry; now?: () => number }): SubscriptionMappingPort {
   const { store } = deps;
   const productIds = cachedPerConnection((connectionId) => mappedProductIds(store, connectionId), 30_000, deps.now ?? Date.now);
+  /** PSA lines of a product on an agreement, still billing, that no subscription of the connection owns. */
+  async function unownedLinesOf(connectionId: string, agreementId: number, psaProductId: number): Promise<number[]> {
+    const today = new Date(deps.now?.() ?? Date.now()).toISOString().slice(0, 10);
+    const lines = (await (await deps.gateways.forConnection(connectionId)).listLines(agreementId)).filter(
+      (l) => l.psaProductId === psaProductId && (l.cancelledDate === null || l.cancelledDate >= today),
+    );
+    if (lines.length === 0) return [];
+    const owned = new Set<number>();
+    for (let skip = 0; ; skip += 500) {
+      const page = await store.mappings.subscriptions.list(connectionId, { linked: true, limit: 500, skip });
+      for (const m of page.items) for (const id of Object.values(m.lineIds ?? {})) owned.add(id);
+      if (page.items.length < 500) break;
+    }
+    return lines.filter((l) => !owned.has(l.psaId)).map((l) => l.psaId);
+  }
+
   return {
     async recordReport(connectionId, report) {
       const s = report.subscription;
@@ -62,6 +78,17 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
         if (agreements.length !== 1) return null; // none, or several: an admin chooses
         companyId = customer.psaId;
         agreementId = agreements[0]!.id;
+        // Cutover: a line of this product the MSP bills by hand would be billed twice by a new
+        // one. An admin adopts it (`services map --adopt`) or maps without (docs/adopt-and-drift.md).
+        const hand = await unownedLinesOf(connectionId, agreementId, product.psaId!);
+        if (hand.length > 0) {
+          await store.mappings.subscriptions.markFailed(
+            connectionId,
+            s.id,
+            `not mapped automatically: ${connection.psa === 'connectwise' ? 'agreement' : 'contract'} ${agreementId} already has line(s) ${hand.join(', ')} of this product that no subscription owns (billed by hand?); adopt one with \`services map ${s.id} --adopt\`, or map the subscription to bill a new line`,
+          );
+          return null;
+        }
       }
       const agreement = (await gateway.listAgreements(companyId)).find((a) => a.id === agreementId);
       if (!agreement) return null;

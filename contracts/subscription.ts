@@ -10,6 +10,7 @@ import type { EventStatus } from '../domain/event-log';
 import type { HeldLines } from '../domain/psa-diff';
 import type { Ledger } from '../domain/ledger-types';
 import { BillingSchema, type Billing } from '../domain/billing-mode';
+import type { DriftReport, TakeOverLines } from './owned-lines';
 import { zodProblems, type Problem } from '../domain/problems';
 import {
   AgreementSchema,
@@ -136,6 +137,10 @@ export interface SubscriptionMessenger {
   /** The workflow's state; `timeoutMs` bounds the wait (without a worker a query never answers). */
   state(connectionId: string, subscriptionId: string, opts?: { timeoutMs?: number }): Promise<SubscriptionWorkflowState>;
   exists(connectionId: string, subscriptionId: string): Promise<boolean>;
+  /** The PSA holds these lines: adopt hand-made ones at cutover, or restore drifted ones (contracts/owned-lines.ts). */
+  takeOverLines(connectionId: string, subscriptionId: string, message: TakeOverLines): Promise<{ outcome: 'recorded' | 'unchanged' }>;
+  /** The daily comparison of the owned lines with the ledger, for the state query. */
+  reportDrift(connectionId: string, subscriptionId: string, report: DriftReport): Promise<void>;
 }
 
 /** Parses a message with its schema; the problems name each field and why. */
@@ -214,4 +219,6 @@ export interface SubscriptionWorkflowState {
   billing: Billing & { note: string; bundle?: { revision: number; sentAt: string } };
   /** Commitment term, its end, the next renewal and any decrease waiting for it, as of today (docs/renewals.md); null before the platform reported the subscription. */
   commitment: SubscriptionCommitment | null;
+  /** The last daily comparison of the owned lines with the ledger (docs/adopt-and-drift.md); null before the first. */
+  drift?: DriftReport | null;
 }

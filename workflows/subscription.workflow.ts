@@ -59,7 +59,11 @@ import {
   skipEventUpdate,
   spawnUpdate,
   stateQuery,
+  driftFoundSignal,
+  takeOverLinesUpdate,
 } from './messages';
+import { DriftReportSchema, TakeOverLinesSchema, type DriftReport, type TakeOverLines } from '../contracts/owned-lines';
+import { heldAfterTakeOver, takeOverProblems } from './owned-lines';
 import { PsaConnectionId, PsaCustomerId, PsaMappingStatus, PsaSubscriptionId, PsaType } from './search-attributes';
 import { eventViews, subscriptionSummary } from './summary';
 
@@ -137,6 +141,8 @@ export interface CarriedState {
   bundleSent?: { bundleId: string; revision: number; values: string; at: string };
   /** The commitment last recorded for lists and the renewals mail (its JSON without the day), so it is written only when it changes. */
   commitmentRecorded?: string;
+  /** The last daily comparison of the owned lines with the ledger (absent in states carried before it existed). */
+  drift?: DriftReport | null;
 }
 
 const KEPT = 50;
@@ -254,6 +260,26 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     { validator: (raw) => spawnProblem(parsed(SpawnNoticeSchema, raw, 'spawn')), description: "A partial upgrade's new subscription" },
   );
 
+  // Adoption at cutover and restoring a drifted line (docs/adopt-and-drift.md): the admin tools
+  // read the PSA and tell the workflow what it holds; the next diff writes the ledger's values.
+  setHandler(
+    takeOverLinesUpdate,
+    async (raw) => {
+      const m = parsed(TakeOverLinesSchema, raw, 'takeOverLines');
+      await condition(() => !restoring && !working);
+      return takeOver(m);
+    },
+    { validator: (raw) => takeOverCheck(parsed(TakeOverLinesSchema, raw, 'takeOverLines')), description: 'The PSA holds these lines: adopt hand-made ones, or restore drifted ones' },
+  );
+
+  setHandler(driftFoundSignal, (raw) => {
+    const r = DriftReportSchema.safeParse(raw);
+    if (!r.success) return rejectMessage('driftFound', 'not a drift report');
+    // Only findings about lines still held as they were read (a step may have written since).
+    const held = new Map([...Object.values(s.held.connectwise), ...Object.values(s.held.autotask)].map((l) => [l.psaId, l]));
+    s.drift = { ...r.data, findings: r.data.findings.filter((f) => held.has(f.psaId)) };
+  });
+
   // Anything else sent to the workflow (an old or mistyped message name) is recorded, never fatal.
   setDefaultSignalHandler((name) => rejectMessage(name, `unknown message "${name}": send lifecycle events with the platformEvent update`));
 
@@ -364,6 +390,26 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (s.status === 'unmapped') s.status = 'mapped';
     clearFailure();
     return { outcome: 'placed' };
+  }
+
+  function takeOverCheck(m: TakeOverLines): void {
+    if (restoring) return;
+    const problems = takeOverProblems({ held: s.held, heldOn: s.heldOn, placement: s.placement, writing: s.pendingStep !== null }, m);
+    if (problems.length > 0) throw invalid('takeOverLines', problems);
+  }
+
+  function takeOver(m: TakeOverLines): { outcome: 'recorded' | 'unchanged' } {
+    takeOverCheck(m);
+    const { held, changed } = heldAfterTakeOver(s.held, m);
+    if (changed.length === 0) return { outcome: 'unchanged' };
+    s.held = held;
+    if (s.heldOn === null) s.heldOn = m.agreementId;
+    if (s.drift) s.drift = { ...s.drift, findings: s.drift.findings.filter((f) => !changed.includes(f.lineKey)) };
+    const what = `${m.kind === 'adopt' ? 'adopted' : 'restoring'} ${changed.join(', ')}${m.by ? ` (by ${m.by})` : ''}`;
+    remember({ step: s.step, at: now(), what, operations: 0 });
+    // Like a retry: a subscription whose first write was refused goes on with the adopted line.
+    clearFailure();
+    return { outcome: 'recorded' };
   }
 
   function skipProblem(eventId: string): void {
@@ -674,6 +720,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       rejectedMessages: s.rejectedMessages,
       billing: billingView(),
       commitment: commitmentReport()?.commitment ?? null,
+      drift: s.drift ?? null,
     };
   }
 

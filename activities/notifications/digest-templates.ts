@@ -5,6 +5,7 @@
  * anything).
  */
 import type { PsaKind, ReconciliationStatus, RenewalRow } from '../store';
+import type { DriftRow } from '../sync/drift.activities';
 
 export const psaDisplayName = (psa: PsaKind): string => (psa === 'connectwise' ? 'ConnectWise' : 'Autotask');
 
@@ -52,7 +53,7 @@ const page = (title: string, body: string) =>
   `<!doctype html>\n<html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title></head><body style="font-family:sans-serif">\n${body}\n</body></html>`;
 
 /** "Action Needed for Service Mapping in {PSA}": unmapped subscriptions, and mapped ones whose sync failed. */
-export function renderServiceMappingDigest(input: { psa: PsaKind; connectionName: string; unmapped: ServiceMappingRow[]; failed: ServiceMappingRow[] }): RenderedMail {
+export function renderServiceMappingDigest(input: { psa: PsaKind; connectionName: string; unmapped: ServiceMappingRow[]; failed: ServiceMappingRow[]; drifted?: DriftRow[] }): RenderedMail {
   const psa = psaDisplayName(input.psa);
   const subject = `Action Needed for Service Mapping in ${psa}`;
   const intro = `There are subscriptions on the ${input.connectionName} connection which require action to successfully sync with ${psa}. Any subscriptions that remain in this status will not sync changes to ${psa}, which may impact billing and invoicing. Please refer to the tables below for details.`;
@@ -64,6 +65,15 @@ export function renderServiceMappingDigest(input: { psa: PsaKind; connectionName
   const sections: Array<{ title: string; headers: string[]; rows: string[][] }> = [];
   if (input.unmapped.length) sections.push({ title: 'Unmapped Subscriptions', headers, rows: input.unmapped.map(cells) });
   if (input.failed.length) sections.push({ title: 'Mapped Subscriptions with Sync Failures', headers: failedHeaders, rows: input.failed.map(failedCells) });
+  // Lines changed in the PSA by hand (docs/adopt-and-drift.md): restore or accept each.
+  const shown = (v: string | number | null) => (v === null ? '(none)' : String(v));
+  if (input.drifted?.length) {
+    sections.push({
+      title: `Lines Changed by Hand in ${psa} (restore or accept with psa-connector services restore / accept-drift)`,
+      headers: ['Subscription ID', 'Line', 'PSA Line ID', 'Field', 'Expected', 'Found'],
+      rows: input.drifted.map((d) => [d.subscriptionId, d.lineKey, String(d.psaId), d.field, shown(d.expected), shown(d.found)]),
+    });
+  }
   const text = ['Hello,', '', intro, '', ...sections.flatMap((s) => [`${s.title} (${s.rows.length})`, textTable(s.headers, s.rows), '']), outro, '', 'Thank you!'].join('\n');
   const html = page(
     subject,

@@ -25,6 +25,7 @@ import {
   type Store,
   type SubscriptionMapping,
 } from '../store';
+import { driftRows } from '../sync/drift.activities';
 import { renderReconciliationDigest, renderRenewalsDigest, renderServiceMappingDigest, type ReconciliationRow, type RenderedMail, type ServiceMappingRow } from './digest-templates';
 import type { Mailer } from './mailer';
 
@@ -138,8 +139,11 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
   async function compose(conn: Connection, template: NotificationTemplate, day: IsoDate): Promise<{ mail: RenderedMail; itemCount: number; remember: () => Promise<void> } | null> {
     if (template === 'serviceMapping') {
       const rows = await serviceMappingRows(conn.id);
-      return whenListChanged(conn.id, rows, rows.unmapped.length + rows.failed.length, () =>
-        renderServiceMappingDigest({ psa: conn.psa, connectionName: conn.name, unmapped: capped(rows.unmapped), failed: capped(rows.failed) }),
+      const drifted = deps.db ? await driftRows(deps.db, conn.id) : [];
+      // Drift joins the compared list only when there is some, so lists sent before drift existed still compare equal.
+      const listed = drifted.length > 0 ? { ...rows, drifted } : rows;
+      return whenListChanged(conn.id, listed, rows.unmapped.length + rows.failed.length + drifted.length, () =>
+        renderServiceMappingDigest({ psa: conn.psa, connectionName: conn.name, unmapped: capped(rows.unmapped), failed: capped(rows.failed), drifted: capped(drifted) }),
       );
     }
     if (template === 'renewals') {

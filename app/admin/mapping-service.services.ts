@@ -30,6 +30,7 @@ import { MappingListQuerySchema, MapServiceInputSchema, type MappingListQueryInp
 import { CW_DESCRIPTION_ROOM, descriptionWarnings, serviceDescription } from './service-description';
 import { nextBilling } from './billing-switch';
 import { billingNote, type Billing } from '../../domain/billing-mode';
+import { createOwnedLineOperations, type AdoptionReport } from './mapping-service.owned-lines';
 
 /** The domain's view of a platform subscription (what §4 rule 9 and the ledger take). */
 export function domainSubscription(s: PlatformSubscription): Subscription {
@@ -65,11 +66,14 @@ export interface ServiceMapOutcome {
   workflowId: string;
   /** How it bills (docs/billing-modes.md), and the first day of the new mode when a billed subscription switched. */
   billing: Billing & { note: string; switchedOn?: string };
+  /** With adopt: the lines taken over (the first sync updates them instead of creating new ones). */
+  adoption?: AdoptionReport;
 }
 
 export function createServiceOperations(deps: MappingServiceDeps) {
   const { store } = deps;
   const subs = store.mappings.subscriptions;
+  const owned = createOwnedLineOperations(deps);
 
   async function connection(connectionId: string): Promise<Connection> {
     const conn = await store.connections.get(connectionId);
@@ -170,7 +174,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
     },
 
     /** Maps the subscription (validated as above), records it, then signals its workflow. */
-    async map(connectionId: string, subscriptionId: string, input: unknown): Promise<ServiceMapOutcome> {
+    async map(connectionId: string, subscriptionId: string, input: unknown, by = 'unknown'): Promise<ServiceMapOutcome> {
       const m = parseInput(MapServiceInputSchema, input);
       const conn = await connection(connectionId);
       const s = await platformSubscription(connectionId, subscriptionId);
@@ -212,15 +216,6 @@ export function createServiceOperations(deps: MappingServiceDeps) {
       }
 
       const description = serviceDescription(m.description, m.include, { ...s, subscriptionId, ...(product ? { product } : {}) });
-      const customer = await store.platform.getCustomer(s.customerId);
-      // Choosing the company here maps the customer too, as on the vendor's service screen.
-      if (!customerMapped) await store.mappings.customers.markMapped(connectionId, s.customerId, { psaId: companyId }, customer ? { display: { label: customer.name } } : {});
-      const mapping = await subs.markMapped(
-        connectionId,
-        subscriptionId,
-        { companyId, agreementId: agreement.id, productIds: { [s.productId]: productMapping.psaId }, description, ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}), billing: switched.billing },
-        { display: { label: product ? `${product.name} (${subscriptionId})` : subscriptionId, customerId: s.customerId, ...(customer ? { customerName: customer.name } : {}), productId: s.productId } },
-      );
       const placement: SubscriptionPlacement = {
         psa: conn.psa,
         companyId,
@@ -231,6 +226,19 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}),
         billing: switched.billing,
       };
+      // With adopt, nothing is mapped unless every line the first sync would create can be taken over (409 says why).
+      const planned = m.adopt ? await owned.planForPlacement(connectionId, subscriptionId, placement, { [s.productId]: productMapping.psaId }, m.adoptLine) : null;
+      const customer = await store.platform.getCustomer(s.customerId);
+      // Choosing the company here maps the customer too, as on the vendor's service screen.
+      if (!customerMapped) await store.mappings.customers.markMapped(connectionId, s.customerId, { psaId: companyId }, customer ? { display: { label: customer.name } } : {});
+      const mapping = await subs.markMapped(
+        connectionId,
+        subscriptionId,
+        { companyId, agreementId: agreement.id, productIds: { [s.productId]: productMapping.psaId }, description, ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}), billing: switched.billing },
+        { display: { label: product ? `${product.name} (${subscriptionId})` : subscriptionId, customerId: s.customerId, ...(customer ? { customerName: customer.name } : {}), productId: s.productId } },
+      );
+      // Adoption goes to the workflow before the placement, so its first sync updates the line.
+      const adoption = planned ? await owned.adoptPlanned(connectionId, subscriptionId, planned, by) : undefined;
       try {
         await normalizeErrors(() => deps.platform.place(connectionId, subscriptionId, placement));
       } catch (e) {
@@ -246,6 +254,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         warnings: descriptionWarnings(conn.psa, description),
         workflowId: subscriptionWorkflowId(connectionId, subscriptionId),
         billing: { ...switched.billing, note: billingNote(switched.billing), ...(switched.switchedOn ? { switchedOn: switched.switchedOn } : {}) },
+        ...(adoption ? { adoption } : {}),
       };
     },
 

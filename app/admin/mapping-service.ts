@@ -14,6 +14,7 @@ import { createIntakeOperations } from './mapping-service.intake';
 import { createCustomerOperations, createProductOperations } from './mapping-service.records';
 import { createServiceOperations } from './mapping-service.services';
 import { createBundleOperations } from './mapping-service.bundles';
+import { createOwnedLineOperations } from './mapping-service.owned-lines';
 import { NotFoundError } from './mapping-errors';
 import { createRenewalOperations } from './renewals';
 
@@ -25,6 +26,8 @@ export function createMappingService(deps: MappingServiceDeps) {
     customers: createCustomerOperations(deps),
     products: createProductOperations(deps),
     services: createServiceOperations(deps),
+    /** Adoption at cutover and drift of the lines subscriptions own (docs/adopt-and-drift.md). */
+    ownedLines: createOwnedLineOperations(deps),
     platform: createIntakeOperations(deps),
     /** Bundles: several subscriptions billed through one PSA line (docs/billing-modes.md). */
     bundles: createBundleOperations(deps),

@@ -33,6 +33,7 @@ import { registerConnectionRoutes } from './routes/connections';
 import { invoiceRoutes } from './routes/invoices.routes';
 import { registerMappingRoutes } from './routes/mappings';
 import { registerBundleRoutes } from './routes/bundles.routes';
+import { registerOwnedLineRoutes } from './routes/owned-lines.routes';
 import { registerPlatformRoutes } from './routes/platform';
 import { registerRenewalRoutes } from './routes/renewals.routes';
 import { catalogRoutes, type CatalogRouteDeps } from './routes/catalog.routes';
@@ -187,6 +188,7 @@ export function createAdminApi(deps: AdminApiDeps): FastifyInstance {
   registerConnectionRoutes(app, deps.service);
   registerMappingRoutes(app, deps.service);
   registerBundleRoutes(app, deps.service);
+  registerOwnedLineRoutes(app, deps.service);
   registerPlatformRoutes(app, deps.service);
   registerRenewalRoutes(app, deps.service);
   if (deps.operations) {

@@ -22,6 +22,7 @@ import { isIsoDate } from '../../domain/dates';
 import { PlatformEventSchema } from '../../domain/event-log';
 import { DecisionRequestSchema } from '../../workflows/reconciliation-decisions';
 import { SubscriptionReportSchema, SkipEventSchema } from '../../contracts/subscription';
+import { AdoptionInputSchema, DriftAcceptInputSchema, DriftRestoreInputSchema } from '../../app/admin/mapping-service.owned-lines';
 import { InvoiceIntakeSchema, InvoiceListQuerySchema } from './routes/invoices.routes';
 import { ScheduleListQuerySchema } from './routes/schedules.routes';
 import { SeatCountRunSchema, UsageMonthQuerySchema } from './routes/seat-count.routes';
@@ -117,6 +118,14 @@ export const ROUTE_CATALOG: Readonly<Record<string, RouteSpec>> = {
     body: SkipEventSchema.pick({ reason: true }).strict(),
     bodyValidatedByHandler: true,
   },
+
+  'GET /api/connections/:id/subscriptions/:pid/adoption': { role: 'viewer', tag: 'adopt and drift', summary: "Dry run: the hand-made line the subscription would take over at cutover, and what differs (?line= to choose one)", query: AdoptionInputSchema },
+  'POST /api/connections/:id/subscriptions/:pid/adoption': { role: 'operator', tag: 'adopt and drift', summary: 'Take over the hand-made line: the next sync updates it instead of creating a second one', body: AdoptionInputSchema },
+  'GET /api/connections/:id/adoption': { role: 'viewer', tag: 'adopt and drift', summary: 'Dry run of adoption for every mapped subscription of the connection' },
+  'POST /api/connections/:id/adoption': { role: 'operator', tag: 'adopt and drift', summary: 'Take over every adoptable hand-made line of the connection' },
+  'GET /api/connections/:id/subscriptions/:pid/drift': { role: 'viewer', tag: 'adopt and drift', summary: "The subscription's owned lines compared with the ledger now, and the last daily comparison" },
+  'POST /api/connections/:id/subscriptions/:pid/drift/restore': { role: 'operator', tag: 'adopt and drift', summary: "Write the ledger's values back over drifted lines (all, or lineKey)", body: DriftRestoreInputSchema },
+  'POST /api/connections/:id/subscriptions/:pid/drift/accept': { role: 'operator', tag: 'adopt and drift', summary: "Accept the PSA's quantity / price of a drifted line (recorded as events dated today)", body: DriftAcceptInputSchema },
 
   'PUT /api/platform/customers': { role: 'operator', tag: 'platform intake', summary: 'Upsert platform customers (1–1000)', body: CustomersIntakeSchema },
   'PUT /api/platform/products': { role: 'operator', tag: 'platform intake', summary: 'Upsert platform products (1–1000)', body: ProductsIntakeSchema },
