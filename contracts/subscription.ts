@@ -13,6 +13,7 @@ import {
   AgreementSchema,
   BillCustomerSchema,
   PsaKindSchema,
+  RulesHistorySchema,
   SubscriptionSchema,
   SyncRulesSchema,
   type SubscriptionEvent,
@@ -50,7 +51,10 @@ export const SubscriptionPlacementSchema = z
     companyId: z.number({ required_error: 'is required', invalid_type_error: 'must be a number' }).int('must be a whole number').positive('must be positive'),
     agreementId: z.number({ required_error: 'is required', invalid_type_error: 'must be a number' }).int('must be a whole number').positive('must be positive'),
     agreement: AgreementSchema,
+    /** The connection's §2 rules before the first change of `rulesHistory`. */
     rules: SyncRulesSchema,
+    /** The connection's later rule changes, each for events dated on or after its day (docs/mapping.md "Rules change"). */
+    rulesHistory: RulesHistorySchema.optional(),
     /** Text written into each line's description; starts with the subscription id. */
     description: z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).min(1, 'must not be empty').max(1000, 'is too long'),
     billCustomer: BillCustomerSchema.optional(),

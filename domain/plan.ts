@@ -50,7 +50,7 @@ export function replayScenario(scenario: Scenario, asOfArg?: IsoDate): ReplayRes
   });
   const ledgers: Ledger[] = [];
   const ops: Record<string, PsaOps> = {};
-  const pending: LedgerInitInput[] = [{ rules: scenario.rules, agreement: scenario.agreement, subscription: scenario.subscription, parentSubscriptionId: null }];
+  const pending: LedgerInitInput[] = [{ rules: scenario.rules, ...(scenario.rulesHistory.length ? { rulesHistory: scenario.rulesHistory } : {}), agreement: scenario.agreement, subscription: scenario.subscription, parentSubscriptionId: null }];
   for (let init = pending.shift(); init; init = pending.shift()) {
     const r = replaySubscription({ init, log: logs.get(init.subscription.id) ?? [], asOf });
     ledgers.push(r.ledger);

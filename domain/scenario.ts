@@ -10,6 +10,7 @@ import {
   AgreementSchema,
   IsoDateSchema,
   PsaKindSchema,
+  RulesHistorySchema,
   SubscriptionEventSchema,
   SubscriptionSchema,
   SyncRulesSchema,
@@ -21,6 +22,8 @@ const ScenarioShape = z
     /** Informational: the plan always shows both projections. */
     psa: PsaKindSchema.optional(),
     rules: SyncRulesSchema.default({}),
+    /** Later changes of `rules` (`[{ from, rules }]`, oldest first): each for events dated on or after its day. */
+    rulesHistory: RulesHistorySchema.default([]),
     agreement: AgreementSchema,
     subscription: SubscriptionSchema,
     events: z.array(SubscriptionEventSchema).default([]),

@@ -424,7 +424,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   function desiredState(report: SubscriptionReport, placement: SubscriptionPlacement) {
     try {
       replay = replaySubscription({
-        init: { rules: placement.rules, agreement: placement.agreement, subscription: report.subscription, parentSubscriptionId: placement.parentSubscriptionId ?? null },
+        init: {
+          rules: placement.rules,
+          ...(placement.rulesHistory?.length ? { rulesHistory: placement.rulesHistory } : {}),
+          agreement: placement.agreement,
+          subscription: report.subscription,
+          parentSubscriptionId: placement.parentSubscriptionId ?? null,
+        },
         log: s.log,
         asOf: today(),
         skipped: new Set(Object.keys(s.skipped)),
