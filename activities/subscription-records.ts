@@ -6,7 +6,7 @@
 import type { AppliedOperation } from './psa/psa-gateway.port';
 import { mappedProductIds } from './psa-targets';
 import type { GatewayRegistry } from './psa/gateway-registry';
-import type { Store } from './store';
+import { placementRules, type Store } from './store';
 import type { SubscriptionPlacement } from '../contracts/subscription';
 import type { SubscriptionMappingPort } from './subscription.activities';
 
@@ -50,11 +50,6 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
       const existing = await store.mappings.subscriptions.get(connectionId, s.id);
       const connection = await store.connections.get(connectionId);
       if (!connection) return null;
-      const rules = {
-        positiveChange: connection.rules.positiveChange,
-        negativeChange: connection.rules.negativeChange,
-        cancellation: connection.rules.cancellation,
-      };
       const gateway = await deps.gateways.forConnection(connectionId);
       let companyId = existing?.linked ? existing.companyId : undefined;
       let agreementId = existing?.linked ? existing.agreementId : undefined;
@@ -75,7 +70,7 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
         companyId,
         agreementId,
         agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
-        rules,
+        ...placementRules(connection),
         description: existing?.description ?? lineDescription({ subscriptionId: s.id, productName }),
       };
       if (!existing?.linked) {

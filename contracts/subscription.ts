@@ -68,6 +68,13 @@ export type SubscriptionPlacement = z.infer<typeof SubscriptionPlacementSchema>;
 export const PlacementMessageSchema = z.object({ placement: SubscriptionPlacementSchema.nullable() }).strict();
 export type PlacementMessage = z.infer<typeof PlacementMessageSchema>;
 
+/**
+ * The connection's §2 rules changed (docs/mapping.md "Rules change"): the initial rules and every
+ * change since, for a placed subscription to bill later-dated events under.
+ */
+export const RulesMessageSchema = z.object({ rules: SyncRulesSchema, rulesHistory: RulesHistorySchema }).strict();
+export type RulesMessage = z.infer<typeof RulesMessageSchema>;
+
 /** An admin skips an event that cannot apply; the reason and who stay in the history. */
 export const SkipEventSchema = z
   .object({
@@ -103,7 +110,7 @@ export type SpawnNotice = z.infer<typeof SpawnNoticeSchema>;
  * one that fails the check is recorded with the reason (state `rejectedMessages`).
  */
 export interface QueuedMessage {
-  kind: 'event' | 'report' | 'placement';
+  kind: 'event' | 'report' | 'placement' | 'rules';
   payload: unknown;
 }
 
@@ -130,6 +137,8 @@ export interface SubscriptionMessenger {
   reportSubscription(connectionId: string, report: SubscriptionReportInput): Promise<{ workflowId: string; outcome: 'recorded' | 'unchanged' | 'queued' }>;
   sendEvent(connectionId: string, subscriptionId: string, event: unknown): Promise<EventReceipt & { workflowId: string; type: string }>;
   place(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement | null): Promise<{ outcome: 'placed' | 'disconnected' | 'unchanged' | 'queued' }>;
+  /** The connection's rules changed: a placed subscription takes them (`unmapped`: it has no placement, its mapping will carry them). */
+  setRules(connectionId: string, subscriptionId: string, rules: RulesMessage): Promise<{ outcome: 'updated' | 'unchanged' | 'unmapped' | 'queued' }>;
   retry(connectionId: string, subscriptionId: string, by?: string): Promise<{ outcome: 'retrying' | 'nothing-to-retry' }>;
   skipEvent(connectionId: string, subscriptionId: string, skip: SkipEvent): Promise<{ outcome: 'skipped' }>;
   handOver(connectionId: string, notice: SpawnNotice): Promise<void>;

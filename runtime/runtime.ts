@@ -13,9 +13,11 @@ import { createSmtpMailer, type Mailer } from '../activities/notifications/maile
 import { createGatewayRegistry, type GatewayRegistry } from '../activities/psa/gateway-registry';
 import { connectMongo, createStore, ensureIndexes, parseEncryptionKey, type Store } from '../activities/store';
 import { createMappingService, type MappingService } from '../app/admin/mapping-service';
+import type { ConnectionSchedules } from '../app/admin/mapping-service.deps';
 import { createMappingSettingsRepository } from '../app/admin/mapping-settings';
 import { createOutboundPolicy } from '../app/admin/outbound-policy';
 import { createPlatformClient } from '../client/platform-client';
+import { applyConnectionSchedules, type ScheduleSettings } from '../client/schedules';
 import { connectTemporal } from '../client/temporal';
 import type { SubscriptionMessenger } from '../contracts/subscription';
 import type { Config } from './config';
@@ -32,6 +34,8 @@ export interface RuntimeSettings {
   smtp?: { url: string; from: string };
   /** Internal hosts connection URLs may reach (docs/security.md). */
   outboundAllowList?: readonly OutboundAllowEntry[];
+  /** The Schedules' settings (hours, id prefix): with them, connection changes apply their Schedules themselves. */
+  schedules?: Omit<ScheduleSettings, 'taskQueue'>;
 }
 
 export const runtimeSettings = (config: Config): RuntimeSettings => ({
@@ -41,6 +45,7 @@ export const runtimeSettings = (config: Config): RuntimeSettings => ({
   messageAcceptTimeoutMs: config.MESSAGE_ACCEPT_TIMEOUT_MS,
   smtp: { url: config.SMTP_URL, from: config.MAIL_FROM },
   outboundAllowList: config.OUTBOUND_ALLOWLIST,
+  schedules: { digestHourUtc: config.NOTIFICATION_DIGEST_HOUR_UTC, seatCountHourUtc: config.SEAT_COUNT_HOUR_UTC, idPrefix: config.SCHEDULE_ID_PREFIX },
 });
 
 export interface Runtime {
@@ -55,6 +60,8 @@ export interface Runtime {
   /** The client library on `temporal`: what the admin service and the activities tell subscription workflows. */
   subscriptions: SubscriptionMessenger;
   mailer: Mailer | undefined;
+  /** A connection's Schedules on this Temporal (present when the settings give the Schedules' settings). */
+  connectionSchedules: ConnectionSchedules | undefined;
   /** Every activity, built from this runtime's dependencies. */
   activities(): Activities;
   /** The admin application service (HTTP API, console). */
@@ -101,6 +108,10 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
     }));
   const subscriptions = createPlatformClient(temporal.client, { taskQueue, ...(settings.messageAcceptTimeoutMs ? { acceptTimeoutMs: settings.messageAcceptTimeoutMs } : {}) });
   const mailer = settings.smtp ? createSmtpMailer({ smtpUrl: settings.smtp.url, from: settings.smtp.from }) : undefined;
+  const scheduleSettings = settings.schedules;
+  const connectionSchedules: ConnectionSchedules | undefined = scheduleSettings
+    ? { apply: (connectionId, connection) => applyConnectionSchedules(temporal.client, connectionId, connection, { ...scheduleSettings, taskQueue }) }
+    : undefined;
 
   return {
     settings,
@@ -112,6 +123,7 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
     connection: temporal.connection,
     subscriptions,
     mailer,
+    connectionSchedules,
     activities: () => createActivities({ store, gateways, subscriptions, taskQueue, db, ...(mailer ? { mailer } : {}) }),
     mappingService: (opts = {}) =>
       createMappingService({
@@ -121,6 +133,7 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
         platform: subscriptions,
         settings: createMappingSettingsRepository(db),
         outbound: createOutboundPolicy(settings.outboundAllowList ?? []),
+        ...(connectionSchedules ? { schedules: connectionSchedules } : {}),
         ...(opts.stateQueryTimeoutMs !== undefined ? { stateQueryTimeoutMs: opts.stateQueryTimeoutMs } : {}),
       }),
     async close() {

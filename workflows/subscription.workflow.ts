@@ -25,12 +25,14 @@ import {
 import {
   PlacementMessageSchema,
   RetrySchema,
+  RulesMessageSchema,
   SkipEventSchema,
   SpawnNoticeSchema,
   SubscriptionReportSchema,
   checkMessage,
   type EventReceipt,
   type HistoryEntry,
+  type RulesMessage,
   type SpawnNotice,
   type SubscriptionPlacement,
   type SubscriptionReport,
@@ -50,6 +52,7 @@ import {
   queuedMessageSignal,
   reportUpdate,
   retryUpdate,
+  rulesUpdate,
   skipEventUpdate,
   spawnUpdate,
   stateQuery,
@@ -174,7 +177,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         const { placement } = parsed(PlacementMessageSchema, payload, 'placement');
         placementProblem(placement);
         takePlacement(placement);
-      } else throw new Error(`kind must be event, report or placement (got ${JSON.stringify(kind) ?? 'nothing'})`);
+      } else if (kind === 'rules') takeRules(parsed(RulesMessageSchema, payload, 'rules'));
+      else throw new Error(`kind must be event, report, placement or rules (got ${JSON.stringify(kind) ?? 'nothing'})`);
     } catch (err) {
       rejectMessage(`queued ${typeof kind === 'string' ? kind : 'message'}`, err instanceof Error ? err.message : String(err));
     }
@@ -201,6 +205,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       validator: (raw) => placementProblem(parsed(PlacementMessageSchema, raw, 'placement').placement),
       description: 'Place the subscription on a PSA agreement/contract, or disconnect it (placement: null)',
     },
+  );
+
+  setHandler(
+    rulesUpdate,
+    async (raw) => {
+      await condition(() => !restoring);
+      return takeRules(parsed(RulesMessageSchema, raw, 'rules'));
+    },
+    { validator: (raw) => void parsed(RulesMessageSchema, raw, 'rules'), description: "The connection's §2 rules changed: events dated from each change on are billed under it" },
   );
 
   setHandler(
@@ -338,6 +351,18 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (s.status === 'unmapped') s.status = 'mapped';
     clearFailure();
     return { outcome: 'placed' };
+  }
+
+  /** The connection's rules over time replace the placement's: events dated before a change keep the rules they were billed under. */
+  function takeRules(m: RulesMessage): { outcome: 'updated' | 'unchanged' | 'unmapped' } {
+    if (!s.placement) return { outcome: 'unmapped' };
+    const { rules: _r, rulesHistory: _h, ...rest } = s.placement;
+    const next: SubscriptionPlacement = { ...rest, rules: m.rules, ...(m.rulesHistory.length ? { rulesHistory: m.rulesHistory } : {}) };
+    const same = JSON.stringify({ r: s.placement.rules, h: s.placement.rulesHistory ?? [] }) === JSON.stringify({ r: next.rules, h: next.rulesHistory ?? [] });
+    if (same) return { outcome: 'unchanged' };
+    s.placement = next;
+    dirty = true;
+    return { outcome: 'updated' };
   }
 
   function skipProblem(eventId: string): void {

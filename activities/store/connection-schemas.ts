@@ -5,7 +5,7 @@
  * notifications are opt-in (off, no recipients, both templates off).
  */
 import { z } from 'zod';
-import { CancellationRuleSchema, NegativeChangeRuleSchema, PositiveChangeRuleSchema } from '../../domain/schemas';
+import { CancellationRuleSchema, NegativeChangeRuleSchema, PositiveChangeRuleSchema, type RulesChange, type SyncRules } from '../../domain/schemas';
 
 /** `cw-main`: lowercase letters, digits and dashes; it appears in workflow ids. */
 export const ConnectionIdSchema = z
@@ -172,4 +172,19 @@ export type UpdateCredentialsInput = z.input<typeof UpdateCredentialsInputSchema
 /** The three effective-date rules alone, in the shape the billing planner takes. */
 export function effectiveDateRules(rules: ConnectionRules): Pick<ConnectionRules, 'positiveChange' | 'negativeChange' | 'cancellation'> {
   return { positiveChange: rules.positiveChange, negativeChange: rules.negativeChange, cancellation: rules.cancellation };
+}
+
+/**
+ * The effective-date rules over time (docs/mapping.md "Rules change"): those in force before the
+ * first change, then each change with the day it applies from. The last one is `rules` itself.
+ */
+export interface ConnectionRulesHistory {
+  initial: SyncRules;
+  changes: RulesChange[];
+}
+
+/** What a placement carries of a connection's rules: the initial rules and, after a change, the history. */
+export function placementRules(c: { rules: ConnectionRules; rulesHistory?: ConnectionRulesHistory }): { rules: SyncRules; rulesHistory?: RulesChange[] } {
+  if (!c.rulesHistory || c.rulesHistory.changes.length === 0) return { rules: effectiveDateRules(c.rules) };
+  return { rules: { ...c.rulesHistory.initial }, rulesHistory: c.rulesHistory.changes.map((x) => ({ from: x.from, rules: { ...x.rules } })) };
 }

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { IsoDateSchema } from '../../domain/schemas';
+import { isTimeZone } from './tenant-day';
 import {
   COMPANY_SYNC_FIELDS,
   ConnectionRulesPatchSchema,
@@ -121,8 +122,17 @@ export const MapServiceInputSchema = z
   .strict();
 export type MapServiceInput = z.input<typeof MapServiceInputSchema>;
 
-/** The store's rules patch plus the §7 switch the store does not hold (see mapping-settings.ts). */
-export const RulesPatchSchema = ConnectionRulesPatchSchema.extend({ oneAgreementPerCompany: bool.optional() });
+/** The store's rules patch plus what the store does not hold (mapping-settings.ts): the §7 switch and the tenant's time zone. */
+export const RulesPatchSchema = ConnectionRulesPatchSchema.extend({
+  oneAgreementPerCompany: bool.optional(),
+  timeZone: z
+    .string({ invalid_type_error: 'must be a string' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(64, 'is too long')
+    .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC')
+    .optional(),
+});
 export type RulesPatch = z.input<typeof RulesPatchSchema>;
 
 /** Bulk platform intake: one or many records. */
