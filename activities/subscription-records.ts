@@ -102,6 +102,15 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
       await store.mappings.subscriptions.markFailed(connectionId, subscriptionId, message);
     },
 
+    async productDetails(productIds) {
+      const out: Record<string, { name: string; partNumber: string }> = {};
+      for (const id of new Set(productIds)) {
+        const p = await store.platform.getProduct(id);
+        if (p) out[id] = { name: p.name, partNumber: p.partNumber };
+      }
+      return out;
+    },
+
     async recordedLineCount(connectionId, subscriptionId) {
       const doc = await store.mappings.subscriptions.get(connectionId, subscriptionId);
       return Object.keys(doc?.lineIds ?? {}).length;

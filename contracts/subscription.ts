@@ -9,6 +9,7 @@ import type { EventStatus } from '../domain/event-log';
 import type { HeldLines } from '../domain/psa-diff';
 import type { Ledger } from '../domain/ledger-types';
 import { zodProblems, type Problem } from '../domain/problems';
+import { DescriptionSourceSchema } from '../domain/line-description';
 import {
   AgreementSchema,
   BillCustomerSchema,
@@ -57,6 +58,8 @@ export const SubscriptionPlacementSchema = z
     rulesHistory: RulesHistorySchema.optional(),
     /** Text written into each line's description; starts with the subscription id. */
     description: z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).min(1, 'must not be empty').max(1000, 'is too long'),
+    /** What `description` was built from: a line of another product (after an upgrade) gets the description naming it. */
+    descriptionSource: DescriptionSourceSchema.optional(),
     billCustomer: BillCustomerSchema.optional(),
     /** S1's id when this is the new subscription of a partial upgrade (§4 rule 6). */
     parentSubscriptionId: z.string().min(1).max(200).nullable().optional(),

@@ -549,6 +549,10 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
           ...placement,
           parentSubscriptionId: subscriptionId,
           description: placement.description.split(subscriptionId).join(init.subscription.id),
+          // S2's lines are described from its own product and licences (the activity names the product).
+          ...(placement.descriptionSource
+            ? { descriptionSource: { ...placement.descriptionSource, quantity: init.subscription.quantity, billingFrequency: init.subscription.billingFrequency } }
+            : {}),
         },
         parent: { subscriptionId, eventId },
         withdrawn: false,

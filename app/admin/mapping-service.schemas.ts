@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { IsoDateSchema } from '../../domain/schemas';
+import { DESCRIPTION_PARTS, type DescriptionPart } from '../../domain/line-description';
 import { isTimeZone } from './tenant-day';
 import {
   COMPANY_SYNC_FIELDS,
@@ -93,8 +94,7 @@ export type MapProductInput = z.input<typeof MapProductInputSchema>;
 export const CreateRecordInputSchema = z.object({}).strict().default({});
 
 /** What may go into a service's line description besides the admin's text (seed 004 "Include Subscription Information"). */
-export const DESCRIPTION_PARTS = ['product', 'plan', 'partNumber', 'licenseCount'] as const;
-export type DescriptionPart = (typeof DESCRIPTION_PARTS)[number];
+export { DESCRIPTION_PARTS, type DescriptionPart } from '../../domain/line-description';
 
 export const BILL_CUSTOMER = ['Billable', 'DoNotBill', 'NoCharge'] as const;
 

@@ -26,7 +26,8 @@ import { billingStartDate } from '../../domain/effective-date';
 import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { MappingListQuerySchema, MapServiceInputSchema, type MappingListQueryInput } from './mapping-service.schemas';
-import { CW_DESCRIPTION_ROOM, descriptionWarnings, serviceDescription } from './service-description';
+import { DESCRIPTION_ROOM } from '../../activities/psa/line-description-room';
+import { descriptionWarnings, serviceDescription, subscriptionIdFits } from './service-description';
 
 /** The domain's view of a platform subscription (what §4 rule 9 and the ledger take). */
 export function domainSubscription(s: PlatformSubscription): Subscription {
@@ -151,7 +152,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         product: { id: s.productId, mapped: productMapping?.linked === true, psaId: productMapping?.psaId ?? null },
         agreements: agreements.map((a) => ({ ...a, problems: mappingProblems(a, domainSubscription(s)), defaultEffectiveDate: defaultEffectiveDate(s, a) })),
         agreementId: auto?.id ?? null,
-        description: serviceDescription(text, { product: false, plan: false, partNumber: false, licenseCount: false }, { ...s, subscriptionId }),
+        description: serviceDescription(text, { product: false, plan: false, partNumber: false, licenseCount: false }, { ...s, subscriptionId }).description,
         psa: conn.psa,
       };
     },
@@ -186,8 +187,8 @@ export function createServiceOperations(deps: MappingServiceDeps) {
           message: `is ${effectiveDate}, but a newly mapped subscription is billed from max(subscription start ${s.startDate}, agreement start ${agreement.startDate}) = ${defaultEffectiveDate(s, agreement)} (§4 rule 1); other dates are not supported`,
         });
       }
-      if (conn.psa === 'connectwise' && `sub ${subscriptionId}`.length > CW_DESCRIPTION_ROOM - 1) {
-        problems.push({ path: 'description', message: `cannot hold subscription id "${subscriptionId}": ConnectWise keeps ${CW_DESCRIPTION_ROOM} characters next to the operation tag` });
+      if (!subscriptionIdFits(conn.psa, subscriptionId)) {
+        problems.push({ path: 'description', message: `cannot hold subscription id "${subscriptionId}": ${conn.psa === 'connectwise' ? 'ConnectWise' : 'Autotask'} keeps ${DESCRIPTION_ROOM[conn.psa]} characters of a line description` });
       }
       if (problems.length > 0) throw invalid(...problems);
 

@@ -32,6 +32,8 @@ import type {
   PsaLineSnapshot,
   PsaTarget,
 } from '../psa-gateway.port';
+import { descriptionFor } from '../psa-gateway.port';
+import { psaLineText } from '../line-description-room';
 import { adjustmentDates, firstFreeDate, landedOn, unitsOn, type UnitsSlice } from './adjustment-dates';
 import { createAutotaskClient, type AutotaskClient, type AutotaskClientDeps } from './autotask-client';
 import { q, type Filter } from './autotask-query';
@@ -212,7 +214,7 @@ export function createAutotaskGateway(deps: AutotaskGatewayDeps): AutotaskGatewa
           adjustedPrice: moneyToJsonNumber(op.service.unitPrice),
           // Autotask fills the cost from the service; sent for tenants that accept it.
           unitCost: moneyToJsonNumber(op.service.unitCost),
-          internalDescription: target.description,
+          internalDescription: psaLineText('autotask', descriptionFor(target, op.service.productId)),
         }),
       async () => (await findContractService(target.agreementId, serviceId))?.id ?? null,
     );

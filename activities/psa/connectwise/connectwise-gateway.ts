@@ -27,8 +27,9 @@ import type {
   PsaTarget,
   RecordUpdateResult,
 } from '../psa-gateway.port';
+import { descriptionFor } from '../psa-gateway.port';
 import { createConnectWiseClient, type ConnectWiseClientDeps } from './connectwise-client';
-import { describeWithTag, operationTag, tagConditions } from './operation-tag';
+import { describeWithTag, operationTag, tagConditions, tagOf } from './operation-tag';
 import type { CwAddition, CwAdditionInput, CwAgreement, CwPatchOp } from './schemas';
 
 export interface ConnectWiseGatewayDeps extends ConnectWiseClientDeps {
@@ -301,7 +302,7 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
           effectiveDate: psaDateTime(a.effectiveDate),
           // An addition without an end leaves the field out (the model has no null for it).
           ...(a.cancelledDate === null ? {} : { cancelledDate: psaDateTime(a.cancelledDate) }),
-          description: describeWithTag(target.description, tag),
+          description: describeWithTag(descriptionFor(target, a.productId), tag),
         };
         const line = await createOnce(
           () => findByTag(target.agreementId, tag),
@@ -314,6 +315,12 @@ export function createConnectWiseGateway(deps: ConnectWiseGatewayDeps): PsaGatew
       case 'cw.update-addition': {
         const id = lineIdOf(op.lineKey);
         const patch = patchOf(op, target);
+        if (op.set.productId !== undefined && target.descriptions?.[op.set.productId] !== undefined) {
+          // The product swapped in place (§4 rule 2): the line's text names the new product, behind the tag it was created with.
+          const tag = tagOf((await client.additions.get(target.agreementId, id)).description);
+          const text = target.descriptions[op.set.productId]!;
+          patch.push({ op: 'replace', path: 'description', value: tag ? describeWithTag(text, tag) : describeWithTag(text, '').trimStart() });
+        }
         if (patch.length) await client.additions.update(target.agreementId, id, patch); // a PATCH of values is safe to repeat
         return { idempotencyKey: key, lineKey: op.lineKey, psaId: id, replayed: false };
       }

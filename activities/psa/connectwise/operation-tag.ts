@@ -10,6 +10,7 @@
  * or more keeps it, and the whole stays within 60 characters.
  */
 import { createHash } from 'node:crypto';
+import { fitDescription } from '../../../domain/line-description';
 
 /** The length we keep descriptions to: a catalog item description's published maximum. */
 export const CW_ADDITION_DESCRIPTION_MAX = 60;
@@ -21,12 +22,13 @@ export const CW_ADDITION_DESCRIPTION_MAX = 60;
 export const operationTag = (idempotencyKey: string): string =>
   `op:${createHash('sha256').update(idempotencyKey, 'utf8').digest('hex').slice(0, 16)}`;
 
-/** `<tag> <text>`, the text shortened (with an ellipsis) so the whole fits the limit. */
+/** `<tag> <text>`, the text cut on a word boundary (an ellipsis, `sub <id>` kept) so the whole fits the limit. */
 export function describeWithTag(text: string, tag: string, max = CW_ADDITION_DESCRIPTION_MAX): string {
-  const room = max - tag.length - 1;
-  const body = text.length <= room ? text : `${text.slice(0, room - 1)}…`;
-  return `${tag} ${body}`;
+  return `${tag} ${fitDescription(text, max - tag.length - 1)}`;
 }
+
+/** The operation tag a description starts with, if any (a line created by the connector). */
+export const tagOf = (description: string | null | undefined): string | null => /^op:[0-9a-f]{16}(?= |$)/.exec(description ?? '')?.[0] ?? null;
 
 /** The `conditions` that find an addition carrying the tag. */
 export const tagConditions = (tag: string): string => `description like "${tag}*"`;
