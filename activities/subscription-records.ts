@@ -9,14 +9,8 @@ import type { GatewayRegistry } from './psa/gateway-registry';
 import { placementRules, type Store } from './store';
 import type { SubscriptionPlacement } from '../contracts/subscription';
 import type { SubscriptionMappingPort } from './subscription.activities';
+import { AUTOMATIC_PARTS, lineDescription, type DescriptionSource } from '../domain/line-description';
 
-/**
- * Line description: the subscription id always comes first, so it survives the PSA's length
- * limit (ConnectWise: 60 characters) and drift or hand-made copies can be found by it.
- */
-export function lineDescription(parts: { subscriptionId: string; productName?: string }): string {
-  return parts.productName ? `${parts.subscriptionId} ${parts.productName}` : parts.subscriptionId;
-}
 
 export function createSubscriptionMappingPort(deps: { store: Store; gateways: GatewayRegistry; now?: () => number }): SubscriptionMappingPort {
   const { store } = deps;
@@ -64,14 +58,16 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
       }
       const agreement = (await gateway.listAgreements(companyId)).find((a) => a.id === agreementId);
       if (!agreement) return null;
-      const productName = (await store.platform.getProduct(s.productId))?.name;
+      const product = await store.platform.getProduct(s.productId);
+      // `sub <id> | <product>` (docs/line-descriptions.md); a line of a later product names that one.
+      const descriptionSource: DescriptionSource = { productId: s.productId, text: '', include: { ...AUTOMATIC_PARTS }, quantity: s.quantity, billingFrequency: s.billingFrequency };
       const mapping: SubscriptionPlacement = {
         psa: connection.psa,
         companyId,
         agreementId,
         agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
         ...placementRules(connection),
-        description: existing?.description ?? lineDescription({ subscriptionId: s.id, productName }),
+        ...(existing?.description ? { description: existing.description } : { description: lineDescription(s.id, descriptionSource, product ?? undefined), descriptionSource }),
       };
       if (!existing?.linked) {
         await store.mappings.subscriptions.markMapped(connectionId, s.id, {

@@ -11,6 +11,9 @@ import { z } from 'zod';
 export const DESCRIPTION_PARTS = ['product', 'plan', 'partNumber', 'licenseCount'] as const;
 export type DescriptionPart = (typeof DESCRIPTION_PARTS)[number];
 
+/** What the connector writes without an admin's text (automatic mapping): `sub <id> | <product>`. */
+export const AUTOMATIC_PARTS: Readonly<Record<DescriptionPart, boolean>> = { product: true, plan: false, partNumber: false, licenseCount: false };
+
 /** What a placement's description was built from, so a line of another product gets its own. */
 export const DescriptionSourceSchema = z
   .object({

@@ -68,6 +68,7 @@ const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSu
 // PSA writes: transient errors (429, 5xx, timeouts) retry here for a few minutes under the same
 // idempotency keys; after that the workflow shows the error and tries the same step again later.
 // A PSA refusal is not an error of the activity: it comes back with what was written before it.
+// Who retries which failure, and why never two layers at once: docs/retries.md.
 const { applyOperations } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '10 seconds',
@@ -440,6 +441,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       s.step += 1;
       s.pendingStep = step;
       if (!(await write(step))) return;
+    } else {
+      // Nothing left to write (e.g. an admin skipped the refused event): the failure is over.
+      s.lastError = null;
     }
     noteSynced();
     await handOverSpawns(s.placement);
@@ -588,7 +592,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
   function nextWakeMs(): number | null {
     const candidates: number[] = [];
-    if (s.lastError?.retryAt) candidates.push(Date.parse(s.lastError.retryAt));
+    // Only a step still to write has a retry time; a stale one would wake the loop for nothing, forever.
+    if (s.pendingStep && s.lastError?.retryAt) candidates.push(Date.parse(s.lastError.retryAt));
     if (s.status !== 'failed' && !s.blocked && replay?.nextWake) candidates.push(toDayNumber(replay.nextWake) * DAY_MS + wakeOffsetMs);
     if (s.status === 'ended' && s.quietSince) candidates.push(toDayNumber(addDays(s.quietSince, closeAfterDays)) * DAY_MS);
     return candidates.length ? Math.min(...candidates) : null;

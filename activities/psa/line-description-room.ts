@@ -1,10 +1,12 @@
 /**
- * How much of a line's description each PSA keeps (docs/mapping.md "Line descriptions"):
+ * How much of a line's description each PSA keeps (docs/line-descriptions.md), from the vendors'
+ * published schemas (docs/psa-apis.md):
  *
- * - ConnectWise agreement addition `description`: the published model gives it no maximum, but
- *   it defaults from the catalog item's description (published maximum 60) and a tenant may cut
- *   a longer text, so the connector keeps it to 60 characters — its 20-character operation tag
- *   first (operation-tag.ts), our text in the 40 after it.
+ * - ConnectWise agreement addition `description`: the published model gives it no maximum, so
+ *   the connector writes the whole text (a placement's description is at most 1000 characters)
+ *   behind its 20-character operation tag. A tenant that refuses it gets it cut to 60 in all —
+ *   a catalog item description's published maximum (connectwise-lines.ts) — so `sub <id>` must
+ *   fit in the 40 after the tag.
  * - Autotask contract service `internalDescription`: 100 characters (the entity's field
  *   information; the REST swagger publishes no lengths). `invoiceDescription` (1000) is the
  *   customer's invoice text and stays the service's own.
@@ -15,8 +17,17 @@ import { CW_ADDITION_DESCRIPTION_MAX, operationTag } from './connectwise/operati
 
 export const AT_INTERNAL_DESCRIPTION_MAX = 100;
 
+/** A placement description's maximum (contracts/subscription.ts), all ConnectWise is sent. */
+const PLACEMENT_DESCRIPTION_MAX = 1000;
+
 /** Characters of our text a line's description keeps in each PSA. */
 export const DESCRIPTION_ROOM: Record<PsaKind, number> = {
+  connectwise: PLACEMENT_DESCRIPTION_MAX,
+  autotask: AT_INTERNAL_DESCRIPTION_MAX,
+};
+
+/** Characters of our text the least a PSA may keep (a ConnectWise tenant that refuses a long description): `sub <id>` must fit. */
+export const LEAST_DESCRIPTION_ROOM: Record<PsaKind, number> = {
   connectwise: CW_ADDITION_DESCRIPTION_MAX - operationTag('').length - 1,
   autotask: AT_INTERNAL_DESCRIPTION_MAX,
 };

@@ -26,7 +26,7 @@ import { billingStartDate } from '../../domain/effective-date';
 import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { MappingListQuerySchema, MapServiceInputSchema, type MappingListQueryInput } from './mapping-service.schemas';
-import { DESCRIPTION_ROOM } from '../../activities/psa/line-description-room';
+import { LEAST_DESCRIPTION_ROOM } from '../../activities/psa/line-description-room';
 import { descriptionWarnings, serviceDescription, subscriptionIdFits } from './service-description';
 
 /** The domain's view of a platform subscription (what §4 rule 9 and the ledger take). */
@@ -188,7 +188,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         });
       }
       if (!subscriptionIdFits(conn.psa, subscriptionId)) {
-        problems.push({ path: 'description', message: `cannot hold subscription id "${subscriptionId}": ${conn.psa === 'connectwise' ? 'ConnectWise' : 'Autotask'} keeps ${DESCRIPTION_ROOM[conn.psa]} characters of a line description` });
+        problems.push({ path: 'description', message: `cannot hold subscription id "${subscriptionId}": ${conn.psa === 'connectwise' ? 'ConnectWise' : 'Autotask'} may keep only ${LEAST_DESCRIPTION_ROOM[conn.psa]} characters of a line description` });
       }
       if (problems.length > 0) throw invalid(...problems);
 
@@ -198,7 +198,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         if (clash.length > 0) throw new ConflictError(`company ${companyId} ${clash.map((p) => p.message).join('; ')}; map this service to agreement ${[...shared].join(', ')}`);
       }
 
-      const description = serviceDescription(m.description, m.include, { ...s, subscriptionId, ...(product ? { product } : {}) });
+      const { description, source: descriptionSource } = serviceDescription(m.description, m.include, { ...s, subscriptionId, ...(product ? { product } : {}) });
       const customer = await store.platform.getCustomer(s.customerId);
       // Choosing the company here maps the customer too, as on the vendor's service screen.
       if (!customerMapped) await store.mappings.customers.markMapped(connectionId, s.customerId, { psaId: companyId }, customer ? { display: { label: customer.name } } : {});
@@ -215,6 +215,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
         rules: effectiveDateRules(conn.rules),
         description,
+        descriptionSource,
         ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}),
       };
       try {

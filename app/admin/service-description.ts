@@ -7,7 +7,7 @@
  * domain/line-description.ts, so a line of an upgrade's new product gets the same text naming it.
  */
 import { fitDescription, lineDescription, type DescriptionPart, type DescriptionSource } from '../../domain/line-description';
-import { DESCRIPTION_ROOM } from '../../activities/psa/line-description-room';
+import { DESCRIPTION_ROOM, LEAST_DESCRIPTION_ROOM } from '../../activities/psa/line-description-room';
 import type { PsaKind } from '../../activities/store';
 
 export interface ServiceDescription {
@@ -25,18 +25,15 @@ export function serviceDescription(
   return { description: lineDescription(s.subscriptionId, source, s.product), source };
 }
 
-/** What the connector writes without an admin's text (auto-mapping): `sub <id> | <product>`. */
-export const AUTOMATIC_PARTS: Record<DescriptionPart, boolean> = { product: true, plan: false, partNumber: false, licenseCount: false };
-
 /** What the admin should know about how the PSA will show the description (it is cut, not refused). */
 export function descriptionWarnings(psa: PsaKind, description: string): string[] {
   const room = DESCRIPTION_ROOM[psa];
   if (description.length <= room) return [];
-  const where = psa === 'connectwise' ? 'ConnectWise keeps 60 characters of an addition description, the connector\'s operation tag first,' : 'Autotask keeps 100 characters of a contract service\'s internal description';
-  return [`${where} so this description (${description.length} characters) is written as "${fitDescription(description, room)}"`];
+  const where = psa === 'connectwise' ? `the connector writes ${room} characters of an addition's description` : `Autotask keeps ${room} characters of a contract service's internal description`;
+  return [`${where}, so this description (${description.length} characters) is written as "${fitDescription(description, room)}"`];
 }
 
-/** Problems with a subscription id too long for the PSA to keep next to the description's other parts. */
+/** Whether `sub <id>` survives the least a PSA keeps of a description (drift detection looks for it). */
 export function subscriptionIdFits(psa: PsaKind, subscriptionId: string): boolean {
-  return `sub ${subscriptionId}`.length <= DESCRIPTION_ROOM[psa] - 1;
+  return `sub ${subscriptionId}`.length <= LEAST_DESCRIPTION_ROOM[psa];
 }
