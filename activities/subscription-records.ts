@@ -12,6 +12,61 @@ import type { SubscriptionMappingPort } from './subscription.activities';
 import { AUTOMATIC_PARTS, lineDescription, type DescriptionSource } from '../domain/line-description';
 
 
+/** What an automatic placement needs of a subscription. */
+export interface PlaceableSubscription {
+  id: string;
+  customerId: string;
+  productId: string;
+  quantity: number;
+  billingFrequency: 'monthly' | 'yearly';
+}
+
+/**
+ * A subscription's placement when nothing is ambiguous (README "Events before mapping"): its
+ * own linked mapping, or its customer and product mapped and the company holding exactly one
+ * agreement/contract; the mapping is then recorded as linked. Otherwise why it waits.
+ */
+export async function automaticPlacement(
+  deps: { store: Store; gateways: GatewayRegistry },
+  connectionId: string,
+  s: PlaceableSubscription,
+): Promise<{ placement: SubscriptionPlacement } | { waiting: string }> {
+  const { store } = deps;
+  const existing = await store.mappings.subscriptions.get(connectionId, s.id);
+  const connection = await store.connections.get(connectionId);
+  if (!connection) return { waiting: `connection ${connectionId} does not exist` };
+  const gateway = await deps.gateways.forConnection(connectionId);
+  let companyId = existing?.linked ? existing.companyId : undefined;
+  let agreementId = existing?.linked ? existing.agreementId : undefined;
+  if (companyId === undefined || agreementId === undefined) {
+    const customer = await store.mappings.customers.get(connectionId, s.customerId);
+    const product = await store.mappings.products.get(connectionId, s.productId);
+    if (customer?.status !== 'mapped' || customer.psaId === undefined) return { waiting: `customer ${s.customerId} is not mapped` };
+    if (product?.status !== 'mapped') return { waiting: `product ${s.productId} is not mapped` };
+    const agreements = await gateway.listAgreements(customer.psaId);
+    if (agreements.length !== 1) return { waiting: `company ${customer.psaId} has ${agreements.length} agreements: an admin chooses (map the subscription)` };
+    companyId = customer.psaId;
+    agreementId = agreements[0]!.id;
+  }
+  const agreement = (await gateway.listAgreements(companyId)).find((a) => a.id === agreementId);
+  if (!agreement) return { waiting: `agreement ${agreementId} is not on company ${companyId}` };
+  const product = await store.platform.getProduct(s.productId);
+  // `sub <id> | <product>` (docs/line-descriptions.md); a line of a later product names that one.
+  const descriptionSource: DescriptionSource = { productId: s.productId, text: '', include: { ...AUTOMATIC_PARTS }, quantity: s.quantity, billingFrequency: s.billingFrequency };
+  const placement: SubscriptionPlacement = {
+    psa: connection.psa,
+    companyId,
+    agreementId,
+    agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
+    ...placementRules(connection),
+    ...(existing?.description ? { description: existing.description } : { description: lineDescription(s.id, descriptionSource, product ?? undefined), descriptionSource }),
+  };
+  if (!existing?.linked) {
+    await store.mappings.subscriptions.markMapped(connectionId, s.id, { companyId, agreementId, productIds: {}, description: placement.description });
+  }
+  return { placement };
+}
+
 export function createSubscriptionMappingPort(deps: { store: Store; gateways: GatewayRegistry; now?: () => number }): SubscriptionMappingPort {
   const { store } = deps;
   const productIds = cachedPerConnection((connectionId) => mappedProductIds(store, connectionId), 30_000, deps.now ?? Date.now);
@@ -40,44 +95,8 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
     },
 
     async autoPlacement(connectionId, report) {
-      const s = report.subscription;
-      const existing = await store.mappings.subscriptions.get(connectionId, s.id);
-      const connection = await store.connections.get(connectionId);
-      if (!connection) return null;
-      const gateway = await deps.gateways.forConnection(connectionId);
-      let companyId = existing?.linked ? existing.companyId : undefined;
-      let agreementId = existing?.linked ? existing.agreementId : undefined;
-      if (companyId === undefined || agreementId === undefined) {
-        const customer = await store.mappings.customers.get(connectionId, report.customerId);
-        const product = await store.mappings.products.get(connectionId, s.productId);
-        if (customer?.status !== 'mapped' || customer.psaId === undefined || product?.status !== 'mapped') return null;
-        const agreements = await gateway.listAgreements(customer.psaId);
-        if (agreements.length !== 1) return null; // none, or several: an admin chooses
-        companyId = customer.psaId;
-        agreementId = agreements[0]!.id;
-      }
-      const agreement = (await gateway.listAgreements(companyId)).find((a) => a.id === agreementId);
-      if (!agreement) return null;
-      const product = await store.platform.getProduct(s.productId);
-      // `sub <id> | <product>` (docs/line-descriptions.md); a line of a later product names that one.
-      const descriptionSource: DescriptionSource = { productId: s.productId, text: '', include: { ...AUTOMATIC_PARTS }, quantity: s.quantity, billingFrequency: s.billingFrequency };
-      const mapping: SubscriptionPlacement = {
-        psa: connection.psa,
-        companyId,
-        agreementId,
-        agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
-        ...placementRules(connection),
-        ...(existing?.description ? { description: existing.description } : { description: lineDescription(s.id, descriptionSource, product ?? undefined), descriptionSource }),
-      };
-      if (!existing?.linked) {
-        await store.mappings.subscriptions.markMapped(connectionId, s.id, {
-          companyId,
-          agreementId,
-          productIds: {},
-          description: mapping.description,
-        });
-      }
-      return mapping;
+      const found = await automaticPlacement(deps, connectionId, { customerId: report.customerId, ...report.subscription });
+      return 'placement' in found ? found.placement : null;
     },
 
     // Cached per connection for a short while: a step then reads no product mappings; a product

@@ -28,6 +28,7 @@ import type { MappingServiceDeps } from './mapping-service.deps';
 import { MappingListQuerySchema, MapServiceInputSchema, type MappingListQueryInput } from './mapping-service.schemas';
 import { LEAST_DESCRIPTION_ROOM } from '../../activities/psa/line-description-room';
 import { descriptionWarnings, serviceDescription, subscriptionIdFits } from './service-description';
+import { subscriptionSharingWarnings } from './shared-psa-targets';
 
 /** The domain's view of a platform subscription (what §4 rule 9 and the ledger take). */
 export function domainSubscription(s: PlatformSubscription): Subscription {
@@ -230,7 +231,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         agreementChosen: chosen,
         effectiveDate,
         description,
-        warnings: descriptionWarnings(conn.psa, description),
+        warnings: [...descriptionWarnings(conn.psa, description), ...(await subscriptionSharingWarnings(store, connectionId, conn.psa, mapping))],
         workflowId: subscriptionWorkflowId(connectionId, subscriptionId),
       };
     },
