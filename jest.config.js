@@ -24,6 +24,8 @@ const unit = [
   '<rootDir>/test/worker/worker-logger.test.ts',
   '<rootDir>/test/sandbox/autotask-rules.test.ts',
   '<rootDir>/test/cli/plan.test.ts',
+  '<rootDir>/test/app/shared-psa-targets.test.ts',
+  '<rootDir>/test/app/decision-answer.test.ts',
 ];
 const contract = [
   '<rootDir>/test/contract/**/*.test.ts',

@@ -51,7 +51,7 @@ export async function automaticPlacement(
   const agreement = (await gateway.listAgreements(companyId)).find((a) => a.id === agreementId);
   if (!agreement) return { waiting: `agreement ${agreementId} is not on company ${companyId}` };
   const product = await store.platform.getProduct(s.productId);
-  // `sub <id> | <product>` (docs/line-descriptions.md); a line of a later product names that one.
+  // `sub <id> | <product>` (docs/mapping.md "Line descriptions"); a line of a later product names that one.
   const descriptionSource: DescriptionSource = { productId: s.productId, text: '', include: { ...AUTOMATIC_PARTS }, quantity: s.quantity, billingFrequency: s.billingFrequency };
   const placement: SubscriptionPlacement = {
     psa: connection.psa,

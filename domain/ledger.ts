@@ -144,7 +144,7 @@ export function foldParsed(ledger: Ledger, monthStart: IsoDate, ops: PsaOps): vo
   ledger.foldedThrough = monthStart;
 }
 
-/** The §2 rules an event dated `date` is billed under (our decision: docs/billing-rules.md §2 "Rules change"). */
+/** The §2 rules an event dated `date` is billed under (our decision: docs/mapping.md "Rules change"). */
 const rulesAt = (ledger: Ledger, date: IsoDate) => rulesOn(ledger.rules, ledger.rulesHistory ?? [], date);
 
 /**

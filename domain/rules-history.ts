@@ -1,5 +1,5 @@
 /**
- * A connection's §2 rules over time (docs/billing-rules.md §2 "Rules change", a project
+ * A connection's §2 rules over time (docs/mapping.md "Rules change", a project
  * decision): the rules a subscription was mapped under, then each change with the day it
  * applies from. An event is billed under the rules in force on its own date, so a change never
  * touches what events dated before it billed, and `plan` given the same history bills exactly

@@ -54,7 +54,7 @@ export const DEFAULT_SYNC_RULES: SyncRules = {
   cancellation: 'cancellation-date',
 };
 
-// §2 rules over time (our decision, docs/billing-rules.md §2 "Rules change"; rules-history.ts).
+// §2 rules over time (our decision, docs/mapping.md "Rules change"; rules-history.ts).
 /** One change: `rules` apply to events dated `from` or later (until the next change). */
 export const RulesChangeSchema = z.object({ from: IsoDateSchema, rules: SyncRulesSchema }).strict();
 export type RulesChange = z.infer<typeof RulesChangeSchema>;

@@ -1,5 +1,5 @@
 /**
- * How much of a line's description each PSA keeps (docs/line-descriptions.md), from the vendors'
+ * How much of a line's description each PSA keeps (docs/mapping.md "Line descriptions"), from the vendors'
  * published schemas (docs/psa-apis.md):
  *
  * - ConnectWise agreement addition `description`: the published model gives it no maximum, so

@@ -18,7 +18,7 @@ export interface SubscriptionView {
   /** The workflow's `state` query; null when there is no workflow or no worker answered in time (`workflowError` says which). */
   workflow: SubscriptionWorkflowState | null;
   workflowError?: string;
-  /** What the subscription shares in the PSA (docs/shared-psa-targets.md); empty when nothing. */
+  /** What the subscription shares in the PSA (docs/mapping.md "Shared PSA targets"); empty when nothing. */
   warnings: string[];
 }
 

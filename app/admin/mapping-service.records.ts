@@ -44,7 +44,7 @@ export interface MapOutcome<M> {
   syncedFields: string[];
   /** What the admin should know about how the sync went. */
   notes: string[];
-  /** What the admin should fix or know: e.g. another product on the same catalog item / service (docs/shared-psa-targets.md). */
+  /** What the admin should fix or know: e.g. another product on the same catalog item / service (docs/mapping.md "Shared PSA targets"). */
   warnings: string[];
   /** The subscriptions waiting for this record, placed now or still waiting with why (README "Events before mapping"). */
   released: FanOutReport;

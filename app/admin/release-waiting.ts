@@ -1,6 +1,6 @@
 /**
  * Mapping a customer or a product releases the subscriptions waiting for it (README "Events
- * before mapping"; docs/waiting-subscriptions.md): each of its subscriptions on the connection
+ * before mapping"; docs/mapping.md "Waiting subscriptions"): each of its subscriptions on the connection
  * that has no placement yet is placed automatically when nothing is ambiguous — customer and
  * product mapped, the company holding exactly one agreement/contract — exactly as a report
  * would place it; the others stay waiting, each with why.

@@ -2,7 +2,7 @@
  * Two platform products on one PSA catalog item / service, or two subscriptions on one Autotask
  * contract service, bill as one: their lines carry one product's name, Autotask adds their units
  * on one contract service, and reconciliation compares sums it cannot split
- * (docs/shared-psa-targets.md). Nothing refuses it — an MSP may mean it — but every mapping
+ * (docs/mapping.md "Shared PSA targets"). Nothing refuses it — an MSP may mean it — but every mapping
  * response that makes it, and the subscription's state, says so.
  */
 import type { PsaKind, Store, SubscriptionMapping } from '../../activities/store';

@@ -1,5 +1,5 @@
 /**
- * domain/line-description.ts (docs/line-descriptions.md): a line's text names the line's own
+ * domain/line-description.ts (docs/mapping.md "Line descriptions"): a line's text names the line's own
  * product, and a text longer than the PSA keeps is cut on a word boundary without losing the
  * `sub <id>` drift detection looks for.
  */

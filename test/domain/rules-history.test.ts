@@ -1,5 +1,5 @@
 /**
- * A connection's §2 rules over time (docs/billing-rules.md §2 "Rules change", our decision):
+ * A connection's §2 rules over time (docs/mapping.md "Rules change", our decision):
  * an event is billed under the rules in force on its own date, so a change applies to events
  * dated on or after its day, events before keep the rules they were billed under, and nothing
  * already written is rewritten by the change itself.

@@ -91,7 +91,7 @@ export class SimulatedSubscription {
   constructor(
     readonly psaKind: PsaKind,
     readonly psa: MemoryPsa,
-    /** Not readonly: a rules change reaches a running subscription (docs/billing-rules.md §2 "Rules change"). */
+    /** Not readonly: a rules change reaches a running subscription (docs/mapping.md "Rules change"). */
     public init: LedgerInitInput,
   ) {}
 

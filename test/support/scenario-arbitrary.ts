@@ -27,7 +27,7 @@ const arbRules = fc.record({
 
 export const arbCase = fc.record({
   rules: arbRules,
-  /** The connection's rules changed on these days after the start (docs/billing-rules.md §2 "Rules change"). */
+  /** The connection's rules changed on these days after the start (docs/mapping.md "Rules change"). */
   ruleChanges: fc.array(fc.record({ day: fc.integer({ min: 0, max: 450 }), rules: arbRules }), { maxLength: 3 }),
   startOffset: fc.integer({ min: 0, max: 400 }),
   agreementShift: fc.constantFrom(-45, -3, 0, 0, 0, 1, 9, 30),

@@ -55,7 +55,7 @@ export function createConnectWiseLines(client: ConnectWiseClient, deps: ConnectW
   /**
    * Sends a description: the whole text behind the tag (the model publishes no maximum), or, when
    * the tenant refuses it (a 400 naming `description`), cut to 60 in all — a refused write
-   * changed nothing, so the second try is safe (docs/line-descriptions.md).
+   * changed nothing, so the second try is safe (docs/mapping.md "Line descriptions").
    */
   async function withDescription<T>(text: string, tag: string, send: (description: string) => Promise<T>): Promise<T> {
     const whole = describeWithTag(text, tag);
@@ -94,7 +94,7 @@ export function createConnectWiseLines(client: ConnectWiseClient, deps: ConnectW
         const look = () => findByTag(target.agreementId, tag);
         const earlier = resumed ? await look() : null;
         if (earlier) logger.info('connectwise addition found after an unfinished write', { agreementId: target.agreementId, id: earlier.id });
-        // The line's text names its own product (an upgrade's new one: docs/line-descriptions.md).
+        // The line's text names its own product (an upgrade's new one: docs/mapping.md "Line descriptions").
         const create = () => withDescription(descriptionFor(target, a.productId), tag, (description) => client.additions.create(target.agreementId, body(description)));
         const line = earlier ?? (await writeOrAdopt(create, look, { logger, what: 'connectwise addition create' }));
         return { lineKey: a.lineKey, psaId: line.id };

@@ -5,7 +5,7 @@
  *
  * Where the tag goes. ConnectWise's published Addition model gives `description` no maximum
  * length (it publishes 6000 for `invoiceDescription` and 50 for `serialNumber`), so the connector
- * writes the whole line description (docs/line-descriptions.md). A tenant may still cut it (an
+ * writes the whole line description (docs/mapping.md "Line descriptions"). A tenant may still cut it (an
  * addition's description is by default its catalog item's, published maximum 60): the tag goes
  * FIRST, where any cut of 20 characters or more keeps it. A tenant that refuses a long one gets
  * the text cut to 60 in all (connectwise-lines.ts).
