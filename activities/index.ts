@@ -16,6 +16,8 @@ import type { GatewayRegistry } from './psa/gateway-registry';
 import type { Store } from './store';
 import { createSubscriptionActivities } from './subscription.activities';
 import type { SubscriptionMessenger } from '../contracts/subscription';
+import type { BundleMessenger } from '../contracts/bundle';
+import { createBundleActivities } from './bundles/bundle.activities';
 
 export interface ActivityDeps {
   store: Store;
@@ -27,6 +29,8 @@ export interface ActivityDeps {
   db?: Db;
   /** §8 digests (SMTP_URL / MAIL_FROM); without it the digest activity fails, non-retryable. */
   mailer?: Mailer;
+  /** Tells bundle workflows (a member's billed values, docs/billing-modes.md). */
+  bundles?: BundleMessenger;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -36,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createServiceCatalogActivities(deps),
     ...createSeatCountActivities({ ...deps, ...(deps.db ? { usage: createUsageCountRepository(deps.db) } : {}) }),
     ...createNotificationActivities(deps),
+    ...createBundleActivities({ store: deps.store, gateways: deps.gateways, ...(deps.bundles ? { bundles: deps.bundles } : {}) }),
     ...createSubscriptionActivities({
       mappings: createSubscriptionMappingPort(deps),
       gateways: deps.gateways,

@@ -60,6 +60,8 @@ export async function automaticPlacement(
     agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
     ...placementRules(connection),
     ...(existing?.description ? { description: existing.description } : { description: lineDescription(s.id, descriptionSource, product ?? undefined), descriptionSource }),
+    // How an admin said it bills (docs/billing-modes.md): a seat-count or bundled mapping stays so.
+    ...(existing?.linked && existing.billing ? { billing: existing.billing } : {}),
   };
   if (!existing?.linked) {
     await store.mappings.subscriptions.markMapped(connectionId, s.id, { companyId, agreementId, productIds: {}, description: placement.description });

@@ -8,6 +8,7 @@ import type { IsoDate } from '../domain/dates';
 import type { EventStatus } from '../domain/event-log';
 import type { HeldLines } from '../domain/psa-diff';
 import type { Ledger } from '../domain/ledger-types';
+import { BillingSchema, type Billing } from '../domain/billing-mode';
 import { zodProblems, type Problem } from '../domain/problems';
 import { DescriptionSourceSchema } from '../domain/line-description';
 import {
@@ -63,6 +64,8 @@ export const SubscriptionPlacementSchema = z
     billCustomer: BillCustomerSchema.optional(),
     /** S1's id when this is the new subscription of a partial upgrade (§4 rule 6). */
     parentSubscriptionId: z.string().min(1).max(200).nullable().optional(),
+    /** How it bills (docs/billing-modes.md); absent = standard. */
+    billing: BillingSchema.optional(),
   })
   .strict();
 export type SubscriptionPlacement = z.infer<typeof SubscriptionPlacementSchema>;
@@ -220,4 +223,6 @@ export interface SubscriptionWorkflowState {
   spawned: Record<string, { subscriptionId: string; withdrawn: boolean }>;
   /** Payloads that could not be read at all, with why (the worker never fails on them). */
   rejectedMessages: RejectedMessage[];
+  /** Its billing mode and why this workflow writes (or does not write) lines (docs/billing-modes.md). */
+  billing: Billing & { note: string; bundle?: { revision: number; sentAt: string } };
 }

@@ -12,7 +12,7 @@
  * Every function is pure: the input ledger is never modified, and the same inputs give the
  * same ledger and ops (deterministic line keys), as workflow code requires.
  */
-import { firstOfMonth, maxDate, type IsoDate } from './dates';
+import { addDays, firstOfMonth, maxDate, type IsoDate } from './dates';
 import { atAdjust, atChangePrice, atEnsureService, atStop, findService } from './autotask-projection';
 import {
   cwChangeAfterWindow,
@@ -24,6 +24,7 @@ import {
   cwRenew,
   cwStopAtEndOfMonth,
   cwStopWithReversal,
+  currentBase,
   mappingProblems,
 } from './connectwise-projection';
 import { billingStartDate, cancellationStopDate, changeEffectiveDate, inPurchaseWindow } from './effective-date';
@@ -71,7 +72,7 @@ export function openLedger(init: LedgerInitInput): StepResult {
 /** @internal openLedger on an already validated init, appending to `ops`. */
 export function openParsed(init: LedgerInit, ops: PsaOps): Ledger {
   const s = init.subscription;
-  const billingStart = billingStartDate(s.startDate, init.agreement.startDate);
+  const billingStart = maxDate(billingStartDate(s.startDate, init.agreement.startDate), init.billedFrom ?? s.startDate);
   const ledger: Ledger = {
     version: 1,
     rules: { ...init.rules },
@@ -95,6 +96,19 @@ export function openParsed(init: LedgerInit, ops: PsaOps): Ledger {
   const service = atEnsureService(ledger, ops, s.productId, s.unitPrice, s.unitCost);
   atAdjust(ledger, ops, service, billingStart, s.quantity);
   return ledger;
+}
+
+/**
+ * OUR DECISION (docs/billing-modes.md "Switching"): the subscription's standard lines stop
+ * billing from `until` (a first of month) because its billing mode changed — the §4 rule 7
+ * `end-of-month` treatment of a cancellation dated the day before (base line cancelled then,
+ * unbilled later deltas deleted, no reversal) and the §5 stop (−billed units on `until`).
+ * Nothing to do when a cancellation already stopped it.
+ */
+export function endStandardBilling(ledger: Ledger, ops: PsaOps, until: IsoDate): void {
+  if (ledger.state.cancelledOn !== null) return;
+  if (currentBase(ledger)) cwStopAtEndOfMonth(ledger, ops, addDays(until, -1));
+  stopCurrent(ledger, ops, until);
 }
 
 /** Problems of `event` for this ledger (paths relative to the event); empty when it applies. */

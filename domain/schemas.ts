@@ -199,6 +199,11 @@ export const LedgerInitSchema = z
     parentSubscriptionId: IdSchema.nullable().default(null),
     /** Later changes of `rules`, each for events dated on or after its day (rules-history.ts). */
     rulesHistory: RulesHistorySchema.optional(),
+    /**
+     * Billing starts no earlier than this day (docs/billing-modes.md: a subscription switched to
+     * standard billing from another mode is billed on its own only from the switch).
+     */
+    billedFrom: IsoDateSchema.optional(),
   })
   .strict();
 export type LedgerInit = z.infer<typeof LedgerInitSchema>;

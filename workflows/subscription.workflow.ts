@@ -40,12 +40,15 @@ import {
   type SubscriptionWorkflowState,
 } from '../contracts/subscription';
 import type { SubscriptionActivities } from '../activities/subscription.activities';
+import type { BundleActivities } from '../activities/bundles/bundle.activities';
 import type { KeyedOperation } from '../activities/psa/psa-gateway.port';
 import { addDays, firstOfMonth, isoDateOf, toDayNumber, type IsoDate } from '../domain/dates';
 import { admit, insertLogged, parsePlatformEvent, type LoggedEvent, type PlatformEvent } from '../domain/event-log';
 import { diffLines, emptyHeld, heldAfter, heldLineIds, lineIdsFor, type HeldLines } from '../domain/psa-diff';
 import { problemLine, type Problem } from '../domain/problems';
 import { replaySubscription, type SubscriptionReplay } from '../domain/replay';
+import { billingNote, billingOrStandard, standardRange } from '../domain/billing-mode';
+import { memberValues } from '../domain/bundle-billing';
 import {
   placementUpdate,
   platformEventUpdate,
@@ -64,6 +67,7 @@ const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSu
   startToCloseTimeout: '30 seconds',
   retry: { maximumInterval: '1 minute' },
 });
+const { reportBundleMember } = proxyActivities<BundleActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } });
 
 // PSA writes: transient errors (429, 5xx, timeouts) retry here for a few minutes under the same
 // idempotency keys; after that the workflow shows the error and tries the same step again later.
@@ -129,6 +133,8 @@ export interface CarriedState {
   synced: { applied: string[]; foldedThrough: IsoDate | null };
   /** Last day something happened; an ended subscription closes `closeAfterDays` later. */
   quietSince: IsoDate | null;
+  /** A bundle member: the billed values last sent to its bundle (docs/billing-modes.md). */
+  bundleSent?: { bundleId: string; revision: number; values: string; at: string };
 }
 
 const KEPT = 50;
@@ -143,6 +149,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   let s: CarriedState = input.carried ?? freshState(workflowInfo().firstExecutionRunId);
   let restoring = input.carried === undefined;
   let replay: SubscriptionReplay | null = null;
+  // A bundle member's whole-log replay, where its billed values come from (docs/billing-modes.md).
+  let contribution: SubscriptionReplay | null = null;
   // A report the activity has not recorded yet (platform records, mapping document, auto-mapping).
   let pendingReport: SubscriptionReport | null = null;
   let dirty = true;
@@ -334,6 +342,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   function placementProblem(placement: SubscriptionPlacement | null): void {
     if (!placement) return;
     const lines = Object.keys(s.held.connectwise).length + Object.keys(s.held.autotask).length;
+    const billing = billingOrStandard(placement.billing);
+    if (lines > 0 && standardRange(billing) === null) {
+      // docs/billing-modes.md "Switching": lines that billed are ended on a day, never dropped.
+      throw invalid('placement', [{ path: 'billing.standardUntil', message: `is required: subscription ${subscriptionId} bills through ${lines} line(s) of its own, which a switch to ${billing.mode} must end on a day (map it again with force)` }]);
+    }
     if (s.heldOn !== null && lines > 0 && placement.agreementId !== s.heldOn) {
       throw invalid('placement', [
         { path: 'agreementId', message: `is ${placement.agreementId}, but subscription ${subscriptionId} bills through ${lines} line(s) on ${placement.psa === 'connectwise' ? 'agreement' : 'contract'} ${s.heldOn}; it cannot move while they bill` },
@@ -447,29 +460,50 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
     noteSynced();
     await handOverSpawns(s.placement);
+    // Awaited only for a bundle member: an extra await on every path would move the commands of
+    // a standard subscription against its update handlers, and stored histories would not replay.
+    if (billingOrStandard(s.placement.billing).mode === 'bundled') await reportToBundle();
   }
 
-  /** The ledger the whole log gives as of today (null: bill nothing; undefined: cannot tell — failed). */
+  /**
+   * The ledger the whole log gives as of today (null: bill nothing; undefined: cannot tell — failed).
+   * docs/billing-modes.md: only standard billing writes lines of its own, on the days its mode
+   * gives it; a bundle member's values come from the whole log.
+   */
   function desiredState(report: SubscriptionReport, placement: SubscriptionPlacement) {
+    const billing = billingOrStandard(placement.billing);
+    const range = standardRange(billing);
+    const init = {
+      rules: placement.rules,
+      ...(placement.rulesHistory?.length ? { rulesHistory: placement.rulesHistory } : {}),
+      agreement: placement.agreement,
+      subscription: report.subscription,
+      parentSubscriptionId: placement.parentSubscriptionId ?? null,
+    };
+    const replayWith = (limits: { from?: IsoDate; until?: IsoDate }) =>
+      replaySubscription({ init: { ...init, billedFrom: limits.from }, log: s.log, asOf: today(), skipped: new Set(Object.keys(s.skipped)), billedUntil: limits.until });
     try {
-      replay = replaySubscription({
-        init: {
-          rules: placement.rules,
-          ...(placement.rulesHistory?.length ? { rulesHistory: placement.rulesHistory } : {}),
-          agreement: placement.agreement,
-          subscription: report.subscription,
-          parentSubscriptionId: placement.parentSubscriptionId ?? null,
-        },
-        log: s.log,
-        asOf: today(),
-        skipped: new Set(Object.keys(s.skipped)),
-      });
+      replay = replayWith(range ?? {});
+      contribution = billing.mode !== 'bundled' ? null : range?.until ? replayWith({}) : replay;
     } catch (err) {
       replay = null;
+      contribution = null;
       fail('map', `the subscription cannot be billed on this placement: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     }
-    return s.withdrawn ? null : replay.ledger;
+    return s.withdrawn || range === null ? null : replay.ledger;
+  }
+
+  /** A bundle member sends its billed values to the bundle's workflow when they changed. */
+  async function reportToBundle(): Promise<void> {
+    const billing = billingOrStandard(s.placement?.billing);
+    if (billing.mode !== 'bundled' || !billing.bundleId || !contribution || !s.report) return;
+    const values = s.withdrawn ? [] : memberValues(s.report.subscription, s.log, contribution, billing.from);
+    const text = JSON.stringify(values);
+    if (s.bundleSent?.bundleId === billing.bundleId && s.bundleSent.values === text) return;
+    const revision = (s.bundleSent?.revision ?? -1) + 1;
+    await reportBundleMember({ connectionId, bundleId: billing.bundleId, report: { subscriptionId, revision, values } });
+    s.bundleSent = { bundleId: billing.bundleId, revision, values: text, at: now() };
   }
 
   /** Writes one step; false when the PSA refused (failed) or stayed unreachable (retried later). */
@@ -616,7 +650,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       status: s.status,
       report: s.report,
       placement: s.placement,
-      ledger: replay?.ledger ?? null,
+      // A seat-count or bundled subscription bills no ledger of its own (docs/billing-modes.md).
+      ledger: standardRange(billingOrStandard(s.placement?.billing)) === null ? null : (replay?.ledger ?? null),
       asOf: replay?.asOf ?? null,
       held: s.held,
       lineIds: heldLineIds(s.held),
@@ -630,7 +665,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       history: s.history,
       spawned: Object.fromEntries(Object.entries(s.spawned).map(([k, v]) => [k, { subscriptionId: v.subscriptionId, withdrawn: v.withdrawn }])),
       rejectedMessages: s.rejectedMessages,
+      billing: billingView(),
     };
+  }
+
+  function billingView(): SubscriptionWorkflowState['billing'] {
+    const billing = billingOrStandard(s.placement?.billing);
+    return { ...billing, note: billingNote(billing), ...(s.bundleSent ? { bundle: { revision: s.bundleSent.revision, sentAt: s.bundleSent.at } } : {}) };
   }
 
   /** Search attributes and memo, so the Web UI lists and explains the subscription; written only when they change. */

@@ -32,5 +32,6 @@ export function subscriptionSummary(s: SubscriptionWorkflowState): string {
   const scheduled = c.scheduled ? `; ${c.scheduled} scheduled (next ${s.nextWake ?? '?'})` : '';
   const rejected = c.rejected ? `; ${c.rejected} rejected` : '';
   const error = s.lastError ? `; last error: ${s.lastError.message}` : '';
-  return `Subscription ${s.subscriptionId}${who}: ${what}, ${s.status} → ${where}; ${c.applied} event(s) billed in ${s.step} step(s)${waiting}${scheduled}${rejected}${error}.`;
+  const mode = s.billing && s.billing.mode !== 'standard' ? `; ${s.billing.mode === 'bundled' ? `billed through bundle ${s.billing.bundleId}` : 'billed by the seat-count job'}, no lines of its own` : '';
+  return `Subscription ${s.subscriptionId}${who}: ${what}, ${s.status} → ${where}${mode}; ${c.applied} event(s) billed in ${s.step} step(s)${waiting}${scheduled}${rejected}${error}.`;
 }

@@ -16,6 +16,7 @@ import type { SubscriptionArchive } from '../subscription.activities';
 import type { SecretKeyring } from './secrets';
 import { apiTokenIndexes, createApiTokenRepository, type ApiTokenRepository } from './api-tokens';
 import { auditIndexes, createAuditLog, type AuditLog } from './audit-log';
+import { bundleIndexes, createBundleRepository, type BundleRepository } from './bundles';
 
 export interface Store {
   connections: ConnectionRepository;
@@ -28,6 +29,8 @@ export interface Store {
   archive: SubscriptionArchive;
   tokens: ApiTokenRepository;
   audit: AuditLog;
+  /** Bundles: several subscriptions billed through one PSA line (docs/billing-modes.md). */
+  bundles: BundleRepository;
 }
 
 export interface StoreOptions {
@@ -50,6 +53,7 @@ export function createStore(db: Db, options: StoreOptions): Store {
     archive: createSubscriptionArchive(db, now),
     tokens: createApiTokenRepository(db, now),
     audit: createAuditLog(db, now),
+    bundles: createBundleRepository(db, now),
   };
 }
 
@@ -63,6 +67,7 @@ export const STORE_INDEXES: readonly IndexSpec[] = [
   ...notificationIndexes,
   ...apiTokenIndexes,
   ...auditIndexes,
+  ...bundleIndexes,
 ];
 
 /** Creates every index the store needs; safe to call at every start-up (existing ones are kept). */
@@ -86,5 +91,6 @@ export * from './reconciliations';
 export * from './notification-log';
 export * from './api-tokens';
 export * from './audit-log';
+export * from './bundles';
 export { encodeLineKey, decodeLineKey } from './line-keys';
 export { contentHash } from './content-hash';

@@ -118,6 +118,10 @@ export const MapServiceInputSchema = z
       .default({}),
     effectiveDate: IsoDateSchema.optional(),
     billCustomer: z.enum(BILL_CUSTOMER, { errorMap: () => ({ message: `must be one of ${BILL_CUSTOMER.join(', ')}` }) }).optional(),
+    /** docs/billing-modes.md: `seat-count` bills the usage counts' high-water mark (the daily job) and no lines from events. */
+    billingMode: z.enum(['standard', 'seat-count'], { errorMap: () => ({ message: 'must be "standard" or "seat-count" (bundles are made with the bundles routes)' }) }).optional(),
+    /** Switch the mode of a subscription that already billed (from the first of next month). */
+    force: bool.optional(),
   })
   .strict();
 export type MapServiceInput = z.input<typeof MapServiceInputSchema>;

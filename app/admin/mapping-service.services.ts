@@ -29,6 +29,8 @@ import { MappingListQuerySchema, MapServiceInputSchema, type MappingListQueryInp
 import { LEAST_DESCRIPTION_ROOM } from '../../activities/psa/line-description-room';
 import { descriptionWarnings, serviceDescription, subscriptionIdFits } from './service-description';
 import { subscriptionSharingWarnings } from './shared-psa-targets';
+import { nextBilling } from './billing-switch';
+import { billingNote, type Billing } from '../../domain/billing-mode';
 
 /** The domain's view of a platform subscription (what §4 rule 9 and the ledger take). */
 export function domainSubscription(s: PlatformSubscription): Subscription {
@@ -61,6 +63,8 @@ export interface ServiceMapOutcome {
   warnings: string[];
   /** The subscription workflow that received the `subscriptionMapped` signal. */
   workflowId: string;
+  /** How it bills (docs/billing-modes.md), and the first day of the new mode when a billed subscription switched. */
+  billing: Billing & { note: string; switchedOn?: string };
 }
 
 export function createServiceOperations(deps: MappingServiceDeps) {
@@ -192,6 +196,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         problems.push({ path: 'description', message: `cannot hold subscription id "${subscriptionId}": ${conn.psa === 'connectwise' ? 'ConnectWise' : 'Autotask'} may keep only ${LEAST_DESCRIPTION_ROOM[conn.psa]} characters of a line description` });
       }
       if (problems.length > 0) throw invalid(...problems);
+      const switched = nextBilling(await subs.get(connectionId, subscriptionId), m.billingMode, m.force === true, (deps.now?.() ?? new Date()).toISOString().slice(0, 10));
 
       if (settings.oneAgreementPerCompany) {
         const lines = [...shared, agreement.id].map((agreementId, i) => ({ companyId, agreementId, platformProductId: `line-${i}`, lineId: i }));
@@ -206,7 +211,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
       const mapping = await subs.markMapped(
         connectionId,
         subscriptionId,
-        { companyId, agreementId: agreement.id, productIds: { [s.productId]: productMapping.psaId }, description, ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}) },
+        { companyId, agreementId: agreement.id, productIds: { [s.productId]: productMapping.psaId }, description, ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}), billing: switched.billing },
         { display: { label: product ? `${product.name} (${subscriptionId})` : subscriptionId, customerId: s.customerId, ...(customer ? { customerName: customer.name } : {}), productId: s.productId } },
       );
       const placement: SubscriptionPlacement = {
@@ -218,6 +223,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         description,
         descriptionSource,
         ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}),
+        billing: switched.billing,
       };
       try {
         await normalizeErrors(() => deps.platform.place(connectionId, subscriptionId, placement));
@@ -233,12 +239,17 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         description,
         warnings: [...descriptionWarnings(conn.psa, description), ...(await subscriptionSharingWarnings(store, connectionId, conn.psa, mapping))],
         workflowId: subscriptionWorkflowId(connectionId, subscriptionId),
+        billing: { ...switched.billing, note: billingNote(switched.billing), ...(switched.switchedOn ? { switchedOn: switched.switchedOn } : {}) },
       };
     },
 
     /** Disconnect: the mapping is removed and the workflow told; lines already in the PSA stay (its history). */
     async unmap(connectionId: string, subscriptionId: string): Promise<{ before: SubscriptionMapping; mapping: SubscriptionMapping; workflowSignalled: boolean }> {
       await connection(connectionId);
+      const current = await subs.get(connectionId, subscriptionId);
+      if (current?.billing?.mode === 'bundled') {
+        throw new ConflictError(`subscription "${subscriptionId}" bills through bundle "${current.billing.bundleId}"; it leaves only with its bundle (bundles delete ${current.billing.bundleId})`);
+      }
       const before = await subs.disconnect(connectionId, subscriptionId);
       if (!before) throw new NotFoundError('subscription mapping', `${connectionId}/${subscriptionId}`);
       // No workflow yet: nothing to tell.

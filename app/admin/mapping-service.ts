@@ -13,6 +13,7 @@ import type { MappingServiceDeps } from './mapping-service.deps';
 import { createIntakeOperations } from './mapping-service.intake';
 import { createCustomerOperations, createProductOperations } from './mapping-service.records';
 import { createServiceOperations } from './mapping-service.services';
+import { createBundleOperations } from './mapping-service.bundles';
 import { NotFoundError } from './mapping-errors';
 
 export type { MappingServiceDeps } from './mapping-service.deps';
@@ -24,6 +25,8 @@ export function createMappingService(deps: MappingServiceDeps) {
     products: createProductOperations(deps),
     services: createServiceOperations(deps),
     platform: createIntakeOperations(deps),
+    /** Bundles: several subscriptions billed through one PSA line (docs/billing-modes.md). */
+    bundles: createBundleOperations(deps),
 
     /** Per kind { total, mapped, unmapped, failed } (seed 004: failed counts inside mapped/unmapped). */
     async summary(connectionId: string) {

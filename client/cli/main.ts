@@ -18,9 +18,10 @@ import { register as registerCatalog } from './commands/catalog';
 import { register as registerReconciliation } from './commands/reconciliation';
 import { register as registerTokens } from './commands/tokens';
 import { register as registerAudit } from './commands/audit';
+import { register as registerBundles } from './commands/bundles';
 
 /** Every subcommand, in help order. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerPlatform, registerSchedules, registerSync, registerNotifications, registerUsage, registerCatalog, registerReconciliation, registerTokens, registerAudit];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerBundles, registerPlatform, registerSchedules, registerSync, registerNotifications, registerUsage, registerCatalog, registerReconciliation, registerTokens, registerAudit];
 
 export function buildProgram(): Command {
   const program = new Command('psa-connector')

@@ -32,6 +32,7 @@ import { accessRoutes } from './routes/access.routes';
 import { registerConnectionRoutes } from './routes/connections';
 import { invoiceRoutes } from './routes/invoices.routes';
 import { registerMappingRoutes } from './routes/mappings';
+import { registerBundleRoutes } from './routes/bundles.routes';
 import { registerPlatformRoutes } from './routes/platform';
 import { catalogRoutes, type CatalogRouteDeps } from './routes/catalog.routes';
 import { notificationRoutes, type NotificationRouteDeps } from './routes/notifications.routes';
@@ -184,6 +185,7 @@ export function createAdminApi(deps: AdminApiDeps): FastifyInstance {
   void app.register(invoiceRoutes, { store: deps.store });
   registerConnectionRoutes(app, deps.service);
   registerMappingRoutes(app, deps.service);
+  registerBundleRoutes(app, deps.service);
   registerPlatformRoutes(app, deps.service);
   if (deps.operations) {
     const ops = deps.operations;

@@ -13,6 +13,7 @@
 import { z, type ZodTypeAny } from 'zod';
 import { CustomerSuggestQuerySchema, CreateRecordInputSchema, CustomersIntakeSchema, MapCustomerInputSchema, MapProductInputSchema, MapServiceInputSchema, MappingListQuerySchema, ProductSuggestQuerySchema, ProductsIntakeSchema, RulesPatchSchema } from '../../app/admin/mapping-service.schemas';
 import { ReconciliationLogQuerySchema } from '../../app/admin/reconciliation-log';
+import { CreateBundleInputSchema, DeleteBundleQuerySchema } from '../../app/admin/mapping-service.bundles';
 import { UsageReportSchema } from '../../activities/seat-count/usage-counts';
 import { AuditQuerySchema, CreateConnectionInputSchema, CreateTokenInputSchema, NotificationSettingsPatchSchema, PsaKindSchema, UpdateCredentialsInputSchema, type Role } from '../../activities/store';
 import { CatalogPushInputSchema } from '../../activities/sync/service-catalog.activities';
@@ -104,6 +105,10 @@ export const ROUTE_CATALOG: Readonly<Record<string, RouteSpec>> = {
   'POST /api/connections/:id/subscriptions/:pid/mapping': { role: 'operator', tag: 'mapping', summary: 'Map the service to an agreement; its workflow is told', body: MapServiceInputSchema },
   'DELETE /api/connections/:id/subscriptions/:pid/mapping': { role: 'operator', tag: 'mapping', summary: 'Unmap the service (lines already in the PSA stay)' },
   'POST /api/connections/:id/subscriptions/:pid/retry': { role: 'operator', tag: 'mapping', summary: 'Retry a failed sync' },
+  'GET /api/connections/:id/bundles': { role: 'viewer', tag: 'mapping', summary: 'Bundles: several subscriptions billed through one PSA line (docs/billing-modes.md)', query: z.object({ limit: z.string().regex(/^\d+$/, 'must be a whole number').optional(), skip: z.string().regex(/^\d+$/, 'must be a whole number').optional() }).strict() },
+  'POST /api/connections/:id/bundles': { role: 'operator', tag: 'mapping', summary: 'Create a bundle: its PSA line (company, agreement, catalog item / service), mode quantity-only | average | total, member subscriptions', body: CreateBundleInputSchema },
+  'GET /api/connections/:id/bundles/:bundleId': { role: 'viewer', tag: 'mapping', summary: "A bundle with its workflow's state (members' values, the line's values, what the PSA holds)" },
+  'DELETE /api/connections/:id/bundles/:bundleId': { role: 'operator', tag: 'mapping', summary: 'Delete a bundle: one that never billed releases its members; one that billed ends on the first of next month with ?force=true (409 without)', query: DeleteBundleQuerySchema },
   'POST /api/connections/:id/subscriptions/:pid/events/:eid/skip': {
     role: 'operator',
     tag: 'mapping',

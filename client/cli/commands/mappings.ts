@@ -113,8 +113,10 @@ function serviceCommands(program: Command): void {
     .option('--include <parts>', `add to the description: ${Object.keys(INCLUDE).join(', ')}`)
     .option('--effective-date <date>', 'YYYY-MM-DD (default: max(subscription start, agreement start))')
     .addOption(new Option('--bill-customer <mode>', 'ConnectWise billCustomer').choices(['Billable', 'DoNotBill', 'NoCharge']))
+    .addOption(new Option('--billing-mode <mode>', 'standard: lines from lifecycle events; seat-count: the daily job bills the usage high-water mark, no other line (docs/billing-modes.md)').choices(['standard', 'seat-count']))
+    .option('--force', 'switch the billing mode of a subscription that already billed (from the first of next month)')
     .action(
-      action(async (api, id: string, o: { connection: string; description: string; agreement?: string; company?: string; include?: string; effectiveDate?: string; billCustomer?: string }) => {
+      action(async (api, id: string, o: { connection: string; description: string; agreement?: string; company?: string; include?: string; effectiveDate?: string; billCustomer?: string; billingMode?: string; force?: boolean }) => {
         const include: Record<string, boolean> = {};
         for (const part of list(o.include) ?? []) {
           const key = INCLUDE[part as keyof typeof INCLUDE];
@@ -130,6 +132,8 @@ function serviceCommands(program: Command): void {
           ...(companyId !== undefined ? { companyId } : {}),
           ...(o.effectiveDate ? { effectiveDate: o.effectiveDate } : {}),
           ...(o.billCustomer ? { billCustomer: o.billCustomer } : {}),
+          ...(o.billingMode ? { billingMode: o.billingMode } : {}),
+          ...(o.force ? { force: true } : {}),
         });
       }),
     );
