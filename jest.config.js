@@ -25,6 +25,8 @@ const unit = [
   '<rootDir>/test/sandbox/autotask-rules.test.ts',
   '<rootDir>/test/cli/plan.test.ts',
   '<rootDir>/test/admin/renewals-service.test.ts',
+  '<rootDir>/test/app/shared-psa-targets.test.ts',
+  '<rootDir>/test/app/decision-answer.test.ts',
 ];
 const contract = [
   '<rootDir>/test/contract/**/*.test.ts',

@@ -9,6 +9,7 @@ import type { SpawnNotice, SubscriptionPlacement, SubscriptionReport } from '../
 import type { SubscriptionCommitment } from '../domain/commitment';
 import type { IsoDate } from '../domain/dates';
 import type { PsaOperation } from '../domain/psa-operations';
+import { lineDescription } from '../domain/line-description';
 import type { AppliedOperation, KeyedOperation, OperationJournal, PsaGateway, PsaTarget } from './psa/psa-gateway.port';
 import { withFailureTypes } from './psa-failure';
 
@@ -25,6 +26,8 @@ export interface SubscriptionMappingPort {
   recordFailure(connectionId: string, subscriptionId: string, message: string): Promise<void>;
   /** PSA line ids recorded for the subscription (by an earlier run of its workflow). */
   recordedLineCount(connectionId: string, subscriptionId: string): Promise<number>;
+  /** Name and part number of platform products (those the platform has pushed). */
+  productDetails(productIds: readonly string[]): Promise<Record<string, { name: string; partNumber: string }>>;
   /** The subscription's commitment as its workflow computed it (for `renewals due` and the renewals mail). */
   recordCommitment(connectionId: string, subscriptionId: string, report: CommitmentReport): Promise<void>;
 }
@@ -70,6 +73,19 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
     return out;
   }
 
+  /**
+   * The description of lines of a product other than the one the placement's description names
+   * (a full upgrade's new product, a partial upgrade's new subscription): built the same way,
+   * naming the line's own product (docs/mapping.md "Line descriptions"). Undefined when none.
+   */
+  async function otherProductDescriptions(subscriptionId: string, placement: SubscriptionPlacement, productIds: string[]): Promise<Record<string, string> | undefined> {
+    const source = placement.descriptionSource;
+    const others = source ? productIds.filter((p) => p !== source.productId) : [];
+    if (!source || others.length === 0) return undefined;
+    const details = await deps.mappings.productDetails(others);
+    return Object.fromEntries(others.map((p) => [p, lineDescription(subscriptionId, source, details[p])]));
+  }
+
   return {
     async recordSubscription(input: { connectionId: string; report: SubscriptionReport; placed: boolean }): Promise<{ autoPlacement: SubscriptionPlacement | null }> {
       return withFailureTypes(async () => {
@@ -101,11 +117,13 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
         await deps.mappings.recordFailure(input.connectionId, input.subscriptionId, message);
         return { applied: input.operations.map(() => null), refused: { message, idempotencyKey: null } };
       }
+      const descriptions = await withFailureTypes(() => otherProductDescriptions(input.subscriptionId, input.placement, needed));
       const target: PsaTarget = {
         companyId: input.placement.companyId,
         agreementId: input.placement.agreementId,
         productIds,
         description: input.placement.description,
+        ...(descriptions ? { descriptions } : {}),
         ...(input.placement.billCustomer ? { billCustomer: input.placement.billCustomer } : {}),
       };
       // Heartbeats while the PSA works, so a worker that dies mid-write is noticed in seconds

@@ -18,10 +18,12 @@ import {
   SkipEventSchema,
   SpawnNoticeSchema,
   SubscriptionReportSchema,
+  RulesMessageSchema,
   checkMessage,
   subscriptionWorkflowId,
   type EventReceipt,
   type QueuedMessage,
+  type RulesMessage,
   type SkipEvent,
   type SpawnNotice,
   type SubscriptionPlacement,
@@ -38,6 +40,7 @@ import {
   queuedMessageSignal,
   reportUpdate,
   retryUpdate,
+  rulesUpdate,
   skipEventUpdate,
   spawnUpdate,
   stateQuery,
@@ -151,6 +154,13 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
     async place(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement | null): Promise<{ outcome: 'placed' | 'disconnected' | 'unchanged' | 'queued' }> {
       const message = checked(PlacementMessageSchema, { placement }, 'mapping');
       const out = await deliver(connectionId, subscriptionId, placementUpdate, 'placement', message);
+      return out === 'queued' ? { outcome: 'queued' } : out;
+    },
+
+    /** The connection's §2 rules changed: the placed subscription takes the new history (update-with-start: a closed one reopens to keep it). */
+    async setRules(connectionId: string, subscriptionId: string, rules: RulesMessage): Promise<{ outcome: 'updated' | 'unchanged' | 'unmapped' | 'queued' }> {
+      const message = checked(RulesMessageSchema, rules, 'rules');
+      const out = await deliver(connectionId, subscriptionId, rulesUpdate, 'rules', message);
       return out === 'queued' ? { outcome: 'queued' } : out;
     },
 

@@ -12,10 +12,12 @@ import type { Ledger } from '../domain/ledger-types';
 import { BillingSchema, type Billing } from '../domain/billing-mode';
 import type { DriftReport, TakeOverLines } from './owned-lines';
 import { zodProblems, type Problem } from '../domain/problems';
+import { DescriptionSourceSchema } from '../domain/line-description';
 import {
   AgreementSchema,
   BillCustomerSchema,
   PsaKindSchema,
+  RulesHistorySchema,
   SubscriptionSchema,
   SyncRulesSchema,
   type SubscriptionEvent,
@@ -53,9 +55,14 @@ export const SubscriptionPlacementSchema = z
     companyId: z.number({ required_error: 'is required', invalid_type_error: 'must be a number' }).int('must be a whole number').positive('must be positive'),
     agreementId: z.number({ required_error: 'is required', invalid_type_error: 'must be a number' }).int('must be a whole number').positive('must be positive'),
     agreement: AgreementSchema,
+    /** The connection's §2 rules before the first change of `rulesHistory`. */
     rules: SyncRulesSchema,
+    /** The connection's later rule changes, each for events dated on or after its day (docs/mapping.md "Rules change"). */
+    rulesHistory: RulesHistorySchema.optional(),
     /** Text written into each line's description; starts with the subscription id. */
     description: z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).min(1, 'must not be empty').max(1000, 'is too long'),
+    /** What `description` was built from: a line of another product (after an upgrade) gets the description naming it. */
+    descriptionSource: DescriptionSourceSchema.optional(),
     billCustomer: BillCustomerSchema.optional(),
     /** S1's id when this is the new subscription of a partial upgrade (§4 rule 6). */
     parentSubscriptionId: z.string().min(1).max(200).nullable().optional(),
@@ -68,6 +75,13 @@ export type SubscriptionPlacement = z.infer<typeof SubscriptionPlacementSchema>;
 /** What the mapping message carries: a placement, or null to disconnect (lines stay as history). */
 export const PlacementMessageSchema = z.object({ placement: SubscriptionPlacementSchema.nullable() }).strict();
 export type PlacementMessage = z.infer<typeof PlacementMessageSchema>;
+
+/**
+ * The connection's §2 rules changed (docs/mapping.md "Rules change"): the initial rules and every
+ * change since, for a placed subscription to bill later-dated events under.
+ */
+export const RulesMessageSchema = z.object({ rules: SyncRulesSchema, rulesHistory: RulesHistorySchema }).strict();
+export type RulesMessage = z.infer<typeof RulesMessageSchema>;
 
 /** An admin skips an event that cannot apply; the reason and who stay in the history. */
 export const SkipEventSchema = z
@@ -104,7 +118,7 @@ export type SpawnNotice = z.infer<typeof SpawnNoticeSchema>;
  * one that fails the check is recorded with the reason (state `rejectedMessages`).
  */
 export interface QueuedMessage {
-  kind: 'event' | 'report' | 'placement';
+  kind: 'event' | 'report' | 'placement' | 'rules';
   payload: unknown;
 }
 
@@ -131,6 +145,8 @@ export interface SubscriptionMessenger {
   reportSubscription(connectionId: string, report: SubscriptionReportInput): Promise<{ workflowId: string; outcome: 'recorded' | 'unchanged' | 'queued' }>;
   sendEvent(connectionId: string, subscriptionId: string, event: unknown): Promise<EventReceipt & { workflowId: string; type: string }>;
   place(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement | null): Promise<{ outcome: 'placed' | 'disconnected' | 'unchanged' | 'queued' }>;
+  /** The connection's rules changed: a placed subscription takes them (`unmapped`: it has no placement, its mapping will carry them). */
+  setRules(connectionId: string, subscriptionId: string, rules: RulesMessage): Promise<{ outcome: 'updated' | 'unchanged' | 'unmapped' | 'queued' }>;
   retry(connectionId: string, subscriptionId: string, by?: string): Promise<{ outcome: 'retrying' | 'nothing-to-retry' }>;
   skipEvent(connectionId: string, subscriptionId: string, skip: SkipEvent): Promise<{ outcome: 'skipped' }>;
   handOver(connectionId: string, notice: SpawnNotice): Promise<void>;

@@ -15,6 +15,7 @@
  */
 import { addDays, maxDate, periodContaining, type IsoDate } from './dates';
 import { inPurchaseWindow } from './effective-date';
+import { rulesOn } from './rules-history';
 import type { Ledger } from './ledger-types';
 import type { CommitmentTerm, SubscriptionEvent } from './schemas';
 import type { SubscriptionState } from './subscription-state';
@@ -59,9 +60,13 @@ function termAround(state: SubscriptionState, day: IsoDate): { start: IsoDate | 
   return { start: termStart, renewal: addDays(state.endDate, 1) };
 }
 
-/** Whether the commitment rule moves this ledger's decreases (a term, and the connection's rule at its default `at-renewal`). */
-function ruleApplies(ledger: Ledger): boolean {
-  return ledger.state.commitmentTerm !== undefined && (ledger.rules.committedDecrease ?? 'at-renewal') === 'at-renewal';
+/**
+ * Whether the commitment rule moves a decrease dated `date` (a term, and the connection's rule in
+ * force on that date at its default `at-renewal`: docs/mapping.md "Rules change").
+ */
+function ruleApplies(ledger: Ledger, date: IsoDate): boolean {
+  const rules = rulesOn(ledger.rules, ledger.rulesHistory ?? [], date);
+  return ledger.state.commitmentTerm !== undefined && (rules.committedDecrease ?? 'at-renewal') === 'at-renewal';
 }
 
 /**
@@ -75,7 +80,7 @@ function ruleApplies(ledger: Ledger): boolean {
  * Never before the current product's first billed day (§3 clamp).
  */
 export function commitmentDecreaseDate(ledger: Ledger, date: IsoDate): IsoDate | null {
-  if (!ruleApplies(ledger)) return null;
+  if (!ruleApplies(ledger, date)) return null;
   const state = ledger.state;
   const from = currentLane(ledger)?.from ?? state.startDate;
   if (state.endDate !== null && date > state.endDate) {
@@ -89,7 +94,7 @@ export function commitmentDecreaseDate(ledger: Ledger, date: IsoDate): IsoDate |
 
 /** The renewal date a change dated `date` waits for under the commitment rule (null: the rule does not apply, or no term is in progress). */
 export function pendingRenewalDate(ledger: Ledger, date: IsoDate): IsoDate | null {
-  if (!ruleApplies(ledger)) return null;
+  if (!ruleApplies(ledger, date)) return null;
   if (ledger.state.endDate !== null && date > ledger.state.endDate) return null;
   return termAround(ledger.state, date).renewal;
 }

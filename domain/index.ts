@@ -39,6 +39,8 @@ export * from './schemas';
 export * from './scenario';
 export * from './subscription-state';
 export * from './effective-date';
+export { rulesOn, withRulesChange } from './rules-history';
+export * from './line-description';
 export * from './ledger-types';
 export { currentLane, billedQuantityOn, laneQuantityOn, timelineSegments, type TimelineSegment } from './timeline';
 export { cwQuantityOn, currentBase, lineKey, mappingProblems } from './connectwise-projection';

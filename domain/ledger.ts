@@ -30,6 +30,7 @@ import {
 import { billingStartDate, cancellationStopDate, changeEffectiveDate, inPurchaseWindow } from './effective-date';
 import { commitmentDecreaseDate, pendingDecreaseAt, pendingRenewalDate } from './commitment';
 import { cloneLedger, emptyOps, type Ledger, type PsaOps } from './ledger-types';
+import { rulesOn } from './rules-history';
 import type { ZodError } from 'zod';
 import { BillingInputError, zodProblems, type Problem } from './problems';
 import {
@@ -76,6 +77,7 @@ export function openParsed(init: LedgerInit, ops: PsaOps): Ledger {
   const ledger: Ledger = {
     version: 1,
     rules: { ...init.rules },
+    ...(init.rulesHistory?.length ? { rulesHistory: init.rulesHistory.map((c) => ({ from: c.from, rules: { ...c.rules } })) } : {}),
     agreement: { ...init.agreement },
     parentSubscriptionId: init.parentSubscriptionId,
     billCustomer: s.billCustomer ?? null,
@@ -157,6 +159,9 @@ export function foldParsed(ledger: Ledger, monthStart: IsoDate, ops: PsaOps): vo
   ledger.foldedThrough = monthStart;
 }
 
+/** The §2 rules an event dated `date` is billed under (our decision: docs/mapping.md "Rules change"). */
+const rulesAt = (ledger: Ledger, date: IsoDate) => rulesOn(ledger.rules, ledger.rulesHistory ?? [], date);
+
 /**
  * §3 a quantity change of Δ dated `date`: inside the purchase window it applies from the start
  * date (§4 rule 2, §5), after it at its effective date (§4 rule 3, §5). Effective dates after
@@ -182,7 +187,7 @@ function changeQuantity(ledger: Ledger, ops: PsaOps, date: IsoDate, delta: numbe
   const committed = commitment && delta < 0 ? commitmentDecreaseDate(ledger, date) : null;
   if (commitment && delta > 0) delta -= takeBackScheduledDecrease(ledger, ops, date, delta);
   if (delta === 0) return;
-  const e = committed ?? changeEffectiveDate(ledger.rules, date, delta, lane.from);
+  const e = committed ?? changeEffectiveDate(rulesAt(ledger, date), date, delta, lane.from);
   if (ledger.state.endDate !== null && e > ledger.state.endDate) {
     ledger.deferred.push({ date: e, delta });
     return;
@@ -283,6 +288,7 @@ export function applyParsed(ledger: Ledger, event: SubscriptionEvent, ops: PsaOp
       // ... and S2 starts on d with k licenses at its own prices, on the same agreement.
       spawned = {
         rules: { ...ledger.rules },
+        ...(ledger.rulesHistory ? { rulesHistory: ledger.rulesHistory.map((c) => ({ from: c.from, rules: { ...c.rules } })) } : {}),
         agreement: { ...ledger.agreement },
         subscription: spawnedSubscription(before, event),
         parentSubscriptionId: before.id,
@@ -291,8 +297,9 @@ export function applyParsed(ledger: Ledger, event: SubscriptionEvent, ops: PsaOp
 
     case 'cancelled': {
       // §3 cancellation, §4 rule 7, §5.
-      const stop = cancellationStopDate(ledger.rules, event.date);
-      if (ledger.rules.cancellation === 'end-of-month') cwStopAtEndOfMonth(ledger, ops, event.date);
+      const rules = rulesAt(ledger, event.date);
+      const stop = cancellationStopDate(rules, event.date);
+      if (rules.cancellation === 'end-of-month') cwStopAtEndOfMonth(ledger, ops, event.date);
       else cwStopWithReversal(ledger, ops, event.date);
       stopCurrent(ledger, ops, stop);
       ledger.state = advanceState(before, event);

@@ -59,7 +59,7 @@ export function replayScenario(scenario: Scenario, asOfArg?: IsoDate): ReplayRes
   const ledgers: Ledger[] = [];
   const ops: Record<string, PsaOps> = {};
   const replays: ReplayResult['replays'] = [];
-  const pending: LedgerInit[] = [{ rules: scenario.rules, agreement: scenario.agreement, subscription: scenario.subscription, parentSubscriptionId: null }];
+  const pending: LedgerInit[] = [{ rules: scenario.rules, ...(scenario.rulesHistory.length ? { rulesHistory: scenario.rulesHistory } : {}), agreement: scenario.agreement, subscription: scenario.subscription, parentSubscriptionId: null }];
   for (let init = pending.shift(); init; init = pending.shift()) {
     const log = logs.get(init.subscription.id) ?? [];
     const r = replaySubscription({ init, log, asOf });

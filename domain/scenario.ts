@@ -11,6 +11,7 @@ import {
   AgreementSchema,
   IsoDateSchema,
   PsaKindSchema,
+  RulesHistorySchema,
   SubscriptionEventSchema,
   SubscriptionSchema,
   SyncRulesSchema,
@@ -22,6 +23,8 @@ const ScenarioShape = z
     /** Informational: the plan always shows both projections. */
     psa: PsaKindSchema.optional(),
     rules: SyncRulesSchema.default({}),
+    /** Later changes of `rules` (`[{ from, rules }]`, oldest first): each for events dated on or after its day. */
+    rulesHistory: RulesHistorySchema.default([]),
     agreement: AgreementSchema,
     subscription: SubscriptionSchema,
     events: z.array(SubscriptionEventSchema).default([]),

@@ -65,6 +65,25 @@ export const DEFAULT_SYNC_RULES: SyncRules = {
   cancellation: 'cancellation-date',
 };
 
+// §2 rules over time (our decision, docs/mapping.md "Rules change"; rules-history.ts).
+/** One change: `rules` apply to events dated `from` or later (until the next change). */
+export const RulesChangeSchema = z.object({ from: IsoDateSchema, rules: SyncRulesSchema }).strict();
+export type RulesChange = z.infer<typeof RulesChangeSchema>;
+
+/** The changes after the initial rules, oldest first, one per day at most. */
+export const RulesHistorySchema = z
+  .array(RulesChangeSchema, { invalid_type_error: 'must be a list of { from, rules }' })
+  .max(500, 'holds more than 500 changes')
+  .superRefine((changes, ctx) => {
+    changes.forEach((c, i) => {
+      const before = changes[i - 1];
+      if (before && c.from <= before.from) {
+        ctx.addIssue({ code: 'custom', path: [i, 'from'], message: `is ${c.from}, not after the change before it (${before.from}); changes are listed oldest first, one per day` });
+      }
+    });
+  });
+export type RulesHistory = z.infer<typeof RulesHistorySchema>;
+
 // §2 field toggles and autoSync are connection settings, not billing inputs: see
 // activities/store/connection-schemas.ts (ConnectionRulesSchema), which reuses the rules above.
 
@@ -203,6 +222,8 @@ export const LedgerInitSchema = z
     subscription: SubscriptionSchema,
     /** Set for S2 of a partial upgrade: rides on its parent's agreement (§4 rule 6). */
     parentSubscriptionId: IdSchema.nullable().default(null),
+    /** Later changes of `rules`, each for events dated on or after its day (rules-history.ts). */
+    rulesHistory: RulesHistorySchema.optional(),
     /**
      * Billing starts no earlier than this day (docs/billing-modes.md: a subscription switched to
      * standard billing from another mode is billed on its own only from the switch).

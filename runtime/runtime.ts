@@ -13,9 +13,11 @@ import { createSmtpMailer, type Mailer } from '../activities/notifications/maile
 import { createGatewayRegistry, type GatewayRegistry } from '../activities/psa/gateway-registry';
 import { connectMongo, createStore, ensureIndexes, parseEncryptionKey, type Store } from '../activities/store';
 import { createMappingService, type MappingService } from '../app/admin/mapping-service';
+import type { ConnectionSchedules } from '../app/admin/mapping-service.deps';
 import { createMappingSettingsRepository } from '../app/admin/mapping-settings';
 import { createOutboundPolicy } from '../app/admin/outbound-policy';
 import { createPlatformClient } from '../client/platform-client';
+import { applyConnectionSchedules, type ScheduleSettings } from '../client/schedules';
 import { createBundleClient } from '../client/bundle-client';
 import type { BundleMessenger } from '../contracts/bundle';
 import { connectTemporal } from '../client/temporal';
@@ -34,6 +36,8 @@ export interface RuntimeSettings {
   smtp?: { url: string; from: string };
   /** Internal hosts connection URLs may reach (docs/security.md). */
   outboundAllowList?: readonly OutboundAllowEntry[];
+  /** The Schedules' settings (hours, id prefix): with them, connection changes apply their Schedules themselves. */
+  schedules?: Omit<ScheduleSettings, 'taskQueue'>;
 }
 
 export const runtimeSettings = (config: Config): RuntimeSettings => ({
@@ -43,6 +47,7 @@ export const runtimeSettings = (config: Config): RuntimeSettings => ({
   messageAcceptTimeoutMs: config.MESSAGE_ACCEPT_TIMEOUT_MS,
   smtp: { url: config.SMTP_URL, from: config.MAIL_FROM },
   outboundAllowList: config.OUTBOUND_ALLOWLIST,
+  schedules: { digestHourUtc: config.NOTIFICATION_DIGEST_HOUR_UTC, seatCountHourUtc: config.SEAT_COUNT_HOUR_UTC, idPrefix: config.SCHEDULE_ID_PREFIX },
 });
 
 export interface Runtime {
@@ -59,6 +64,8 @@ export interface Runtime {
   /** What the admin service and the activities tell bundle workflows (docs/billing-modes.md). */
   bundles: BundleMessenger;
   mailer: Mailer | undefined;
+  /** A connection's Schedules on this Temporal (present when the settings give the Schedules' settings). */
+  connectionSchedules: ConnectionSchedules | undefined;
   /** Every activity, built from this runtime's dependencies. */
   activities(): Activities;
   /** The admin application service (HTTP API, console). */
@@ -106,6 +113,10 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
   const subscriptions = createPlatformClient(temporal.client, { taskQueue, ...(settings.messageAcceptTimeoutMs ? { acceptTimeoutMs: settings.messageAcceptTimeoutMs } : {}) });
   const bundles = createBundleClient(temporal.client, { taskQueue });
   const mailer = settings.smtp ? createSmtpMailer({ smtpUrl: settings.smtp.url, from: settings.smtp.from }) : undefined;
+  const scheduleSettings = settings.schedules;
+  const connectionSchedules: ConnectionSchedules | undefined = scheduleSettings
+    ? { apply: (connectionId, connection) => applyConnectionSchedules(temporal.client, connectionId, connection, { ...scheduleSettings, taskQueue }) }
+    : undefined;
 
   return {
     settings,
@@ -118,6 +129,7 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
     subscriptions,
     bundles,
     mailer,
+    connectionSchedules,
     activities: () => createActivities({ store, gateways, subscriptions, bundles, taskQueue, db, ...(mailer ? { mailer } : {}) }),
     mappingService: (opts = {}) =>
       createMappingService({
@@ -128,6 +140,7 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
         bundles,
         settings: createMappingSettingsRepository(db),
         outbound: createOutboundPolicy(settings.outboundAllowList ?? []),
+        ...(connectionSchedules ? { schedules: connectionSchedules } : {}),
         ...(opts.stateQueryTimeoutMs !== undefined ? { stateQueryTimeoutMs: opts.stateQueryTimeoutMs } : {}),
       }),
     async close() {

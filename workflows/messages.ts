@@ -9,6 +9,7 @@ import type {
   PlacementMessage,
   QueuedMessage,
   RetryRequest,
+  RulesMessage,
   SkipEvent,
   SpawnNotice,
   SubscriptionReportInput,
@@ -27,6 +28,8 @@ export const queuedMessageSignal = defineSignal<[QueuedMessage]>('queuedMessage'
 export const reportUpdate = defineUpdate<{ outcome: 'recorded' | 'unchanged' }, [SubscriptionReportInput]>('report');
 /** An admin (or auto-mapping) places the subscription on a PSA agreement, or disconnects it (`placement: null`). */
 export const placementUpdate = defineUpdate<{ outcome: 'placed' | 'disconnected' | 'unchanged' }, [PlacementMessage]>('placement');
+/** The connection's §2 rules changed: a placed subscription bills later-dated events under them. */
+export const rulesUpdate = defineUpdate<{ outcome: 'updated' | 'unchanged' | 'unmapped' }, [RulesMessage]>('rules');
 /** Admin: try the failed step again. */
 export const retryUpdate = defineUpdate<{ outcome: 'retrying' | 'nothing-to-retry' }, [RetryRequest]>('retry');
 /** Admin: leave out an event that cannot apply (kept in the log with the reason). */

@@ -26,12 +26,14 @@ import {
 import {
   PlacementMessageSchema,
   RetrySchema,
+  RulesMessageSchema,
   SkipEventSchema,
   SpawnNoticeSchema,
   SubscriptionReportSchema,
   checkMessage,
   type EventReceipt,
   type HistoryEntry,
+  type RulesMessage,
   type SpawnNotice,
   type SubscriptionPlacement,
   type SubscriptionReport,
@@ -56,6 +58,7 @@ import {
   queuedMessageSignal,
   reportUpdate,
   retryUpdate,
+  rulesUpdate,
   skipEventUpdate,
   spawnUpdate,
   stateQuery,
@@ -194,7 +197,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         const { placement } = parsed(PlacementMessageSchema, payload, 'placement');
         placementProblem(placement);
         takePlacement(placement);
-      } else throw new Error(`kind must be event, report or placement (got ${JSON.stringify(kind) ?? 'nothing'})`);
+      } else if (kind === 'rules') takeRules(parsed(RulesMessageSchema, payload, 'rules'));
+      else throw new Error(`kind must be event, report, placement or rules (got ${JSON.stringify(kind) ?? 'nothing'})`);
     } catch (err) {
       rejectMessage(`queued ${typeof kind === 'string' ? kind : 'message'}`, err instanceof Error ? err.message : String(err));
     }
@@ -221,6 +225,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       validator: (raw) => placementProblem(parsed(PlacementMessageSchema, raw, 'placement').placement),
       description: 'Place the subscription on a PSA agreement/contract, or disconnect it (placement: null)',
     },
+  );
+
+  setHandler(
+    rulesUpdate,
+    async (raw) => {
+      await condition(() => !restoring);
+      return takeRules(parsed(RulesMessageSchema, raw, 'rules'));
+    },
+    { validator: (raw) => void parsed(RulesMessageSchema, raw, 'rules'), description: "The connection's §2 rules changed: events dated from each change on are billed under it" },
   );
 
   setHandler(
@@ -412,6 +425,18 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     return { outcome: 'recorded' };
   }
 
+  /** The connection's rules over time replace the placement's: events dated before a change keep the rules they were billed under. */
+  function takeRules(m: RulesMessage): { outcome: 'updated' | 'unchanged' | 'unmapped' } {
+    if (!s.placement) return { outcome: 'unmapped' };
+    const { rules: _r, rulesHistory: _h, ...rest } = s.placement;
+    const next: SubscriptionPlacement = { ...rest, rules: m.rules, ...(m.rulesHistory.length ? { rulesHistory: m.rulesHistory } : {}) };
+    const same = JSON.stringify({ r: s.placement.rules, h: s.placement.rulesHistory ?? [] }) === JSON.stringify({ r: next.rules, h: next.rulesHistory ?? [] });
+    if (same) return { outcome: 'unchanged' };
+    s.placement = next;
+    dirty = true;
+    return { outcome: 'updated' };
+  }
+
   function skipProblem(eventId: string): void {
     if (restoring) return;
     if (!s.log.some((e) => e.id === eventId)) throw invalid('skip', [{ path: 'eventId', message: `no event ${eventId} in subscription ${subscriptionId}'s log` }]);
@@ -506,7 +531,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   function desiredState(report: SubscriptionReport, placement: SubscriptionPlacement) {
     const billing = billingOrStandard(placement.billing);
     const range = standardRange(billing);
-    const init = { rules: placement.rules, agreement: placement.agreement, subscription: report.subscription, parentSubscriptionId: placement.parentSubscriptionId ?? null };
+    const init = {
+      rules: placement.rules,
+      ...(placement.rulesHistory?.length ? { rulesHistory: placement.rulesHistory } : {}),
+      agreement: placement.agreement,
+      subscription: report.subscription,
+      parentSubscriptionId: placement.parentSubscriptionId ?? null,
+    };
     const replayWith = (limits: { from?: IsoDate; until?: IsoDate }) =>
       replaySubscription({ init: { ...init, billedFrom: limits.from }, log: s.log, asOf: today(), skipped: new Set(Object.keys(s.skipped)), billedUntil: limits.until });
     try {
@@ -614,6 +645,10 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
           ...placement,
           parentSubscriptionId: subscriptionId,
           description: placement.description.split(subscriptionId).join(init.subscription.id),
+          // S2's lines are described from its own product and licences (the activity names the product).
+          ...(placement.descriptionSource
+            ? { descriptionSource: { ...placement.descriptionSource, quantity: init.subscription.quantity, billingFrequency: init.subscription.billingFrequency } }
+            : {}),
         },
         parent: { subscriptionId, eventId },
         withdrawn: false,

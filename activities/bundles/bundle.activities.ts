@@ -34,6 +34,8 @@ function bundleRecordsPort(store: Store): SubscriptionMappingPort {
     autoPlacement: unused('autoPlacement'),
     recordedLineCount: unused('recordedLineCount'),
     recordCommitment: unused('recordCommitment'),
+    // A bundle's placement has no descriptionSource: its lines keep the bundle's one text.
+    productDetails: unused('productDetails'),
     async productPsaIds(connectionId) {
       const ids: Record<string, number> = {};
       for (let skip = 0; ; skip += PAGE) {

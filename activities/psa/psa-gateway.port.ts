@@ -19,9 +19,14 @@ export interface PsaTarget {
   productIds: Record<string, number>;
   /** Text put in every line's description; must contain the subscription id (drift detection). */
   description: string;
+  /** Platform product id → the description of lines of that product, where it differs from `description` (a line of an upgrade's new product names it). */
+  descriptions?: Record<string, string>;
   /** ConnectWise `billCustomer` (§7). */
   billCustomer?: 'Billable' | 'DoNotBill' | 'NoCharge';
 }
+
+/** The text a line of `productId` gets (before the PSA's length limit is applied). */
+export const descriptionFor = (target: PsaTarget, productId: string): string => target.descriptions?.[productId] ?? target.description;
 
 /** An operation with its deterministic idempotency key (workflow id + event seq + op index). */
 export interface KeyedOperation {

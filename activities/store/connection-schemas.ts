@@ -5,7 +5,7 @@
  * notifications are opt-in (off, no recipients, both templates off).
  */
 import { z } from 'zod';
-import { CancellationRuleSchema, CommittedDecreaseRuleSchema, NegativeChangeRuleSchema, PositiveChangeRuleSchema } from '../../domain/schemas';
+import { CancellationRuleSchema, CommittedDecreaseRuleSchema, NegativeChangeRuleSchema, PositiveChangeRuleSchema, type RulesChange, type SyncRules } from '../../domain/schemas';
 
 /** `cw-main`: lowercase letters, digits and dashes; it appears in workflow ids. */
 export const ConnectionIdSchema = z
@@ -197,4 +197,19 @@ export function effectiveDateRules(rules: ConnectionRules): Pick<ConnectionRules
     cancellation: rules.cancellation,
     ...(rules.committedDecrease === 'negative-change' ? { committedDecrease: 'negative-change' as const } : {}),
   };
+}
+
+/**
+ * The effective-date rules over time (docs/mapping.md "Rules change"): those in force before the
+ * first change, then each change with the day it applies from. The last one is `rules` itself.
+ */
+export interface ConnectionRulesHistory {
+  initial: SyncRules;
+  changes: RulesChange[];
+}
+
+/** What a placement carries of a connection's rules: the initial rules and, after a change, the history. */
+export function placementRules(c: { rules: ConnectionRules; rulesHistory?: ConnectionRulesHistory }): { rules: SyncRules; rulesHistory?: RulesChange[] } {
+  if (!c.rulesHistory || c.rulesHistory.changes.length === 0) return { rules: effectiveDateRules(c.rules) };
+  return { rules: { ...c.rulesHistory.initial }, rulesHistory: c.rulesHistory.changes.map((x) => ({ from: x.from, rules: { ...x.rules } })) };
 }

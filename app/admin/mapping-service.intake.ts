@@ -3,6 +3,7 @@
  * subscriptions reported on a connection, lifecycle events; and the admin's view of one
  * subscription (its workflow's state next to its mapping document).
  */
+import { subscriptionSharingWarnings } from './shared-psa-targets';
 import { SubscriptionReportSchema, subscriptionWorkflowId, type EventReceipt, type SubscriptionWorkflowState } from '../../contracts/subscription';
 import { parseInput, type CommitmentRecord, type SubscriptionMapping } from '../../activities/store';
 import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
@@ -19,6 +20,8 @@ export interface SubscriptionView {
   /** The workflow's `state` query; null when there is no workflow or no worker answered in time (`workflowError` says which). */
   workflow: SubscriptionWorkflowState | null;
   workflowError?: string;
+  /** What the subscription shares in the PSA (docs/mapping.md "Shared PSA targets"); empty when nothing. */
+  warnings: string[];
 }
 
 export function createIntakeOperations(deps: MappingServiceDeps) {
@@ -111,17 +114,19 @@ export function createIntakeOperations(deps: MappingServiceDeps) {
     async subscriptionState(connectionId: string, subscriptionId: string): Promise<SubscriptionView> {
       await mustConnection(connectionId);
       const [mapping, commitment] = await Promise.all([store.mappings.subscriptions.get(connectionId, subscriptionId), store.commitments.get(connectionId, subscriptionId)]);
+      const conn = await store.connections.get(connectionId);
+      const warnings = conn ? await subscriptionSharingWarnings(store, connectionId, conn.psa, mapping) : [];
       const timeoutMs = deps.stateQueryTimeoutMs ?? 5_000;
       try {
         const workflow = await normalizeErrors(() => deps.platform.state(connectionId, subscriptionId, { timeoutMs }), {
           kind: 'subscription workflow',
           id: subscriptionWorkflowId(connectionId, subscriptionId),
         });
-        return { connectionId, subscriptionId, mapping, commitment, workflow };
+        return { connectionId, subscriptionId, mapping, commitment, workflow, warnings };
       } catch (e) {
         if (e instanceof NotFoundError && !mapping) throw new NotFoundError('subscription', `${connectionId}/${subscriptionId}`);
         const workflowError = e instanceof NotFoundError ? 'no workflow has been started for this subscription' : e instanceof Error ? e.message : String(e);
-        return { connectionId, subscriptionId, mapping, commitment, workflow: null, workflowError };
+        return { connectionId, subscriptionId, mapping, commitment, workflow: null, workflowError, warnings };
       }
     },
   };

@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { IsoDateSchema } from '../../domain/schemas';
+import { DESCRIPTION_PARTS, type DescriptionPart } from '../../domain/line-description';
+import { isTimeZone } from './tenant-day';
 import {
   COMPANY_SYNC_FIELDS,
   ConnectionRulesPatchSchema,
@@ -92,8 +94,7 @@ export type MapProductInput = z.input<typeof MapProductInputSchema>;
 export const CreateRecordInputSchema = z.object({}).strict().default({});
 
 /** What may go into a service's line description besides the admin's text (seed 004 "Include Subscription Information"). */
-export const DESCRIPTION_PARTS = ['product', 'plan', 'partNumber', 'licenseCount'] as const;
-export type DescriptionPart = (typeof DESCRIPTION_PARTS)[number];
+export { DESCRIPTION_PARTS, type DescriptionPart } from '../../domain/line-description';
 
 export const BILL_CUSTOMER = ['Billable', 'DoNotBill', 'NoCharge'] as const;
 
@@ -130,8 +131,17 @@ export const MapServiceInputSchema = z
   .refine((m) => m.adoptLine === undefined || m.adopt === true, { path: ['adoptLine'], message: 'needs adopt: true' });
 export type MapServiceInput = z.input<typeof MapServiceInputSchema>;
 
-/** The store's rules patch plus the §7 switch the store does not hold (see mapping-settings.ts). */
-export const RulesPatchSchema = ConnectionRulesPatchSchema.extend({ oneAgreementPerCompany: bool.optional() });
+/** The store's rules patch plus what the store does not hold (mapping-settings.ts): the §7 switch and the tenant's time zone. */
+export const RulesPatchSchema = ConnectionRulesPatchSchema.extend({
+  oneAgreementPerCompany: bool.optional(),
+  timeZone: z
+    .string({ invalid_type_error: 'must be a string' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(64, 'is too long')
+    .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC')
+    .optional(),
+});
 export type RulesPatch = z.input<typeof RulesPatchSchema>;
 
 /** Bulk platform intake: one or many records. */

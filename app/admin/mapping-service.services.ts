@@ -27,7 +27,9 @@ import { billingStartDate } from '../../domain/effective-date';
 import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { MappingListQuerySchema, MapServiceInputSchema, type MappingListQueryInput } from './mapping-service.schemas';
-import { CW_DESCRIPTION_ROOM, descriptionWarnings, serviceDescription } from './service-description';
+import { LEAST_DESCRIPTION_ROOM } from '../../activities/psa/line-description-room';
+import { descriptionWarnings, serviceDescription, subscriptionIdFits } from './service-description';
+import { subscriptionSharingWarnings } from './shared-psa-targets';
 import { nextBilling } from './billing-switch';
 import { billingNote, type Billing } from '../../domain/billing-mode';
 import { createOwnedLineOperations, type AdoptionReport } from './mapping-service.owned-lines';
@@ -168,7 +170,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         product: { id: s.productId, mapped: productMapping?.linked === true, psaId: productMapping?.psaId ?? null },
         agreements: agreements.map((a) => ({ ...a, problems: mappingProblems(a, domainSubscription(s)), defaultEffectiveDate: defaultEffectiveDate(s, a) })),
         agreementId: auto?.id ?? null,
-        description: serviceDescription(text, { product: false, plan: false, partNumber: false, licenseCount: false }, { ...s, subscriptionId }),
+        description: serviceDescription(text, { product: false, plan: false, partNumber: false, licenseCount: false }, { ...s, subscriptionId }).description,
         psa: conn.psa,
       };
     },
@@ -203,8 +205,8 @@ export function createServiceOperations(deps: MappingServiceDeps) {
           message: `is ${effectiveDate}, but a newly mapped subscription is billed from max(subscription start ${s.startDate}, agreement start ${agreement.startDate}) = ${defaultEffectiveDate(s, agreement)} (§4 rule 1); other dates are not supported`,
         });
       }
-      if (conn.psa === 'connectwise' && `sub ${subscriptionId}`.length > CW_DESCRIPTION_ROOM - 1) {
-        problems.push({ path: 'description', message: `cannot hold subscription id "${subscriptionId}": ConnectWise keeps ${CW_DESCRIPTION_ROOM} characters next to the operation tag` });
+      if (!subscriptionIdFits(conn.psa, subscriptionId)) {
+        problems.push({ path: 'description', message: `cannot hold subscription id "${subscriptionId}": ${conn.psa === 'connectwise' ? 'ConnectWise' : 'Autotask'} may keep only ${LEAST_DESCRIPTION_ROOM[conn.psa]} characters of a line description` });
       }
       if (problems.length > 0) throw invalid(...problems);
       const switched = nextBilling(await subs.get(connectionId, subscriptionId), m.billingMode, m.force === true, (deps.now?.() ?? new Date()).toISOString().slice(0, 10));
@@ -215,7 +217,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         if (clash.length > 0) throw new ConflictError(`company ${companyId} ${clash.map((p) => p.message).join('; ')}; map this service to agreement ${[...shared].join(', ')}`);
       }
 
-      const description = serviceDescription(m.description, m.include, { ...s, subscriptionId, ...(product ? { product } : {}) });
+      const { description, source: descriptionSource } = serviceDescription(m.description, m.include, { ...s, subscriptionId, ...(product ? { product } : {}) });
       const placement: SubscriptionPlacement = {
         psa: conn.psa,
         companyId,
@@ -223,6 +225,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
         rules: effectiveDateRules(conn.rules),
         description,
+        descriptionSource,
         ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}),
         billing: switched.billing,
       };
@@ -251,7 +254,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         agreementChosen: chosen,
         effectiveDate,
         description,
-        warnings: descriptionWarnings(conn.psa, description),
+        warnings: [...descriptionWarnings(conn.psa, description), ...(await subscriptionSharingWarnings(store, connectionId, conn.psa, mapping))],
         workflowId: subscriptionWorkflowId(connectionId, subscriptionId),
         billing: { ...switched.billing, note: billingNote(switched.billing), ...(switched.switchedOn ? { switchedOn: switched.switchedOn } : {}) },
         ...(adoption ? { adoption } : {}),

@@ -193,7 +193,7 @@ export function createAdminApi(deps: AdminApiDeps): FastifyInstance {
   registerRenewalRoutes(app, deps.service);
   if (deps.operations) {
     const ops = deps.operations;
-    void app.register(scheduleRoutes, ops).register(syncRoutes, ops).register(notificationRoutes, ops).register(seatCountRoutes, ops).register(catalogRoutes, ops).register(reconciliationRoutes, ops);
+    void app.register(scheduleRoutes, ops).register(syncRoutes, ops).register(notificationRoutes, { ...ops, connections: deps.service.connections }).register(seatCountRoutes, ops).register(catalogRoutes, ops).register(reconciliationRoutes, ops);
   }
   if (sessions && deps.console !== false) {
     void app.register(consolePlugin, { access, sessions, ...deps.console });

@@ -16,7 +16,8 @@ import { moneyEquals, moneyFromJsonNumber, moneyToJsonNumber, type Money } from 
 import type { AtOperation } from '../../../domain/psa-operations';
 import { psaDateTime, type Logger } from '../http';
 import { journaledWrite, writeOrAdopt, type AppliedFields } from '../journaled-write';
-import type { AppliedOperation, KeyedOperation, OperationJournal, PsaLineFound, PsaLines, PsaLineSnapshot, PsaTarget } from '../psa-gateway.port';
+import { psaLineText } from '../line-description-room';
+import { descriptionFor, type AppliedOperation, type KeyedOperation, type OperationJournal, type PsaLineFound, type PsaLines, type PsaLineSnapshot, type PsaTarget } from '../psa-gateway.port';
 import { PsaSetupError } from '../psa-setup-error';
 import { adjustmentDates, unitsOn } from './adjustment-dates';
 import { createAutotaskAdjustments, type KeyedAdjustment } from './autotask-adjustments';
@@ -73,7 +74,8 @@ export function createAutotaskLines(deps: AutotaskLinesDeps): PsaLines {
           adjustedPrice: moneyToJsonNumber(op.service.unitPrice),
           // Autotask fills the cost from the service; sent for tenants that accept it.
           unitCost: moneyToJsonNumber(op.service.unitCost),
-          internalDescription: target.description,
+          // The text names this line's own product (an upgrade's new one), cut to the 100 characters Autotask keeps.
+          internalDescription: psaLineText('autotask', descriptionFor(target, op.service.productId)),
         }),
       async () => (await findContractService(target.agreementId, serviceId))?.id ?? null,
       { logger, what: 'autotask contract service create' },
