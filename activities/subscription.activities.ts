@@ -17,8 +17,12 @@ export interface SubscriptionMappingPort {
   autoPlacement(connectionId: string, report: SubscriptionReport): Promise<SubscriptionPlacement | null>;
   /** Platform product id → PSA catalog item / service id, for every mapped product (may be cached; `fresh` reads again). */
   productPsaIds(connectionId: string, opts?: { fresh?: boolean }): Promise<Record<string, number>>;
-  /** A successful PSA write: mapping linked as the workflow knows it, line ids recorded, status `mapped`, last sync time set. */
-  recordApplied(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement, applied: readonly AppliedOperation[]): Promise<void>;
+  /**
+   * A successful PSA write: line ids recorded (with the sync time), and unless `linkRecorded`
+   * (the workflow knows the document shows this placement, `mapped`, no error) the mapping
+   * linked as the workflow knows it, status `mapped`, error cleared.
+   */
+  recordApplied(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement, applied: readonly AppliedOperation[], opts?: { linkRecorded?: boolean }): Promise<void>;
   /** A failed sync: status `failed` with the PSA's (or our) message. */
   recordFailure(connectionId: string, subscriptionId: string, message: string): Promise<void>;
   /** PSA line ids recorded for the subscription (by an earlier run of its workflow). */
@@ -78,6 +82,11 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
       operations: KeyedOperation[];
       /** PSA ids of the lines and services these operations touch. */
       lineIds: Record<string, number>;
+      /**
+       * The mapping document already shows this placement synced without an error (an earlier
+       * step of this run recorded it and nothing failed since): only the lines are written.
+       */
+      linkRecorded?: boolean;
     }): Promise<StepOutcome> {
       const needed = productsOf(input.operations.map((o) => o.operation));
       let productIds = await withFailureTypes(() => deps.mappings.productPsaIds(input.connectionId));
@@ -103,7 +112,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
           const gateway = await deps.gateways.forConnection(input.connectionId);
           return gateway.apply(target, input.operations, input.lineIds);
         });
-        await withFailureTypes(() => deps.mappings.recordApplied(input.connectionId, input.subscriptionId, input.placement, applied));
+        await withFailureTypes(() => deps.mappings.recordApplied(input.connectionId, input.subscriptionId, input.placement, applied, { linkRecorded: input.linkRecorded === true }));
         const byKey = new Map(applied.map((a) => [a.idempotencyKey, a]));
         return { applied: input.operations.map((o) => byKey.get(o.idempotencyKey) ?? null), refused: null };
       } catch (err) {

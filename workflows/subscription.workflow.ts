@@ -145,6 +145,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   let working = false; // a change is being worked on (replay, PSA step, partial-upgrade hand-over)
   let armedAt: number | null = null; // the wake-up time of the timer that is running
   let published = ''; // what the search attributes and memo last said
+  // The placement the mapping document shows as synced without an error, as far as this run
+  // knows (an earlier step recorded it, nothing failed since): later steps write only lines.
+  let linkRecorded: string | null = null;
   const now = (): string => new Date().toISOString();
   const today = (): IsoDate => isoDateOf(Date.now());
 
@@ -443,6 +446,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   /** Writes one step; false when the PSA refused (failed) or stayed unreachable (retried later). */
   async function write(step: PendingStep): Promise<boolean> {
     const placement = s.placement!;
+    const link = JSON.stringify(placement);
+    const recorded = linkRecorded === link;
+    linkRecorded = null;
     let outcome;
     try {
       outcome = await applyOperations({
@@ -451,6 +457,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         placement,
         operations: step.operations,
         lineIds: lineIdsFor(s.held, step.operations.map((o) => o.operation)),
+        ...(recorded ? { linkRecorded: true } : {}),
       });
     } catch (err) {
       // Still unreachable after the activity's own retries: show it, and try the same step
@@ -474,6 +481,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
     s.lastError = null;
     if (s.status !== 'ended') s.status = 'mapped';
+    linkRecorded = link;
     return true;
   }
 
