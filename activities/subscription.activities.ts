@@ -22,7 +22,7 @@ export interface SubscriptionMappingPort {
    * (the workflow knows the document shows this placement, `mapped`, no error) the mapping
    * linked as the workflow knows it, status `mapped`, error cleared.
    */
-  recordApplied(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement, applied: readonly AppliedOperation[], opts?: { linkRecorded?: boolean }): Promise<void>;
+  recordApplied(connectionId: string, subscriptionId: string, placement: StepPlacement, applied: readonly AppliedOperation[], opts?: { linkRecorded?: boolean }): Promise<void>;
   /** A failed sync: status `failed` with the PSA's (or our) message. */
   recordFailure(connectionId: string, subscriptionId: string, message: string): Promise<void>;
   /** PSA line ids recorded for the subscription (by an earlier run of its workflow). */
@@ -44,9 +44,18 @@ export interface SubscriptionActivityDeps {
   handOver(connectionId: string, notice: SpawnNotice): Promise<void>;
 }
 
+/** What a PSA step needs of the subscription's placement: where its lines go and what they say. */
+export type StepPlacement = Pick<SubscriptionPlacement, 'psa' | 'companyId' | 'agreementId' | 'description' | 'billCustomer'>;
+
+/**
+ * One operation's result as the step returns it: no idempotency key (it is the operation's, at
+ * the same index) and `replayed` only when true — the workflow's history carries every result.
+ */
+export type StepApplied = Omit<AppliedOperation, 'idempotencyKey' | 'replayed'> & { replayed?: true };
+
 /** One step's outcome: `applied[i]` for `operations[i]` (null when it was not written), and the PSA's refusal if any. */
 export interface StepOutcome {
-  applied: Array<AppliedOperation | null>;
+  applied: Array<StepApplied | null>;
   refused: { message: string; idempotencyKey: string | null } | null;
 }
 
@@ -78,7 +87,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
     async applyOperations(input: {
       connectionId: string;
       subscriptionId: string;
-      placement: SubscriptionPlacement;
+      placement: StepPlacement;
       operations: KeyedOperation[];
       /** PSA ids of the lines and services these operations touch. */
       lineIds: Record<string, number>;
@@ -114,7 +123,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
         });
         await withFailureTypes(() => deps.mappings.recordApplied(input.connectionId, input.subscriptionId, input.placement, applied, { linkRecorded: input.linkRecorded === true }));
         const byKey = new Map(applied.map((a) => [a.idempotencyKey, a]));
-        return { applied: input.operations.map((o) => byKey.get(o.idempotencyKey) ?? null), refused: null };
+        return { applied: input.operations.map((o) => stepApplied(byKey.get(o.idempotencyKey))), refused: null };
       } catch (err) {
         if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
         const applied = await journaled(input.operations);
@@ -122,7 +131,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
         if (done.length > 0) await deps.mappings.recordApplied(input.connectionId, input.subscriptionId, input.placement, done);
         await deps.mappings.recordFailure(input.connectionId, input.subscriptionId, err.message);
         const failedAt = input.operations.find((_, i) => applied[i] === null);
-        return { applied, refused: { message: err.message, idempotencyKey: failedAt?.idempotencyKey ?? null } };
+        return { applied: applied.map(stepApplied), refused: { message: err.message, idempotencyKey: failedAt?.idempotencyKey ?? null } };
       } finally {
         clearInterval(beat);
       }
@@ -153,6 +162,12 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
       await deps.archive.put(input.workflowId, input.state);
     },
   };
+}
+
+function stepApplied(a: AppliedOperation | null | undefined): StepApplied | null {
+  if (!a) return null;
+  const { idempotencyKey: _key, replayed, ...rest } = a;
+  return { ...rest, ...(replayed ? { replayed: true as const } : {}) };
 }
 
 function productsOf(ops: PsaOperation[]): string[] {

@@ -14,6 +14,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setDefaultSignalHandler,
   setHandler,
@@ -37,7 +38,7 @@ import {
   type SubscriptionStatus,
   type SubscriptionWorkflowState,
 } from '../contracts/subscription';
-import type { SubscriptionActivities } from '../activities/subscription.activities';
+import type { StepPlacement, SubscriptionActivities } from '../activities/subscription.activities';
 import type { KeyedOperation } from '../activities/psa/psa-gateway.port';
 import { addDays, firstOfMonth, isoDateOf, toDayNumber, type IsoDate } from '../domain/dates';
 import { admit, insertLogged, parsePlatformEvent, type LoggedEvent, type PlatformEvent } from '../domain/event-log';
@@ -148,6 +149,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   // The placement the mapping document shows as synced without an error, as far as this run
   // knows (an earlier step recorded it, nothing failed since): later steps write only lines.
   let linkRecorded: string | null = null;
+  // Runs started before the memo lost its per-event figures keep them (they replay as they ran).
+  const leanMemo = patched('memo-without-per-event-figures');
   const now = (): string => new Date().toISOString();
   const today = (): IsoDate => isoDateOf(Date.now());
 
@@ -454,7 +457,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       outcome = await applyOperations({
         connectionId,
         subscriptionId,
-        placement,
+        // Only what the PSA write needs (not the rules or the agreement's dates): a lean history.
+        placement: writeTarget(placement),
         operations: step.operations,
         lineIds: lineIdsFor(s.held, step.operations.map((o) => o.operation)),
         ...(recorded ? { linkRecorded: true } : {}),
@@ -612,7 +616,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       status: s.status,
       customer: v.customerId,
       psa: s.placement?.psa ?? null,
-      summary: subscriptionSummary(v),
+      summary: subscriptionSummary(v, { perEventFigures: !leanMemo }),
       lastError: v.lastError?.message ?? null,
     };
     const text = JSON.stringify(attributes);
@@ -632,6 +636,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       upsertMemo({ summary: attributes.summary, lastError: attributes.lastError });
     }
   }
+}
+
+/** The part of a placement a PSA step needs: where the lines go and what they say. */
+function writeTarget(p: SubscriptionPlacement): StepPlacement {
+  return { psa: p.psa, companyId: p.companyId, agreementId: p.agreementId, description: p.description, ...(p.billCustomer ? { billCustomer: p.billCustomer } : {}) };
 }
 
 /** A fixed offset in [0, minutes) from a text (FNV-1a): the same subscription always wakes at the same minute of a day. */

@@ -20,9 +20,16 @@ export function eventViews(
   });
 }
 
-export function subscriptionSummary(s: SubscriptionWorkflowState): string {
+/**
+ * The memo sentence. It holds nothing that changes with every event (the quantity, the counts
+ * of events billed and steps — those are in the `state` query): the memo is upserted only when
+ * the sentence changes, and an upsert is one more history event per platform event
+ * (docs/worker-tuning.md "History per event"). `perEventFigures`: the sentence of runs started
+ * before that change (they must replay as they ran).
+ */
+export function subscriptionSummary(s: SubscriptionWorkflowState, opts: { perEventFigures?: boolean } = {}): string {
   const sub = s.ledger?.state ?? s.report?.subscription;
-  const what = sub ? `${sub.quantity} × ${sub.productId}` : 'not yet reported by the platform';
+  const what = sub ? (opts.perEventFigures ? `${sub.quantity} × ${sub.productId}` : sub.productId) : 'not yet reported by the platform';
   const who = s.customerId ? ` for customer ${s.customerId}` : '';
   const where = s.placement
     ? `${s.placement.psa === 'connectwise' ? 'ConnectWise agreement' : 'Autotask contract'} ${s.placement.agreementId}`
@@ -32,5 +39,6 @@ export function subscriptionSummary(s: SubscriptionWorkflowState): string {
   const scheduled = c.scheduled ? `; ${c.scheduled} scheduled (next ${s.nextWake ?? '?'})` : '';
   const rejected = c.rejected ? `; ${c.rejected} rejected` : '';
   const error = s.lastError ? `; last error: ${s.lastError.message}` : '';
-  return `Subscription ${s.subscriptionId}${who}: ${what}, ${s.status} → ${where}; ${c.applied} event(s) billed in ${s.step} step(s)${waiting}${scheduled}${rejected}${error}.`;
+  const billed = opts.perEventFigures ? `; ${c.applied} event(s) billed in ${s.step} step(s)` : '';
+  return `Subscription ${s.subscriptionId}${who}: ${what}, ${s.status} → ${where}${billed}${waiting}${scheduled}${rejected}${error}.`;
 }
