@@ -7,7 +7,7 @@
  * worker, fastify) is built by them.
  */
 import type { Client, Connection } from '@temporalio/client';
-import type { Db, MongoClient } from 'mongodb';
+import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
 import { createActivities, type Activities } from '../activities';
 import { createSmtpMailer, type Mailer } from '../activities/notifications/mailer';
 import { createGatewayRegistry, type GatewayRegistry } from '../activities/psa/gateway-registry';
@@ -32,6 +32,8 @@ export interface RuntimeSettings {
   smtp?: { url: string; from: string };
   /** Internal hosts connection URLs may reach (docs/security.md). */
   outboundAllowList?: readonly OutboundAllowEntry[];
+  /** Extra MongoDB client options (tests and benchmarks: `monitorCommands` to count round trips). */
+  mongoOptions?: MongoClientOptions;
 }
 
 export const runtimeSettings = (config: Config): RuntimeSettings => ({
@@ -74,7 +76,7 @@ export interface RuntimeOptions {
 export async function createRuntime(settings: RuntimeSettings, options: RuntimeOptions = {}): Promise<Runtime> {
   const retry = options.retry ?? (<T>(_what: string, attempt: () => Promise<T>) => attempt());
   const { client: mongo, db } = await retry(`MongoDB at ${redactedUrl(settings.mongoUrl)}`, async () => {
-    const m = await connectMongo(settings.mongoUrl);
+    const m = await connectMongo(settings.mongoUrl, settings.mongoOptions);
     try {
       await ensureIndexes(m.db);
       return m;
