@@ -32,6 +32,8 @@ export interface RuntimeSettings {
   smtp?: { url: string; from: string };
   /** Internal hosts connection URLs may reach (docs/security.md). */
   outboundAllowList?: readonly OutboundAllowEntry[];
+  /** Autotask requests in flight per endpoint from this process (default 3, Autotask's limit; docs/worker-tuning.md). */
+  autotaskThreadsPerEndpoint?: number;
   /** Extra MongoDB client options (tests and benchmarks: `monitorCommands` to count round trips). */
   mongoOptions?: MongoClientOptions;
 }
@@ -43,6 +45,7 @@ export const runtimeSettings = (config: Config): RuntimeSettings => ({
   messageAcceptTimeoutMs: config.MESSAGE_ACCEPT_TIMEOUT_MS,
   smtp: { url: config.SMTP_URL, from: config.MAIL_FROM },
   outboundAllowList: config.OUTBOUND_ALLOWLIST,
+  autotaskThreadsPerEndpoint: config.AUTOTASK_THREADS_PER_ENDPOINT,
 });
 
 export interface Runtime {
@@ -86,7 +89,11 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
     }
   });
   const store = createStore(db, { secretKeys: { current: parseEncryptionKey(settings.secretsKey) } });
-  const gateways = createGatewayRegistry({ connections: store.connections, journal: store.journal });
+  const gateways = createGatewayRegistry({
+    connections: store.connections,
+    journal: store.journal,
+    ...(settings.autotaskThreadsPerEndpoint !== undefined ? { autotaskThreadsPerEndpoint: settings.autotaskThreadsPerEndpoint } : {}),
+  });
   const { address, namespace, taskQueue } = settings.temporal;
   const ownTemporal = !options.temporal;
   const temporal =
