@@ -129,14 +129,13 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
     // mapped meanwhile is found at the latest when the cache expires, or at once on a miss.
     productPsaIds: (connectionId, opts) => productIds.get(connectionId, opts),
 
-    async recordApplied(connectionId, subscriptionId, mapping, applied: readonly AppliedOperation[]) {
-      // The workflow's placement is the authority: two writes, no read (the step's hot path).
-      await store.mappings.subscriptions.recordSynced(
-        connectionId,
-        subscriptionId,
-        { companyId: mapping.companyId, agreementId: mapping.agreementId, description: mapping.description, ...(mapping.billCustomer ? { billCustomer: mapping.billCustomer } : {}) },
-        Object.fromEntries(applied.map((a) => [a.lineKey, a.psaId])),
-      );
+    async recordApplied(connectionId, subscriptionId, mapping, applied: readonly AppliedOperation[], opts = {}) {
+      // The workflow's placement is the authority: no read, one write for the lines and — only
+      // when the document does not show it yet — one for the mapping (the step's hot path).
+      const link = opts.linkRecorded
+        ? null
+        : { companyId: mapping.companyId, agreementId: mapping.agreementId, description: mapping.description, ...(mapping.billCustomer ? { billCustomer: mapping.billCustomer } : {}) };
+      await store.mappings.subscriptions.recordSynced(connectionId, subscriptionId, link, Object.fromEntries(applied.map((a) => [a.lineKey, a.psaId])));
     },
 
     async recordFailure(connectionId, subscriptionId, message) {

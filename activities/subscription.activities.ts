@@ -20,8 +20,12 @@ export interface SubscriptionMappingPort {
   autoPlacement(connectionId: string, report: SubscriptionReport): Promise<SubscriptionPlacement | null>;
   /** Platform product id → PSA catalog item / service id, for every mapped product (may be cached; `fresh` reads again). */
   productPsaIds(connectionId: string, opts?: { fresh?: boolean }): Promise<Record<string, number>>;
-  /** A successful PSA write: mapping linked as the workflow knows it, line ids recorded, status `mapped`, last sync time set. */
-  recordApplied(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement, applied: readonly AppliedOperation[]): Promise<void>;
+  /**
+   * A successful PSA write: line ids recorded (with the sync time), and unless `linkRecorded`
+   * (the workflow knows the document shows this placement, `mapped`, no error) the mapping
+   * linked as the workflow knows it, status `mapped`, error cleared.
+   */
+  recordApplied(connectionId: string, subscriptionId: string, placement: StepPlacement, applied: readonly AppliedOperation[], opts?: { linkRecorded?: boolean }): Promise<void>;
   /** A failed sync: status `failed` with the PSA's (or our) message. */
   recordFailure(connectionId: string, subscriptionId: string, message: string): Promise<void>;
   /** PSA line ids recorded for the subscription (by an earlier run of its workflow). */
@@ -56,9 +60,18 @@ export interface SubscriptionActivityDeps {
   handOver(connectionId: string, notice: SpawnNotice): Promise<void>;
 }
 
+/** What a PSA step needs of the subscription's placement: where its lines go and what they say. */
+export type StepPlacement = Pick<SubscriptionPlacement, 'psa' | 'companyId' | 'agreementId' | 'description' | 'descriptionSource' | 'billCustomer'>;
+
+/**
+ * One operation's result as the step returns it: no idempotency key (it is the operation's, at
+ * the same index) and `replayed` only when true — the workflow's history carries every result.
+ */
+export type StepApplied = Omit<AppliedOperation, 'idempotencyKey' | 'replayed'> & { replayed?: true };
+
 /** One step's outcome: `applied[i]` for `operations[i]` (null when it was not written), and the PSA's refusal if any. */
 export interface StepOutcome {
-  applied: Array<AppliedOperation | null>;
+  applied: Array<StepApplied | null>;
   refused: { message: string; idempotencyKey: string | null } | null;
 }
 
@@ -78,7 +91,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
    * (a full upgrade's new product, a partial upgrade's new subscription): built the same way,
    * naming the line's own product (docs/mapping.md "Line descriptions"). Undefined when none.
    */
-  async function otherProductDescriptions(subscriptionId: string, placement: SubscriptionPlacement, productIds: string[]): Promise<Record<string, string> | undefined> {
+  async function otherProductDescriptions(subscriptionId: string, placement: StepPlacement, productIds: string[]): Promise<Record<string, string> | undefined> {
     const source = placement.descriptionSource;
     const others = source ? productIds.filter((p) => p !== source.productId) : [];
     if (!source || others.length === 0) return undefined;
@@ -103,10 +116,15 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
     async applyOperations(input: {
       connectionId: string;
       subscriptionId: string;
-      placement: SubscriptionPlacement;
+      placement: StepPlacement;
       operations: KeyedOperation[];
       /** PSA ids of the lines and services these operations touch. */
       lineIds: Record<string, number>;
+      /**
+       * The mapping document already shows this placement synced without an error (an earlier
+       * step of this run recorded it and nothing failed since): only the lines are written.
+       */
+      linkRecorded?: boolean;
     }): Promise<StepOutcome> {
       const needed = productsOf(input.operations.map((o) => o.operation));
       let productIds = await withFailureTypes(() => deps.mappings.productPsaIds(input.connectionId));
@@ -134,9 +152,9 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
           const gateway = await deps.gateways.forConnection(input.connectionId);
           return gateway.apply(target, input.operations, input.lineIds);
         });
-        await withFailureTypes(() => deps.mappings.recordApplied(input.connectionId, input.subscriptionId, input.placement, applied));
+        await withFailureTypes(() => deps.mappings.recordApplied(input.connectionId, input.subscriptionId, input.placement, applied, { linkRecorded: input.linkRecorded === true }));
         const byKey = new Map(applied.map((a) => [a.idempotencyKey, a]));
-        return { applied: input.operations.map((o) => byKey.get(o.idempotencyKey) ?? null), refused: null };
+        return { applied: input.operations.map((o) => stepApplied(byKey.get(o.idempotencyKey))), refused: null };
       } catch (err) {
         if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
         const applied = await journaled(input.operations);
@@ -144,7 +162,7 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
         if (done.length > 0) await deps.mappings.recordApplied(input.connectionId, input.subscriptionId, input.placement, done);
         await deps.mappings.recordFailure(input.connectionId, input.subscriptionId, err.message);
         const failedAt = input.operations.find((_, i) => applied[i] === null);
-        return { applied, refused: { message: err.message, idempotencyKey: failedAt?.idempotencyKey ?? null } };
+        return { applied: applied.map(stepApplied), refused: { message: err.message, idempotencyKey: failedAt?.idempotencyKey ?? null } };
       } finally {
         clearInterval(beat);
       }
@@ -180,6 +198,12 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
       await deps.archive.put(input.workflowId, input.state);
     },
   };
+}
+
+function stepApplied(a: AppliedOperation | null | undefined): StepApplied | null {
+  if (!a) return null;
+  const { idempotencyKey: _key, replayed, ...rest } = a;
+  return { ...rest, ...(replayed ? { replayed: true as const } : {}) };
 }
 
 function productsOf(ops: PsaOperation[]): string[] {

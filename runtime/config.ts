@@ -51,6 +51,14 @@ const outboundAllowList = z.string().transform((s, ctx) => {
 
 export { port as portSchema };
 
+/** A whole number within bounds, named in the message (worker tuning). */
+const wholeIn = (min: number, max: number) =>
+  z.coerce
+    .number({ invalid_type_error: `must be a whole number ${min}–${max}` })
+    .int(`must be a whole number ${min}–${max}`)
+    .min(min, `must be ${min}–${max}`)
+    .max(max, `must be ${min}–${max}`);
+
 export const configSchema = z.object({
   TEMPORAL_ADDRESS: hostPort.default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -83,6 +91,33 @@ export const configSchema = z.object({
   TEMPORAL_UI_URL: z.string().url('must be a URL such as http://127.0.0.1:8233').refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL').optional(),
   /** Mark the console's session cookie Secure: set "true" when a TLS proxy fronts the API (docs/console.md). */
   CONSOLE_SECURE_COOKIE: z.enum(['true', 'false'], { errorMap: () => ({ message: 'must be "true" or "false"' }) }).default('false'),
+  // ---- worker tuning (docs/worker-tuning.md) ----
+  /** Workflow tasks one worker process runs at once (Temporal's maxConcurrentWorkflowTaskExecutions). */
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: wholeIn(2, 1000).default(40),
+  /** Activities one worker process runs at once — PSA steps, reconciliation pages, syncs (maxConcurrentActivityTaskExecutions). */
+  WORKER_MAX_CONCURRENT_ACTIVITIES: wholeIn(1, 2000).default(100),
+  /** Workflows kept in one worker's memory between tasks (maxCachedWorkflows); default: sized by Temporal from the memory. */
+  WORKER_MAX_CACHED_WORKFLOWS: wholeIn(0, 1_000_000).optional(),
+  /** Activities started per second by the whole task queue, every worker together (maxTaskQueueActivitiesPerSecond); default: no cap. */
+  TASK_QUEUE_MAX_ACTIVITIES_PER_SECOND: z.coerce
+    .number({ invalid_type_error: 'must be a number of activities per second' })
+    .positive('must be more than 0')
+    .max(10_000, 'must be at most 10000')
+    .optional(),
+  /** Autotask requests in flight per endpoint from one process (Autotask allows 3 per integration and endpoint, every process together). */
+  AUTOTASK_THREADS_PER_ENDPOINT: wholeIn(1, 3).default(3),
+});
+
+/** Checks between variables, each reported on the variable to change. */
+const checkedConfigSchema = configSchema.superRefine((c, ctx) => {
+  const cache = c.WORKER_MAX_CACHED_WORKFLOWS;
+  if (cache !== undefined && cache > 0 && cache < c.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['WORKER_MAX_CACHED_WORKFLOWS'],
+      message: `must be 0 (no cache) or at least WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (${c.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS}): a workflow task runs on a cached workflow`,
+    });
+  }
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -92,7 +127,7 @@ export class ConfigError extends Error {}
 /** Parses the environment; throws a ConfigError whose message is one line per bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
   const trimmed = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
-  const res = configSchema.safeParse(trimmed);
+  const res = checkedConfigSchema.safeParse(trimmed);
   if (res.success) return res.data;
   const lines = res.error.issues.map((i) => {
     const name = String(i.path[0] ?? '?');

@@ -7,7 +7,7 @@
  * worker, fastify) is built by them.
  */
 import type { Client, Connection } from '@temporalio/client';
-import type { Db, MongoClient } from 'mongodb';
+import type { Db, MongoClient, MongoClientOptions } from 'mongodb';
 import { createActivities, type Activities } from '../activities';
 import { createSmtpMailer, type Mailer } from '../activities/notifications/mailer';
 import { createGatewayRegistry, type GatewayRegistry } from '../activities/psa/gateway-registry';
@@ -38,6 +38,10 @@ export interface RuntimeSettings {
   outboundAllowList?: readonly OutboundAllowEntry[];
   /** The Schedules' settings (hours, id prefix): with them, connection changes apply their Schedules themselves. */
   schedules?: Omit<ScheduleSettings, 'taskQueue'>;
+  /** Autotask requests in flight per endpoint from this process (default 3, Autotask's limit; docs/worker-tuning.md). */
+  autotaskThreadsPerEndpoint?: number;
+  /** Extra MongoDB client options (tests and benchmarks: `monitorCommands` to count round trips). */
+  mongoOptions?: MongoClientOptions;
 }
 
 export const runtimeSettings = (config: Config): RuntimeSettings => ({
@@ -48,6 +52,7 @@ export const runtimeSettings = (config: Config): RuntimeSettings => ({
   smtp: { url: config.SMTP_URL, from: config.MAIL_FROM },
   outboundAllowList: config.OUTBOUND_ALLOWLIST,
   schedules: { digestHourUtc: config.NOTIFICATION_DIGEST_HOUR_UTC, seatCountHourUtc: config.SEAT_COUNT_HOUR_UTC, idPrefix: config.SCHEDULE_ID_PREFIX },
+  autotaskThreadsPerEndpoint: config.AUTOTASK_THREADS_PER_ENDPOINT,
 });
 
 export interface Runtime {
@@ -85,7 +90,7 @@ export interface RuntimeOptions {
 export async function createRuntime(settings: RuntimeSettings, options: RuntimeOptions = {}): Promise<Runtime> {
   const retry = options.retry ?? (<T>(_what: string, attempt: () => Promise<T>) => attempt());
   const { client: mongo, db } = await retry(`MongoDB at ${redactedUrl(settings.mongoUrl)}`, async () => {
-    const m = await connectMongo(settings.mongoUrl);
+    const m = await connectMongo(settings.mongoUrl, settings.mongoOptions);
     try {
       await ensureIndexes(m.db);
       return m;
@@ -95,7 +100,11 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
     }
   });
   const store = createStore(db, { secretKeys: { current: parseEncryptionKey(settings.secretsKey) } });
-  const gateways = createGatewayRegistry({ connections: store.connections, journal: store.journal });
+  const gateways = createGatewayRegistry({
+    connections: store.connections,
+    journal: store.journal,
+    ...(settings.autotaskThreadsPerEndpoint !== undefined ? { autotaskThreadsPerEndpoint: settings.autotaskThreadsPerEndpoint } : {}),
+  });
   const { address, namespace, taskQueue } = settings.temporal;
   const ownTemporal = !options.temporal;
   const temporal =

@@ -12,6 +12,7 @@ import { ensureSearchAttributes } from './search-attributes';
 import { workflowSource } from './workflow-source';
 import { retryStartupStep, startupBudget } from './startup-retry';
 import { createWorkerLogger } from './worker-logger';
+import { describeTuning, workerTuning } from './tuning';
 
 /** How long start-up waits for MongoDB and Temporal, in all, before it gives up. */
 const STARTUP_BUDGET_SECONDS = 120;
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
   const retry = <T>(what: string, attempt: () => Promise<T>) => retryStartupStep(what, attempt, budget);
 
   const rt = await createRuntime(runtimeSettings(config), { retry, onTemporal: (connection) => ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE) });
+  const tuning = workerTuning(config);
   const nativeConnection = await retry(`Temporal at ${config.TEMPORAL_ADDRESS} (worker connection)`, () => NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }));
   const worker = await Worker.create({
     connection: nativeConnection,
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     ...workflowSource(),
     activities: rt.activities(),
     shutdownGraceTime: '10 seconds',
+    ...tuning,
   });
   if (config.APPLY_SCHEDULES_ON_START === 'true') {
     // Idempotent, so a retry after a half-done attempt finishes the job.
@@ -45,7 +48,7 @@ async function main(): Promise<void> {
     );
     log(`schedules ${applied.created.length} created, ${applied.updated.length} updated, ${applied.unchanged.length} unchanged, ${applied.deleted.length} deleted`);
   }
-  log(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS}`);
+  log(`polling task queue "${config.TEMPORAL_TASK_QUEUE}" on ${config.TEMPORAL_ADDRESS} (${describeTuning(tuning)}; Autotask ${config.AUTOTASK_THREADS_PER_ENDPOINT} per endpoint)`);
   await worker.run(); // returns after SIGINT/SIGTERM (the SDK installs the handlers)
   await nativeConnection.close();
   await rt.close();

@@ -41,7 +41,7 @@ import {
   type SubscriptionWorkflowState,
 } from '../contracts/subscription';
 import type { BundleActivities } from '../activities/bundles/bundle.activities';
-import type { CommitmentReport, SubscriptionActivities } from '../activities/subscription.activities';
+import type { CommitmentReport, StepPlacement, SubscriptionActivities } from '../activities/subscription.activities';
 import type { KeyedOperation } from '../activities/psa/psa-gateway.port';
 import { commitmentOf } from '../domain/commitment';
 import { addDays, firstOfMonth, isoDateOf, toDayNumber, type IsoDate } from '../domain/dates';
@@ -168,6 +168,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   let working = false; // a change is being worked on (replay, PSA step, partial-upgrade hand-over)
   let armedAt: number | null = null; // the wake-up time of the timer that is running
   let published = ''; // what the search attributes and memo last said
+  // The placement the mapping document shows as synced without an error, as far as this run
+  // knows (an earlier step recorded it, nothing failed since): later steps write only lines.
+  let linkRecorded: string | null = null;
+  // Runs started before the memo lost its per-event figures keep them (they replay as they ran).
+  const leanMemo = patched('memo-without-per-event-figures');
   const now = (): string => new Date().toISOString();
   const today = (): IsoDate => isoDateOf(Date.now());
 
@@ -567,14 +572,19 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   /** Writes one step; false when the PSA refused (failed) or stayed unreachable (retried later). */
   async function write(step: PendingStep): Promise<boolean> {
     const placement = s.placement!;
+    const link = JSON.stringify(placement);
+    const recorded = linkRecorded === link;
+    linkRecorded = null;
     let outcome;
     try {
       outcome = await applyOperations({
         connectionId,
         subscriptionId,
-        placement,
+        // Only what the PSA write needs (not the rules or the agreement's dates): a lean history.
+        placement: writeTarget(placement),
         operations: step.operations,
         lineIds: lineIdsFor(s.held, step.operations.map((o) => o.operation)),
+        ...(recorded ? { linkRecorded: true } : {}),
       });
     } catch (err) {
       // Still unreachable after the activity's own retries: show it, and try the same step
@@ -598,6 +608,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
     s.lastError = null;
     if (s.status !== 'ended') s.status = 'mapped';
+    linkRecorded = link;
     return true;
   }
 
@@ -679,8 +690,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   function commitmentToRecord(): { report: CommitmentReport; text: string } | null {
     const report = commitmentReport();
     if (!report) return null;
-    const { asOf: _asOf, ...compared } = report;
-    const text = JSON.stringify(compared);
+    // An uncommitted subscription is listed only for its end date: its quantity alone does not make
+    // it worth an activity on every event (docs/worker-tuning.md "History per event"); the record
+    // takes the quantity whenever anything else in it changes.
+    const committed = report.commitment.term !== 'none';
+    const { asOf: _asOf, quantity, ...rest } = report;
+    const text = JSON.stringify(committed ? { ...rest, quantity } : rest);
     if (text === s.commitmentRecorded) return null;
     // Runs started before commitments were recorded replay without this activity.
     if (!patched('record-commitment')) return null;
@@ -771,7 +786,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       status: s.status,
       customer: v.customerId,
       psa: s.placement?.psa ?? null,
-      summary: subscriptionSummary(v),
+      summary: subscriptionSummary(v, { perEventFigures: !leanMemo }),
       lastError: v.lastError?.message ?? null,
     };
     const text = JSON.stringify(attributes);
@@ -791,6 +806,19 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       upsertMemo({ summary: attributes.summary, lastError: attributes.lastError });
     }
   }
+}
+
+/** The part of a placement a PSA step needs: where the lines go and what they say. */
+function writeTarget(p: SubscriptionPlacement): StepPlacement {
+  return {
+    psa: p.psa,
+    companyId: p.companyId,
+    agreementId: p.agreementId,
+    description: p.description,
+    // A line of another product (after an upgrade) gets its own text from it (docs/mapping.md "Line descriptions").
+    ...(p.descriptionSource ? { descriptionSource: p.descriptionSource } : {}),
+    ...(p.billCustomer ? { billCustomer: p.billCustomer } : {}),
+  };
 }
 
 /** A fixed offset in [0, minutes) from a text (FNV-1a): the same subscription always wakes at the same minute of a day. */

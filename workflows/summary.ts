@@ -20,9 +20,16 @@ export function eventViews(
   });
 }
 
-export function subscriptionSummary(s: SubscriptionWorkflowState): string {
+/**
+ * The memo sentence. It holds nothing that changes with every event (the quantity, the counts
+ * of events billed and steps — those are in the `state` query): the memo is upserted only when
+ * the sentence changes, and an upsert is one more history event per platform event
+ * (docs/worker-tuning.md "History per event"). `perEventFigures`: the sentence of runs started
+ * before that change (they must replay as they ran).
+ */
+export function subscriptionSummary(s: SubscriptionWorkflowState, opts: { perEventFigures?: boolean } = {}): string {
   const sub = s.ledger?.state ?? s.report?.subscription;
-  const what = sub ? `${sub.quantity} × ${sub.productId}` : 'not yet reported by the platform';
+  const what = sub ? (opts.perEventFigures ? `${sub.quantity} × ${sub.productId}` : sub.productId) : 'not yet reported by the platform';
   const who = s.customerId ? ` for customer ${s.customerId}` : '';
   const where = s.placement
     ? `${s.placement.psa === 'connectwise' ? 'ConnectWise agreement' : 'Autotask contract'} ${s.placement.agreementId}`
@@ -33,7 +40,8 @@ export function subscriptionSummary(s: SubscriptionWorkflowState): string {
   const rejected = c.rejected ? `; ${c.rejected} rejected` : '';
   const error = s.lastError ? `; last error: ${s.lastError.message}` : '';
   const mode = s.billing && s.billing.mode !== 'standard' ? `; ${s.billing.mode === 'bundled' ? `billed through bundle ${s.billing.bundleId}` : 'billed by the seat-count job'}, no lines of its own` : '';
-  return `Subscription ${s.subscriptionId}${who}: ${what}, ${s.status} → ${where}${mode}; ${c.applied} event(s) billed in ${s.step} step(s)${commitmentText(s.commitment)}${waiting}${scheduled}${rejected}${error}.`;
+  const billed = opts.perEventFigures ? `; ${c.applied} event(s) billed in ${s.step} step(s)` : '';
+  return `Subscription ${s.subscriptionId}${who}: ${what}, ${s.status} → ${where}${mode}${billed}${commitmentText(s.commitment)}${waiting}${scheduled}${rejected}${error}.`;
 }
 
 /** "; annual commitment to 2027-02-28, renews 2027-03-01 (10 → 7 then)" — only for a committed subscription. */

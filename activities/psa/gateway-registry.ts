@@ -20,6 +20,8 @@ export interface GatewayRegistryDeps {
    */
   ttlMs?: number;
   now?: () => number;
+  /** Autotask requests in flight per endpoint from this process (default 3; docs/worker-tuning.md). */
+  autotaskThreadsPerEndpoint?: number;
 }
 
 export interface GatewayRegistry {
@@ -36,7 +38,7 @@ export class UnknownConnectionError extends Error {
 }
 
 /** A gateway for credentials that are not stored (yet): the live test before saving a connection. */
-export function gatewayFor(conn: Pick<ConnectionWithSecret, 'psa' | 'settings' | 'secret'>, journal: OperationJournal, logger?: Logger): PsaGateway {
+export function gatewayFor(conn: Pick<ConnectionWithSecret, 'psa' | 'settings' | 'secret'>, journal: OperationJournal, logger?: Logger, opts: { autotaskThreadsPerEndpoint?: number } = {}): PsaGateway {
   if (conn.psa === 'connectwise') {
     const s = conn.settings as Extract<ConnectionWithSecret, { psa: 'connectwise' }>['settings'];
     return createConnectWiseGateway({
@@ -52,6 +54,7 @@ export function gatewayFor(conn: Pick<ConnectionWithSecret, 'psa' | 'settings' |
     credentials: { username: s.username, secret: conn.secret, integrationCode: s.integrationCode },
     journal,
     logger,
+    ...(opts.autotaskThreadsPerEndpoint !== undefined ? { threadsPerEndpoint: opts.autotaskThreadsPerEndpoint } : {}),
   });
 }
 
@@ -73,7 +76,7 @@ export function createGatewayRegistry(deps: GatewayRegistryDeps): GatewayRegistr
         cached.checkedAt = now();
         return cached.gateway;
       }
-      const gateway = gatewayFor(conn, deps.journal, deps.logger);
+      const gateway = gatewayFor(conn, deps.journal, deps.logger, { autotaskThreadsPerEndpoint: deps.autotaskThreadsPerEndpoint });
       cache.set(connectionId, { version: conn.credentialsUpdatedAt, gateway, checkedAt: now() });
       return gateway;
     },

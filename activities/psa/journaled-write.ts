@@ -3,12 +3,13 @@
  * write (ConnectWise: one operation; Autotask: the changes of one day netted into one
  * adjustment), recorded in the operation journal before and after it.
  *
+ * - every key is begun before the write, with one insert: a key already there (a duplicate)
+ *   tells what an earlier attempt left, so the normal path reads nothing;
  * - a key found `done` is replayed from the journal, nothing is written;
- * - new keys are begun before the write;
  * - a key found `started` means an earlier attempt may have written (it crashed, or the PSA's
  *   answer was lost, between the write and the journal): the write runs with `resumed = true`
  *   and must look in the PSA before writing again;
- * - every member is completed with the write's outcome.
+ * - the open members are completed with the write's outcome, in one journal write.
  *
  * Retrying is not done here (docs/retries.md): a transient error is thrown as it is, and the
  * activity calls `apply` again with the same keys, which then resume.
@@ -34,22 +35,26 @@ export interface JournaledWrite<O> {
   recorded?(result: AppliedOperation): O;
 }
 
-/** Applies one journaled write; one result per member, in order (`replayed` for keys done before). */
+/**
+ * Applies one journaled write; one result per member, in order (`replayed` for keys done before).
+ * Two journal round trips on the normal path: the begin (an insert) and the completion.
+ */
 export async function journaledWrite<O>(journal: OperationJournal, w: JournaledWrite<O>): Promise<AppliedOperation[]> {
-  const entries = await Promise.all(w.members.map((m) => journal.get(m.idempotencyKey)));
-  const results: (AppliedOperation | null)[] = entries.map((e) => (e?.state === 'done' && e.result ? { ...e.result, replayed: true } : null));
+  const existing = await journal.begin(w.members);
+  const entryOf = (m: KeyedOperation) => existing.get(m.idempotencyKey);
+  const results: (AppliedOperation | null)[] = w.members.map((m) => {
+    const e = entryOf(m);
+    return e?.state === 'done' && e.result ? { ...e.result, replayed: true } : null;
+  });
   const open = w.members.filter((_, i) => results[i] === null);
   if (open.length > 0) {
-    for (const [i, m] of w.members.entries()) if (!entries[i]) await journal.begin(m.idempotencyKey, m.operation);
     const done = results.find((r) => r !== null);
-    const resumed = entries.some((e, i) => results[i] === null && e?.state === 'started');
+    const resumed = open.some((m) => entryOf(m)?.state === 'started');
     const outcome = done && w.recorded ? w.recorded(done) : await w.write(open, resumed);
-    for (const [i, m] of w.members.entries()) {
-      if (results[i] !== null) continue;
-      const result: AppliedOperation = { idempotencyKey: m.idempotencyKey, ...w.applied(m, outcome), replayed: false };
-      await journal.complete(result);
-      results[i] = result;
-    }
+    const fresh = open.map((m): AppliedOperation => ({ idempotencyKey: m.idempotencyKey, ...w.applied(m, outcome), replayed: false }));
+    await journal.complete(fresh);
+    const byKey = new Map(fresh.map((r) => [r.idempotencyKey, r]));
+    for (const [i, m] of w.members.entries()) results[i] ??= byKey.get(m.idempotencyKey)!;
   }
   return results as AppliedOperation[];
 }

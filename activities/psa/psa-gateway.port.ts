@@ -113,8 +113,14 @@ export interface JournalEntry {
 }
 export interface OperationJournal {
   get(idempotencyKey: string): Promise<JournalEntry | null>;
-  begin(idempotencyKey: string, operation: PsaOperation): Promise<void>;
-  complete(result: AppliedOperation): Promise<void>;
+  /**
+   * Begins every key not begun yet, in one round trip (an insert: a key already there means an
+   * earlier attempt began it, so nothing is read on the normal path). Returns the entries that
+   * existed already, by key (`started`: look before writing; `done`: replay the result).
+   */
+  begin(operations: readonly KeyedOperation[]): Promise<Map<string, JournalEntry>>;
+  /** Records the results of one write, in one round trip. */
+  complete(results: readonly AppliedOperation[]): Promise<void>;
 }
 
 export interface PsaGateway {

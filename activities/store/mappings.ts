@@ -137,15 +137,16 @@ export interface SubscriptionMappingRepository extends MappingRepository<Subscri
   /** Records what the gateway applied: created/touched line ids set, deleted lines (psaId null) removed. */
   recordApplied(connectionId: string, subscriptionId: string, applied: readonly AppliedOperation[]): Promise<SubscriptionMapping>;
   /**
-   * A successful step of the subscription's workflow, in two writes and no read: the line ids it
-   * changed (one bulk write on the line documents), then the mapping document linked as the
-   * workflow places it, status `mapped`, error cleared, last sync time set (one upsert by id).
+   * A successful step of the subscription's workflow, with no read: the line ids it changed (one
+   * bulk write on the line documents, whose `updatedAt` is the mapping's last sync time), then —
+   * unless `link` is null because the document already shows it — the mapping document linked
+   * as the workflow places it, status `mapped`, error cleared (one upsert by id).
    * The workflow is the one writer of its lines; its placement is the authority.
    */
   recordSynced(
     connectionId: string,
     subscriptionId: string,
-    link: Pick<SubscriptionLink, 'companyId' | 'agreementId' | 'description' | 'billCustomer'>,
+    link: Pick<SubscriptionLink, 'companyId' | 'agreementId' | 'description' | 'billCustomer'> | null,
     lineChanges: Record<string, number | null>,
   ): Promise<void>;
   /** Maps one more platform product on the subscription's agreement (e.g. after a full upgrade). */
@@ -471,18 +472,32 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
   const lines = db.collection<LineDoc>(SUBSCRIPTION_LINES);
   const lineDocId = (connectionId: string, subscriptionId: string, lineKey: string) => JSON.stringify([connectionId, subscriptionId, lineKey]);
 
-  async function lineIdsOf(connectionId: string, subscriptionIds: string[]): Promise<Map<string, Record<string, number>>> {
-    const out = new Map<string, Record<string, number>>(subscriptionIds.map((id) => [id, {}]));
+  /** Line ids per subscription, and when a line was last written (a step's sync time). */
+  async function lineIdsOf(connectionId: string, subscriptionIds: string[]): Promise<Map<string, { lineIds: Record<string, number>; lastWrite?: Date }>> {
+    const out = new Map<string, { lineIds: Record<string, number>; lastWrite?: Date }>(subscriptionIds.map((id) => [id, { lineIds: {} }]));
     if (subscriptionIds.length === 0) return out;
     const docs = await lines.find({ connectionId, subscriptionId: { $in: subscriptionIds } }).toArray();
-    for (const d of docs) out.get(d.subscriptionId)![d.lineKey] = d.psaId;
+    for (const d of docs) {
+      const entry = out.get(d.subscriptionId)!;
+      entry.lineIds[d.lineKey] = d.psaId;
+      if (!entry.lastWrite || d.updatedAt > entry.lastWrite) entry.lastWrite = d.updatedAt;
+    }
     return out;
+  }
+  /**
+   * The mapping with its line ids. A step that only writes lines leaves the mapping document
+   * alone (recordSynced), so the last sync is the later of the document's and the lines' times.
+   */
+  function joinLines(v: SubscriptionMapping, lineInfo: { lineIds: Record<string, number>; lastWrite?: Date } | undefined): SubscriptionMapping {
+    const lastWrite = v.linked ? lineInfo?.lastWrite?.toISOString() : undefined;
+    const lastSyncAt = lastWrite && (!v.lastSyncAt || lastWrite > v.lastSyncAt) ? lastWrite : v.lastSyncAt;
+    return { ...v, lineIds: lineInfo?.lineIds ?? {}, ...(lastSyncAt ? { lastSyncAt } : {}) };
   }
   async function withLines(v: SubscriptionMapping): Promise<SubscriptionMapping>;
   async function withLines(v: SubscriptionMapping | null): Promise<SubscriptionMapping | null>;
   async function withLines(v: SubscriptionMapping | null): Promise<SubscriptionMapping | null> {
     if (!v) return null;
-    return { ...v, lineIds: (await lineIdsOf(v.connectionId, [v.platformId])).get(v.platformId) ?? {} };
+    return joinLines(v, (await lineIdsOf(v.connectionId, [v.platformId])).get(v.platformId));
   }
 
   async function setLines(connectionId: string, subscriptionId: string, changes: Record<string, number | null>): Promise<SubscriptionMapping> {
@@ -535,7 +550,7 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
     async list(connectionId, query) {
       const page = await subs.api.list(connectionId, query);
       const byId = await lineIdsOf(connectionId, page.items.map((i) => i.platformId));
-      return { ...page, items: page.items.map((i) => ({ ...i, lineIds: byId.get(i.platformId) ?? {} })) };
+      return { ...page, items: page.items.map((i) => joinLines(i, byId.get(i.platformId))) };
     },
     setLineIds: (connectionId, subscriptionId, changes) => setLines(connectionId, subscriptionId, changes),
     async recordSynced(connectionId, subscriptionId, link, lineChanges) {
@@ -548,6 +563,7 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
           : { updateOne: { filter: { _id }, update: { $set: { psaId, updatedAt: at }, $setOnInsert: { connectionId, subscriptionId, lineKey } }, upsert: true } };
       });
       if (writes.length > 0) await lines.bulkWrite(writes, { ordered: false });
+      if (!link) return;
       const set = { ...defined({ companyId: link.companyId, agreementId: link.agreementId, description: link.description, billCustomer: link.billCustomer }), status: 'mapped' as const, linked: true, lastSyncAt: at, updatedAt: at };
       await subs.col.updateOne(
         { _id: docId(connectionId, subscriptionId) },

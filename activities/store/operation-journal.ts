@@ -4,9 +4,9 @@
  * the PSA id it produced), so a retried activity replays the result instead of writing again,
  * and a crash between the two leaves a `started` entry telling the gateway to look before it writes.
  */
-import type { Db } from 'mongodb';
 import type { PsaOperation } from '../../domain/psa-operations';
 import type { AppliedOperation, JournalEntry, OperationJournal } from '../psa/psa-gateway.port';
+import { MongoBulkWriteError, type Db } from 'mongodb';
 import { isDuplicateKeyError, type IndexSpec } from './mongo';
 
 export const OPERATION_JOURNAL = 'operation_journal';
@@ -43,29 +43,44 @@ export function createOperationJournal(db: Db, now: () => Date = () => new Date(
       return doc ? toEntry(doc) : null;
     },
 
-    async begin(idempotencyKey, operation) {
+    async begin(operations) {
+      const existing = new Map<string, JournalEntry>();
+      if (operations.length === 0) return existing;
+      const at = now();
       try {
-        await col.insertOne({ _id: idempotencyKey, state: 'started', operation, startedAt: now() });
+        await col.insertMany(
+          operations.map((o) => ({ _id: o.idempotencyKey, state: 'started' as const, operation: o.operation, startedAt: at })),
+          { ordered: false },
+        );
+        return existing;
       } catch (e) {
-        // A retry (or a concurrent attempt) began it already; the first record stands.
-        if (!isDuplicateKeyError(e)) throw e;
+        // Keys a retry (or a concurrent attempt) began already: the first record stands, and is
+        // read — the only read, and only off the normal path.
+        const taken = duplicateKeysOf(e, operations.map((o) => o.idempotencyKey));
+        if (taken === null) throw e;
+        for (const doc of await col.find({ _id: { $in: taken } }).toArray()) existing.set(doc._id, toEntry(doc));
+        return existing;
       }
     },
 
-    async complete(result) {
+    async complete(results) {
+      if (results.length === 0) return;
       const at = now();
-      // Upsert-capable findOneAndUpdate: on FerretDB only insert/findAndModify report 11000, and
-      // a complete() without begin() (should not happen) still leaves a usable `done` entry.
+      // Upserts, so a complete() without begin() (should not happen) still leaves a usable `done` entry.
+      const writes = (upsert: boolean) => (rs: readonly AppliedOperation[]) =>
+        rs.map((result) => ({
+          updateOne: {
+            filter: { _id: result.idempotencyKey },
+            update: { $set: { state: 'done' as const, result, completedAt: at }, ...(upsert ? { $setOnInsert: { startedAt: at } } : {}) },
+            upsert,
+          },
+        }));
       try {
-        await col.findOneAndUpdate(
-          { _id: result.idempotencyKey },
-          { $set: { state: 'done', result, completedAt: at }, $setOnInsert: { startedAt: at } },
-          { upsert: true },
-        );
+        await col.bulkWrite(writes(true)(results), { ordered: false });
       } catch (e) {
-        if (!isDuplicateKeyError(e)) throw e;
-        // Lost an insert race with begin(): the document exists now, so update it.
-        await col.updateOne({ _id: result.idempotencyKey }, { $set: { state: 'done', result, completedAt: at } });
+        // Lost an insert race with begin(): the documents exist now, so update them.
+        if (duplicateKeysOf(e, results.map((r) => r.idempotencyKey)) === null) throw e;
+        await col.bulkWrite(writes(false)(results), { ordered: false });
       }
     },
 
@@ -74,4 +89,18 @@ export function createOperationJournal(db: Db, now: () => Date = () => new Date(
       return docs.map((d) => ({ ...toEntry(d), startedAt: d.startedAt.toISOString() }));
     },
   };
+}
+
+/**
+ * The keys an unordered bulk write refused as duplicates (each write error's index into `keys`),
+ * or null when the error is anything else (or any of its write errors is not a duplicate).
+ */
+function duplicateKeysOf(e: unknown, keys: readonly string[]): string[] | null {
+  if (e instanceof MongoBulkWriteError) {
+    const errors = Array.isArray(e.writeErrors) ? e.writeErrors : [e.writeErrors];
+    if (errors.length === 0 || !errors.every((w) => isDuplicateKeyError({ code: w.code, message: w.errmsg }))) return null;
+    return errors.map((w) => keys[w.index]!).filter((k) => k !== undefined);
+  }
+  // A single-document failure reported as a plain error (one key): it is that key.
+  return keys.length === 1 && isDuplicateKeyError(e) ? [...keys] : null;
 }

@@ -11,7 +11,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
-import type { Db } from 'mongodb';
+import type { Db, MongoClientOptions } from 'mongodb';
 import type { MappingService } from '../../app/admin/mapping-service';
 import { generateEncryptionKey, type Store } from '../../activities/store';
 import { createAdminApi, type AdminApiDeps } from '../../client/http/admin-api';
@@ -56,6 +56,8 @@ export interface HarnessOptions {
   failureLimit?: number;
   /** OUTBOUND_ALLOWLIST of the mapping service (default "127.0.0.1": the sandboxes). */
   outboundAllowList?: string;
+  /** Extra options of the API's MongoDB client (e.g. `monitorCommands` to count its round trips). */
+  mongoOptions?: MongoClientOptions;
 }
 
 export async function startHarness(name: string, options: HarnessOptions = {}): Promise<Harness> {
@@ -70,6 +72,7 @@ export async function startHarness(name: string, options: HarnessOptions = {}): 
       messageAcceptTimeoutMs: 300,
       // The sandboxes listen on 127.0.0.1, which connections may reach only when allow-listed.
       outboundAllowList: parseOutboundAllowList(options.outboundAllowList ?? '127.0.0.1'),
+      ...(options.mongoOptions ? { mongoOptions: options.mongoOptions } : {}),
     },
     { onTemporal: (connection) => ensureSearchAttributes(connection, 'default') },
   );

@@ -49,7 +49,7 @@ describe('gap 2: prices read back in the customer\'s currency in a multi-currenc
 
     // A retry of an unfinished create adopts the existing line: its price is already right.
     const again = createMemoryJournal();
-    await again.begin('fx/1', op.operation);
+    await again.begin([{ idempotencyKey: 'fx/1', operation: op.operation }]);
     const retry = createAutotaskGateway({ discoveryUrl: sandbox.url, credentials: { username: C.username, secret: C.secret, integrationCode: C.integrationCode }, journal: again });
     await fetch(`${sandbox.url}/__sandbox/requests`, { method: 'DELETE' });
     expect((await retry.apply(target(2004), [op], {}))[0]).toMatchObject({ psaId: created!.psaId });

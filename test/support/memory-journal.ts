@@ -20,17 +20,25 @@ export function createMemoryJournal(): MemoryJournal {
       const e = entries.get(key);
       return e ? { idempotencyKey: e.idempotencyKey, state: e.state, ...(e.result ? { result: e.result } : {}) } : null;
     },
-    async begin(key, operation) {
-      if (!entries.has(key)) entries.set(key, { idempotencyKey: key, state: 'started', operation });
+    async begin(operations) {
+      const existing = new Map<string, JournalEntry>();
+      for (const { idempotencyKey: key, operation } of operations) {
+        const e = entries.get(key);
+        if (e) existing.set(key, { idempotencyKey: key, state: e.state, ...(e.result ? { result: e.result } : {}) });
+        else entries.set(key, { idempotencyKey: key, state: 'started', operation });
+      }
+      return existing;
     },
-    async complete(result: AppliedOperation) {
+    async complete(results: readonly AppliedOperation[]) {
       if (failures > 0) {
         failures--;
         throw new Error('simulated crash before the journal recorded the result');
       }
-      const e = entries.get(result.idempotencyKey);
-      if (!e) throw new Error(`journal: complete() without begin() for ${result.idempotencyKey}`);
-      entries.set(result.idempotencyKey, { ...e, state: 'done', result });
+      for (const result of results) {
+        const e = entries.get(result.idempotencyKey);
+        if (!e) throw new Error(`journal: complete() without begin() for ${result.idempotencyKey}`);
+        entries.set(result.idempotencyKey, { ...e, state: 'done', result });
+      }
     },
     entries: () => [...entries.values()].map(({ idempotencyKey, state, result }) => ({ idempotencyKey, state, ...(result ? { result } : {}) })),
     failNextComplete(times = 1) {

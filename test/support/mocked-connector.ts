@@ -84,7 +84,7 @@ export async function mockedConnector(env: TestWorkflowEnvironment, workflowBund
     if (verdict === 'unreachable') throw ApplicationFailure.retryable('connectwise POST /additions failed with timeout', 'PsaError.timeout');
     if (verdict === 'refuse') return { applied: input.operations.map(() => null), refused: { message: 'connectwise POST failed with validation (HTTP 400): the agreement is cancelled', idempotencyKey: input.operations[0]!.idempotencyKey } };
     const applied = applyToMemory(psa, input.operations.map((o) => o.operation), input.lineIds);
-    return { applied: applied.map((a, i) => ({ ...a, idempotencyKey: input.operations[i]!.idempotencyKey, replayed: false })), refused: null };
+    return { applied, refused: null };
   };
   const activities: SubscriptionActivities & BundleActivities = {
     async recordSubscription() {

@@ -1,4 +1,5 @@
 import { parseConfig } from '../../runtime/config';
+import { describeTuning, workerTuning } from '../../worker/tuning';
 
 const key = Buffer.alloc(32, 7).toString('base64');
 
@@ -49,5 +50,24 @@ describe('worker configuration from the environment', () => {
       expect((e as Error).message).toMatch(/^Configuration error: SECRETS_KEY must be 32 random bytes/);
       expect((e as Error).message).not.toContain('hunter2');
     }
+  });
+
+  it('tunes the worker: documented defaults, each limit checked with its range, the cache no smaller than the workflow tasks', () => {
+    const defaults = parseConfig({ SECRETS_KEY: key });
+    expect(workerTuning(defaults)).toEqual({ maxConcurrentWorkflowTaskExecutions: 40, maxConcurrentActivityTaskExecutions: 100 });
+    expect(defaults.AUTOTASK_THREADS_PER_ENDPOINT).toBe(3);
+    const tuned = parseConfig({ SECRETS_KEY: key, WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '20', WORKER_MAX_CONCURRENT_ACTIVITIES: '30', WORKER_MAX_CACHED_WORKFLOWS: '5000', TASK_QUEUE_MAX_ACTIVITIES_PER_SECOND: '2.5', AUTOTASK_THREADS_PER_ENDPOINT: '1' });
+    expect(workerTuning(tuned)).toEqual({ maxConcurrentWorkflowTaskExecutions: 20, maxConcurrentActivityTaskExecutions: 30, maxCachedWorkflows: 5000, maxTaskQueueActivitiesPerSecond: 2.5 });
+    expect(describeTuning(workerTuning(tuned))).toBe('20 workflow tasks, 30 activities at once, 5000 cached workflows, ≤ 2.5 activities/s on the task queue');
+    expect(workerTuning(parseConfig({ SECRETS_KEY: key, WORKER_MAX_CACHED_WORKFLOWS: '0' })).maxCachedWorkflows).toBe(0);
+    const refused: Array<[Record<string, string>, string]> = [
+      [{ WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '1' }, 'Configuration error: WORKER_MAX_CONCURRENT_WORKFLOW_TASKS must be 2–1000 (got "1")'],
+      [{ WORKER_MAX_CONCURRENT_ACTIVITIES: 'many' }, 'Configuration error: WORKER_MAX_CONCURRENT_ACTIVITIES must be a whole number 1–2000 (got "many")'],
+      [{ WORKER_MAX_CONCURRENT_ACTIVITIES: '2.5' }, 'Configuration error: WORKER_MAX_CONCURRENT_ACTIVITIES must be a whole number 1–2000 (got "2.5")'],
+      [{ AUTOTASK_THREADS_PER_ENDPOINT: '4' }, 'Configuration error: AUTOTASK_THREADS_PER_ENDPOINT must be 1–3 (got "4")'],
+      [{ TASK_QUEUE_MAX_ACTIVITIES_PER_SECOND: '0' }, 'Configuration error: TASK_QUEUE_MAX_ACTIVITIES_PER_SECOND must be more than 0 (got "0")'],
+      [{ WORKER_MAX_CACHED_WORKFLOWS: '10' }, 'Configuration error: WORKER_MAX_CACHED_WORKFLOWS must be 0 (no cache) or at least WORKER_MAX_CONCURRENT_WORKFLOW_TASKS (40): a workflow task runs on a cached workflow (got "10")'],
+    ];
+    for (const [bad, message] of refused) expect(() => parseConfig({ SECRETS_KEY: key, ...bad })).toThrow(message);
   });
 });

@@ -1,0 +1,101 @@
+/**
+ * What one platform event costs the subscription workflow's history in steady state (issue 15
+ * "Lean histories"): events added and bytes, read from the history itself
+ * (`handle.fetchHistory()`), on the time-skipping server with mocked activities.
+ *
+ * A bare Temporal workflow running one activity per *signal* adds 10 events (~1.3 KB). An event
+ * reaches us as an *Update* (a synchronous accepted / duplicate / 400 / 409 answer), which the
+ * server records as two events (accepted, completed): 11 is the floor of "an Update and one
+ * activity" — two workflow tasks (3 events each), the Update's two, the activity's three. We
+ * hold that floor: no memo or search-attribute upsert, no timer started or cancelled, and the
+ * step's input and result carry only what the write needs (≤ 1.5 KB per history event and
+ * ≤ 2.25 KB per platform event for these one- and two-operation steps: 1.6–2.0 KB measured). Figures: docs/worker-tuning.md.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
+import { subscriptionWorkflowId } from '../../contracts/subscription';
+import { addDays, isoDateOf } from '../../domain/dates';
+import { allSearchAttributes } from '../../workflows/search-attributes';
+import { mockedConnector, samplePlacement, sampleReport, wire, type MockedConnector } from '../support/mocked-connector';
+import { workflowBundle, temporalTestServer } from '../setup/workflow-setup-env';
+
+jest.setTimeout(120_000);
+const EventType = temporal.api.enums.v1.EventType;
+
+describe('history cost of one event in steady state (time skipping, mocked activities)', () => {
+  let env: TestWorkflowEnvironment;
+  let c: MockedConnector;
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServer() } } });
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    });
+    c = await mockedConnector(env, workflowBundle());
+  });
+  afterAll(async () => {
+    for (const id of c?.reported ?? []) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+    await c?.stop();
+    await env?.teardown();
+  });
+
+  /** The history once no workflow task is pending (a query may answer just before the task's completion is recorded). */
+  async function settledHistory(workflowId: string) {
+    const pending = [EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED];
+    let last = -1;
+    for (let i = 0; i < 100; i++) {
+      const h = await history(workflowId);
+      if (h.events.length === last && !pending.includes(h.events.at(-1)!.eventType!)) return h;
+      last = h.events.length;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the history of ${workflowId} did not settle`);
+  }
+
+  async function history(workflowId: string) {
+    const h = await env.client.workflow.getHandle(workflowId).fetchHistory();
+    const events = h.events ?? [];
+    return { events, bytes: temporal.api.history.v1.History.encode(h).finish().length };
+  }
+
+  for (const psa of ['connectwise', 'autotask'] as const) {
+    it(`${psa}: each quantity change adds the 11 events of an Update and one activity, ≤ 2.25 KB — no timer, memo or search-attribute churn`, async () => {
+      const id = `s-cost-${psa}`;
+      const today = isoDateOf(await env.currentTimeMs());
+      const start = addDays(today, -3);
+      await c.platform.reportSubscription('conn', sampleReport(id, start));
+      await c.platform.place('conn', id, samplePlacement(start, psa));
+      // Warm up: the base line and a first change (the mapping document is recorded then).
+      await c.platform.sendEvent('conn', id, wire({ id: 'warm', event: { type: 'quantity-changed', date: today, quantity: 11 } }));
+      await c.quiet('conn', id, (s) => s.counts.applied === 1 && s.step >= 1);
+
+      const workflowId = subscriptionWorkflowId('conn', id);
+      const perEvent: Array<{ events: number; bytes: number; types: string[] }> = [];
+      // Steady state: several quantity changes on different days, one at a time, each a one-operation step.
+      for (let n = 1; n <= 4; n++) {
+        const before = await settledHistory(workflowId);
+        const s = await c.platform.sendEvent('conn', id, wire({ id: `e${n}`, event: { type: 'quantity-changed', date: addDays(start, n - 1), quantity: 11 + n } }));
+        expect(s.outcome).toBe('accepted');
+        await c.quiet('conn', id, (x) => x.counts.applied === n + 1);
+        const after = await settledHistory(workflowId);
+        const added = after.events.slice(before.events.length);
+        perEvent.push({ events: added.length, bytes: after.bytes - before.bytes, types: added.map((e) => EventType[e.eventType ?? 0]!.replace('EVENT_TYPE_', '')) });
+      }
+      console.log(`${psa}: per platform event`, JSON.stringify(perEvent.map((p) => ({ events: p.events, bytes: p.bytes }))));
+      const wft = ['WORKFLOW_TASK_SCHEDULED', 'WORKFLOW_TASK_STARTED', 'WORKFLOW_TASK_COMPLETED'];
+      for (const p of perEvent) {
+        // The Update's two events and one activity; nothing else but workflow tasks.
+        expect(p.types.filter((t) => !wft.includes(t))).toEqual([
+          'WORKFLOW_EXECUTION_UPDATE_ACCEPTED', 'WORKFLOW_EXECUTION_UPDATE_COMPLETED',
+          'ACTIVITY_TASK_SCHEDULED', 'ACTIVITY_TASK_STARTED', 'ACTIVITY_TASK_COMPLETED',
+        ]);
+        // Two workflow tasks; the test server now and then adds a third with no command in it.
+        expect(p.events).toBeLessThanOrEqual(14);
+        expect(p.bytes / p.events).toBeLessThanOrEqual(1536);
+        expect(p.bytes).toBeLessThanOrEqual(2304);
+      }
+      // Most events cost exactly the floor of an Update and one activity.
+      expect(perEvent.filter((p) => p.events === 11).length).toBeGreaterThanOrEqual(perEvent.length / 2);
+    });
+  }
+});
