@@ -14,8 +14,11 @@ import type { Money } from '../../domain/money';
 import type { Timestamp } from './connections';
 import { ConflictError, NotFoundError } from './errors';
 import { containsRegex, isDuplicateKeyError, type IndexSpec } from './mongo';
+import { mapConcurrent, READS_IN_FLIGHT } from '../parallel';
 
 export const RECONCILIATIONS = 'reconciliations';
+/** Which subscriptions each chunk of a run holds (docs/reconciliation.md "At any size"); read by `_id` only, so no index. */
+export const RECONCILIATION_CHUNKS = 'reconciliation_chunks';
 export const reconciliationIndexes: IndexSpec[] = [
   { collection: RECONCILIATIONS, key: { connectionId: 1, provider: 1, month: 1, subscriptionId: 1 }, name: 'identity', unique: true },
   { collection: RECONCILIATIONS, key: { connectionId: 1, month: 1, status: 1 }, name: 'connection_month_status' },
@@ -132,12 +135,44 @@ export interface ReconciliationLogFilter {
   limit?: number;
 }
 
+/** A run: (connection, provider, billing month). */
+export interface ReconciliationRunKey {
+  connectionId: string;
+  provider: string;
+  month: string;
+}
+
+/** What a chunk shows of a subscription (the reconciliation subject; contracts/reconciliation.ts). */
+export interface ChunkSubject {
+  subscriptionId: string;
+  customerId?: string;
+  customerName?: string;
+  plan?: string;
+  productId: string;
+  kind: 'saas' | 'iaas';
+}
+
+/** The subscriptions of one chunk of a run, in the order they joined it (membership only grows). */
+export interface ReconciliationChunk {
+  chunk: number;
+  subjects: ChunkSubject[];
+}
+
 export interface ReconciliationRepository {
   /** Records a check's outcome; a status change is appended to the history (entering `pending-review` clears an old decision). */
   record(key: ReconciliationKey, update: ReconciliationUpdate): Promise<ReconciliationRecord>;
   /** Records the admin's accept/reject of a `pending-review` record; repeating the same decision is a no-op. */
   decide(key: ReconciliationKey, decision: { action: 'accept' | 'reject'; by: string; at?: Date; note?: string }): Promise<ReconciliationRecord>;
   get(key: ReconciliationKey): Promise<ReconciliationRecord | null>;
+  /** Many records of one run by subscription (each read by `_id`); absent ones are left out. */
+  getMany(run: ReconciliationRunKey, subscriptionIds: readonly string[]): Promise<Map<string, ReconciliationRecord>>;
+  /** Every chunk of a run, chunk 0 first (read by `_id` until the first missing one). */
+  chunks(run: ReconciliationRunKey): Promise<ReconciliationChunk[]>;
+  /** Only which subscription each chunk holds (what routing a decision needs). */
+  chunkMembers(run: ReconciliationRunKey): Promise<Array<{ chunk: number; subscriptionIds: string[] }>>;
+  getChunk(run: ReconciliationRunKey, chunk: number): Promise<ReconciliationChunk | null>;
+  /** Writes a chunk's subjects whole (one writer: the run's listing activity). */
+  putChunk(run: ReconciliationRunKey, chunk: ReconciliationChunk): Promise<void>;
   /** Every record of one reconciliation run (connection, provider, month). */
   listForRun(connectionId: string, provider: string, month: string): Promise<ReconciliationRecord[]>;
   /** The reconciliation log: newest month first, then customer, then subscription. */
@@ -168,6 +203,16 @@ interface ReconciliationDoc extends ReconciliationKey {
 
 /** Unambiguous whatever the parts contain. */
 export const reconciliationId = (k: ReconciliationKey): string => JSON.stringify([k.connectionId, k.provider, k.month, k.subscriptionId]);
+const chunkId = (r: ReconciliationRunKey, chunk: number): string => JSON.stringify([r.connectionId, r.provider, r.month, chunk]);
+
+interface ChunkDoc extends ReconciliationRunKey {
+  _id: string;
+  chunk: number;
+  /** The subjects' ids again, so routing a decision reads only them (a projection). */
+  subscriptionIds: string[];
+  subjects: ChunkSubject[];
+  updatedAt: Date;
+}
 const monthOfBound = (s: string) => s.slice(0, 7);
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
@@ -226,6 +271,17 @@ function toRow(d: ReconciliationDoc): ReconciliationLogRow {
 /** The reconciliation repository over `db`. */
 export function createReconciliationRepository(db: Db, now: () => Date = () => new Date()): ReconciliationRepository {
   const col = db.collection<ReconciliationDoc>(RECONCILIATIONS);
+  const chunkCol = db.collection<ChunkDoc>(RECONCILIATION_CHUNKS);
+
+  /** Chunk 0, 1, ... by `_id` until the first missing one (FerretDB would scan for a filter on the run). */
+  async function readChunks<T>(run: ReconciliationRunKey, read: (id: string) => Promise<T | null>): Promise<T[]> {
+    const out: T[] = [];
+    for (let n = 0; ; n++) {
+      const doc = await read(chunkId(run, n));
+      if (!doc) return out;
+      out.push(doc);
+    }
+  }
 
   async function mustGet(key: ReconciliationKey): Promise<ReconciliationDoc> {
     const doc = await col.findOne({ _id: reconciliationId(key) });
@@ -302,6 +358,40 @@ export function createReconciliationRepository(db: Db, now: () => Date = () => n
     async get(key) {
       const doc = await col.findOne({ _id: reconciliationId(key) });
       return doc ? toRecord(doc) : null;
+    },
+
+    async getMany(run, subscriptionIds) {
+      const ids = [...new Set(subscriptionIds)];
+      const docs = await mapConcurrent(ids, READS_IN_FLIGHT, (subscriptionId) => col.findOne({ _id: reconciliationId({ ...run, subscriptionId }) }));
+      return new Map(docs.flatMap((d) => (d ? [[d.subscriptionId, toRecord(d)] as const] : [])));
+    },
+
+    async chunks(run) {
+      return readChunks(run, async (_id) => {
+        const d = await chunkCol.findOne({ _id });
+        return d ? { chunk: d.chunk, subjects: d.subjects } : null;
+      });
+    },
+
+    async chunkMembers(run) {
+      return readChunks(run, async (_id) => {
+        const d = await chunkCol.findOne({ _id }, { projection: { chunk: 1, subscriptionIds: 1 } });
+        return d ? { chunk: d.chunk, subscriptionIds: d.subscriptionIds } : null;
+      });
+    },
+
+    async getChunk(run, chunk) {
+      const d = await chunkCol.findOne({ _id: chunkId(run, chunk) });
+      return d ? { chunk: d.chunk, subjects: d.subjects } : null;
+    },
+
+    async putChunk(run, c) {
+      const subjects = c.subjects.map((x) => defined({ ...x }));
+      await chunkCol.replaceOne(
+        { _id: chunkId(run, c.chunk) },
+        { connectionId: run.connectionId, provider: run.provider, month: run.month, chunk: c.chunk, subscriptionIds: subjects.map((x) => x.subscriptionId), subjects, updatedAt: now() },
+        { upsert: true },
+      );
     },
 
     async listForRun(connectionId, provider, month) {
