@@ -9,7 +9,7 @@
  * it — all or nothing, with each refusal's reason; `all` goes to every open chunk.
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ConflictError, NotFoundError, type Store } from '../activities/store';
+import { ConflictError, NotFoundError, parseInput, type Store } from '../activities/store';
 import {
   MAX_ITEMS_PAGE,
   reconciliationWorkflowId,
@@ -20,7 +20,7 @@ import {
   type ReconciliationRunView,
   type ReconciliationWorkflowInput,
 } from '../contracts/reconciliation';
-import { notPartOf, nothingTo, type DecisionAction } from '../workflows/reconciliation-decisions';
+import { DecisionRequestSchema, notPartOf, nothingTo, type DecisionAction } from '../workflows/reconciliation-decisions';
 import { acceptUpdate, chunkStateQuery, decisionProblemsQuery, reconciliationStateQuery, rejectUpdate, retryUpdate } from '../workflows/reconciliation-messages';
 import { reconciliationWorkflow } from '../workflows/reconciliation.workflow';
 
@@ -104,7 +104,8 @@ export function createReconciliationRuns(deps: ReconciliationRunsDeps) {
      * unless each is in the run and its chunk would take it; `all`: every open chunk's eligible
      * items. Answers each item's new status, in the order asked (chunk order for `all`).
      */
-    async decide(r: RunRef, action: DecisionAction, req: DecisionRequest): Promise<DecisionResult> {
+    async decide(r: RunRef, action: DecisionAction, request: DecisionRequest): Promise<DecisionResult> {
+      const req = parseInput(DecisionRequestSchema, request);
       const s = await summary(r);
       if (s.finished) throw new ConflictError(`the reconciliation run ${runId(r)} has ended; its records are in the log`);
       const update = UPDATES[action];
