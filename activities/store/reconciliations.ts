@@ -310,29 +310,31 @@ export function createReconciliationRepository(db: Db, now: () => Date = () => n
       put('error', u.error === null || u.error === undefined ? u.error : { message: u.error.slice(0, 2000), at });
       const _id = reconciliationId(key);
       const entry = defined({ status: u.status, reason: u.reason ?? undefined, at, by });
-      const changeUnset = u.status === 'pending-review' ? { ...unset, decision: '' as const } : unset;
-      try {
-        // Status changes: one atomic write that also appends to the history. The filter misses
-        // when the status is unchanged; the upsert then collides on _id (11000) and we fall
-        // through to the plain update below.
-        const doc = await col.findOneAndUpdate(
-          { _id, status: { $ne: u.status } },
-          {
-            $set: { ...set, statusChangedAt: at },
-            ...(Object.keys(changeUnset).length > 0 ? { $unset: changeUnset } : {}),
-            $push: { history: entry },
-            $inc: { checks: 1 },
-            $setOnInsert: { ...key, createdAt: at },
-          },
-          { upsert: true, returnDocument: 'after' },
-        );
-        if (doc) return toRecord(doc);
-      } catch (e) {
-        if (!isDuplicateKeyError(e)) throw e;
+      // Read, then write, both by `_id` alone: FerretDB pushes down only `_id` equality, so a
+      // filter with anything more (e.g. `status: { $ne }`) scans the collection on every record.
+      // Safe because each record has one writer (its run's chunk workflow, serially).
+      const current = await col.findOne({ _id });
+      if (!current) {
+        const fields = Object.fromEntries(Object.entries(set).filter(([k]) => !(k in unset)));
+        const doc = { _id, ...key, ...fields, status: u.status, checks: 1, history: [entry], statusChangedAt: at, createdAt: at, updatedAt: at } as ReconciliationDoc;
+        try {
+          await col.insertOne(doc);
+          return toRecord(doc);
+        } catch (e) {
+          if (!isDuplicateKeyError(e)) throw e; // written meanwhile (a retried attempt): update it below
+        }
       }
+      const changed = current?.status !== u.status;
+      // Entering pending-review clears an old decision (a new discrepancy needs a new one).
+      const clear = changed && u.status === 'pending-review' ? { ...unset, decision: '' as const } : unset;
       const doc = await col.findOneAndUpdate(
         { _id },
-        { $set: set, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}), $inc: { checks: 1 } },
+        {
+          $set: changed ? { ...set, statusChangedAt: at } : set,
+          ...(Object.keys(clear).length > 0 ? { $unset: clear } : {}),
+          ...(changed ? { $push: { history: entry } } : {}),
+          $inc: { checks: 1 },
+        },
         { returnDocument: 'after' },
       );
       if (!doc) throw new NotFoundError('reconciliation', _id);
@@ -341,13 +343,17 @@ export function createReconciliationRepository(db: Db, now: () => Date = () => n
 
     async decide(key, d) {
       const at = d.at ?? now();
-      const doc = await col.findOneAndUpdate(
-        { _id: reconciliationId(key), status: 'pending-review', decision: { $exists: false } },
-        { $set: { decision: { action: d.action, by: d.by, at, ...(d.note ? { note: d.note } : {}) }, updatedAt: at } },
-        { returnDocument: 'after' },
-      );
-      if (doc) return toRecord(doc);
+      const _id = reconciliationId(key);
+      // By `_id` only (see record); one writer per record, so reading first cannot race.
       const current = await mustGet(key);
+      if (current.status === 'pending-review' && !current.decision) {
+        const doc = await col.findOneAndUpdate(
+          { _id },
+          { $set: { decision: { action: d.action, by: d.by, at, ...(d.note ? { note: d.note } : {}) }, updatedAt: at } },
+          { returnDocument: 'after' },
+        );
+        if (doc) return toRecord(doc);
+      }
       if (current.status === 'pending-review' && current.decision?.action === d.action) return toRecord(current);
       if (current.decision) {
         throw new ConflictError(`reconciliation of ${key.subscriptionId} for ${key.month} was already ${current.decision.action}ed by ${current.decision.by}`);
