@@ -101,24 +101,22 @@ export interface ChunkCheck {
   withinWindow: boolean;
 }
 
-export interface ReconciliationChunkInput {
+/** What a chunk is started with: which run and chunk, and the run's PSA and decision deadline. */
+export interface ChunkIdentity {
   connectionId: string;
   provider: string;
   billingMonth: string;
   chunk: number;
   psa: PsaKind;
   decisionDeadline: string;
+}
+
+export interface ReconciliationChunkInput extends ChunkIdentity {
   carried?: ReconciliationChunkState;
 }
 
 /** A chunk: up to CHUNK_SIZE items with their facts, decisions waiting to be carried out, checks asked for. */
-export interface ReconciliationChunkState {
-  connectionId: string;
-  provider: string;
-  billingMonth: string;
-  chunk: number;
-  psa: PsaKind;
-  decisionDeadline: string;
+export interface ReconciliationChunkState extends ChunkIdentity {
   /** As of the last check: is the cutover window still open. */
   windowOpen: boolean;
   checksDone: number;

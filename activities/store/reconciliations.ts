@@ -11,6 +11,7 @@
  */
 import type { Db, Filter } from 'mongodb';
 import type { Money } from '../../domain/money';
+import type { ReconciliationSubject } from '../../contracts/reconciliation';
 import type { Timestamp } from './connections';
 import { ConflictError, NotFoundError } from './errors';
 import { containsRegex, isDuplicateKeyError, type IndexSpec } from './mongo';
@@ -142,15 +143,8 @@ export interface ReconciliationRunKey {
   month: string;
 }
 
-/** What a chunk shows of a subscription (the reconciliation subject; contracts/reconciliation.ts). */
-export interface ChunkSubject {
-  subscriptionId: string;
-  customerId?: string;
-  customerName?: string;
-  plan?: string;
-  productId: string;
-  kind: 'saas' | 'iaas';
-}
+/** What a chunk shows of a subscription (the reconciliation subject). */
+export type ChunkSubject = ReconciliationSubject;
 
 /** The subscriptions of one chunk of a run, in the order they joined it (membership only grows). */
 export interface ReconciliationChunk {

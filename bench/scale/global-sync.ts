@@ -11,15 +11,14 @@
  */
 import { mapConcurrent } from '../../activities/parallel';
 import type { GlobalSyncResult } from '../../workflows/global-sync.workflow';
-import { loadAverage, secondsSince, startScaleStack } from './scale-stack';
+import { loadAverage, runScale, secondsSince } from './scale-stack';
 
 const N = Number(process.argv[2] ?? 10_000);
 
-async function main(): Promise<void> {
-  const stack = await startScaleStack(`sync_${N}`);
+runScale(`sync_${N}`, async (stack, report) => {
   const { rt, connectionId, cw } = stack;
-  const report: Record<string, unknown> = { customers: N, loadAverageBefore: loadAverage() };
-  try {
+  report.customers = N;
+  {
     const gateway = await rt.gateways.forConnection(connectionId);
     const t0 = Date.now();
     await mapConcurrent([...Array(N).keys()], 8, async (i) => {
@@ -41,13 +40,5 @@ async function main(): Promise<void> {
     report.memoryAfterFirst = stack.memory();
     report.nothingChanged = await sync(2);
     report.memoryAtEnd = stack.memory();
-  } finally {
-    console.log(JSON.stringify(report, null, 1));
-    await stack.close();
   }
-}
-
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
 });

@@ -20,7 +20,8 @@ import { encodeKeys } from '../../activities/store/line-keys';
 import { PLATFORM_INVOICES, SUBSCRIPTION_LINES, SUBSCRIPTION_MAPPINGS } from '../../activities/store';
 import { reconciliationChunkWorkflowId, reconciliationWorkflowId } from '../../contracts/reconciliation';
 import { reconciliationStateQuery } from '../../workflows/reconciliation-messages';
-import { loadAverage, secondsSince, startScaleStack } from './scale-stack';
+import { loadAverage, runScale, secondsSince } from './scale-stack';
+import { largestPayload } from '../../test/reconciliation/history-payloads';
 
 const N = Number(process.argv[2] ?? 10_000);
 const REVIEW_EVERY = Number(process.argv[3] ?? 100);
@@ -28,12 +29,11 @@ const PROVIDER = 'Microsoft CSP';
 const MONTH = '2026-09'; // its cutover window is over: the run checks once, at its start
 const sub = (i: number) => `sub-${String(i).padStart(6, '0')}`;
 
-async function main(): Promise<void> {
-  const stack = await startScaleStack(`recon_${N}`);
+runScale(`recon_${N}`, async (stack, report) => {
   const { rt, connectionId } = stack;
   const { store, db } = rt;
-  const report: Record<string, unknown> = { subscriptions: N, pendingReview: Math.floor((N - 1) / REVIEW_EVERY) + 1, loadAverageBefore: loadAverage() };
-  try {
+  Object.assign(report, { subscriptions: N, pendingReview: Math.floor((N - 1) / REVIEW_EVERY) + 1 });
+  {
     // The world: Acme's agreement in the sandbox, the product mapped to its catalog item, 50 customers.
     const gateway = await rt.gateways.forConnection(connectionId);
     const [company] = await gateway.findCompanies('Acme Ltd');
@@ -112,14 +112,7 @@ async function main(): Promise<void> {
     report.listingSeconds = scheduled && completed ? Math.round((at(completed) - at(scheduled)) / 100) / 10 : null;
     const largest = async (workflowId: string) => {
       const h = await rt.temporal.workflow.getHandle(workflowId).fetchHistory();
-      let max = 0;
-      const walk = (v: unknown): void => {
-        if (!v || typeof v !== 'object' || v instanceof Uint8Array) return;
-        const p = v as { data?: unknown; metadata?: unknown };
-        if (p.data instanceof Uint8Array && p.metadata) max = Math.max(max, p.data.length);
-        else for (const x of Object.values(v)) walk(x);
-      };
-      h.events?.forEach(walk);
+      const max = largestPayload(h);
       // Seconds spent in each activity type (scheduled → completed), summed.
       const scheduledAt = new Map<number, { type: string; at: number }>();
       const activitySeconds: Record<string, number> = {};
@@ -135,13 +128,5 @@ async function main(): Promise<void> {
     report.runHistory = await largest(handle.workflowId);
     report.chunk0History = await largest(reconciliationChunkWorkflowId(connectionId, PROVIDER, MONTH, 0));
     report.memoryAtEnd = stack.memory();
-  } finally {
-    console.log(JSON.stringify(report, null, 1));
-    await stack.close();
   }
-}
-
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
 });

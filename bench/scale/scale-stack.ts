@@ -68,3 +68,24 @@ export async function startScaleStack(name: string): Promise<ScaleStack> {
 export const secondsSince = (t0: number): number => Math.round((Date.now() - t0) / 100) / 10;
 
 export const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
+
+/**
+ * Runs a measurement on a fresh stack: `measure` fills the report; the report is printed as JSON
+ * (also when the measurement failed part-way), then the stack stops.
+ */
+export function runScale(name: string, measure: (stack: ScaleStack, report: Record<string, unknown>) => Promise<void>): void {
+  const main = async () => {
+    const stack = await startScaleStack(name);
+    const report: Record<string, unknown> = { loadAverageBefore: loadAverage() };
+    try {
+      await measure(stack, report);
+    } finally {
+      console.log(JSON.stringify(report, null, 1));
+      await stack.close();
+    }
+  };
+  main().catch((e) => {
+    console.error(e);
+    process.exitCode = 1;
+  });
+}
