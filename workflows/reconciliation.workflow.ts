@@ -32,6 +32,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ReconciliationActivities } from '../activities/reconciliation/reconciliation.activities';
 import { cutoverWindow, DEFAULT_CUTOVER_CALENDAR } from '../domain/cutover-calendar';
 import { addDays, firstOfMonth, isoDateOf, monthOf, toDayNumber, type IsoDate } from '../domain/dates';
+import type { PsaKind } from '../domain/psa-operations';
 import { chunkCheckSignal, chunkReportSignal, reconciliationStateQuery } from './reconciliation-messages';
 import { reconciliationChunkWorkflowId, reconciliationWorkflowId, zeroCounts, type ChunkSummary, type ReconciliationRunState, type ReconciliationWorkflowInput } from '../contracts/reconciliation';
 import { reconciliationChunkWorkflow } from './reconciliation-chunk.workflow';
@@ -85,25 +86,35 @@ export async function reconciliationWorkflow(input: ReconciliationWorkflowInput)
     for (const { chunk, items } of listed.chunks) {
       const known = s.chunks.find((c) => c.chunk === chunk);
       if (known) {
+        // Joined by newcomers just as it finished (the listing saw it open): it runs again and
+        // takes them; its settled items keep their recorded statuses.
+        if (items > known.items && known.finished) {
+          await startChunk(chunk, listed.psa);
+          known.finished = false;
+        }
         known.items = Math.max(known.items, items);
         continue;
       }
-      const workflowId = reconciliationChunkWorkflowId(s.connectionId, s.provider, s.billingMonth, chunk);
-      try {
-        await startChild(reconciliationChunkWorkflow, {
-          workflowId,
-          args: [{ connectionId: s.connectionId, provider: s.provider, billingMonth: s.billingMonth, chunk, psa: listed.psa, decisionDeadline: s.decisionDeadline }],
-          // Chunks outlive a continue-as-new of the run (the run reaches them by id).
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-        });
-      } catch (err) {
-        // A chunk left running by an earlier run of the month (e.g. one that was terminated) goes on.
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-      s.chunks.push({ chunk, workflowId, items, counts: zeroCounts(), checksDone: 0, finished: false });
+      s.chunks.push({ chunk, workflowId: await startChunk(chunk, listed.psa), items, counts: zeroCounts(), checksDone: 0, finished: false });
     }
     totals();
     await Promise.all(s.chunks.filter((c) => !c.finished).map((c) => ask(c, { check: s.checksDone, withinWindow })));
+  }
+
+  async function startChunk(chunk: number, psa: PsaKind): Promise<string> {
+    const workflowId = reconciliationChunkWorkflowId(s.connectionId, s.provider, s.billingMonth, chunk);
+    try {
+      await startChild(reconciliationChunkWorkflow, {
+        workflowId,
+        args: [{ connectionId: s.connectionId, provider: s.provider, billingMonth: s.billingMonth, chunk, psa, decisionDeadline: s.decisionDeadline }],
+        // Chunks outlive a continue-as-new of the run (the run reaches them by id).
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+    } catch (err) {
+      // A chunk left running by an earlier run of the month (e.g. one that was terminated) goes on.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    return workflowId;
   }
 
   async function ask(c: ChunkSummary, check: { check: number; withinWindow: boolean }): Promise<void> {

@@ -18,27 +18,25 @@ const N = Number(process.argv[2] ?? 10_000);
 runScale(`sync_${N}`, async (stack, report) => {
   const { rt, connectionId, cw } = stack;
   report.customers = N;
-  {
-    const gateway = await rt.gateways.forConnection(connectionId);
-    const t0 = Date.now();
-    await mapConcurrent([...Array(N).keys()], 8, async (i) => {
-      const id = `cust-${String(i).padStart(6, '0')}`;
-      await rt.store.platform.upsertCustomer({ id, name: `Customer ${i}`, address: `${i} Park Row`, city: 'Leeds', zip: 'LS1 5AB' });
-      const { id: psaId } = await gateway.createCompany({ name: `Customer ${i}`, identifier: `C${i}` });
-      await rt.store.mappings.customers.markMapped(connectionId, id, { psaId }, { display: { label: `Customer ${i}` } });
-    });
-    report.seedSeconds = secondsSince(t0);
+  const gateway = await rt.gateways.forConnection(connectionId);
+  const t0 = Date.now();
+  await mapConcurrent([...Array(N).keys()], 8, async (i) => {
+    const id = `cust-${String(i).padStart(6, '0')}`;
+    await rt.store.platform.upsertCustomer({ id, name: `Customer ${i}`, address: `${i} Park Row`, city: 'Leeds', zip: 'LS1 5AB' });
+    const { id: psaId } = await gateway.createCompany({ name: `Customer ${i}`, identifier: `C${i}` });
+    await rt.store.mappings.customers.markMapped(connectionId, id, { psaId }, { display: { label: `Customer ${i}` } });
+  });
+  report.seedSeconds = secondsSince(t0);
 
-    const sync = async (n: number) => {
-      cw.traffic.clear();
-      const t = Date.now();
-      const r: GlobalSyncResult = await rt.temporal.workflow.execute('globalSyncWorkflow', { taskQueue: stack.taskQueue, workflowId: `global-sync/${connectionId}/bench-${n}`, args: [{ connectionId }] });
-      const requests = cw.traffic.snapshot().byRoute;
-      return { seconds: secondsSince(t), pushed: r.pushed, unchanged: r.unchanged, failed: r.failed, failedPages: r.failedPages.length, psaRequests: requests, loadAverage: loadAverage() };
-    };
-    report.firstSync = await sync(1);
-    report.memoryAfterFirst = stack.memory();
-    report.nothingChanged = await sync(2);
-    report.memoryAtEnd = stack.memory();
-  }
+  const sync = async (n: number) => {
+    cw.traffic.clear();
+    const t = Date.now();
+    const r: GlobalSyncResult = await rt.temporal.workflow.execute('globalSyncWorkflow', { taskQueue: stack.taskQueue, workflowId: `global-sync/${connectionId}/bench-${n}`, args: [{ connectionId }] });
+    const requests = cw.traffic.snapshot().byRoute;
+    return { seconds: secondsSince(t), pushed: r.pushed, unchanged: r.unchanged, failed: r.failed, failedPages: r.failedPages.length, psaRequests: requests, loadAverage: loadAverage() };
+  };
+  report.firstSync = await sync(1);
+  report.memoryAfterFirst = stack.memory();
+  report.nothingChanged = await sync(2);
+  report.memoryAtEnd = stack.memory();
 });
