@@ -99,7 +99,8 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
 
   /** Subjects of one page of platform subscriptions: the linked ones, with customer and plan names (each read once per listing). */
   async function subjectsOf(run: RunKey, page: PlatformSubscription[], names: { customers: ReturnType<typeof cachedReader<{ name: string }>>; products: ReturnType<typeof cachedReader<{ name: string }>> }): Promise<ReconciliationSubject[]> {
-    const mappings = await store.mappings.subscriptions.getMany(run.connectionId, page.map((s) => s.id));
+    // Only whether each is linked: their line ids are not needed to list them.
+    const mappings = await store.mappings.subscriptions.getMany(run.connectionId, page.map((s) => s.id), { lines: false });
     const linked = page.filter((s) => mappings.get(s.id)?.linked);
     await Promise.all([names.customers.load(linked.map((s) => s.customerId)), names.products.load(linked.map((s) => s.productId))]);
     return linked.map((sub) => {

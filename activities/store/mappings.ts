@@ -130,8 +130,8 @@ export interface MappingRepository<V extends MappingCommon, L, D extends { label
 }
 
 export interface SubscriptionMappingRepository extends MappingRepository<SubscriptionMapping, SubscriptionLink, SubscriptionDisplay> {
-  /** Many subscriptions at once (batch jobs): each mapping by `_id`, their line ids in one query; absent ones are left out. */
-  getMany(connectionId: string, subscriptionIds: readonly string[]): Promise<Map<string, SubscriptionMapping>>;
+  /** Many subscriptions at once (batch jobs): each mapping by `_id`, their line ids in one query (`lines: false`: none, `lineIds` empty); absent ones are left out. */
+  getMany(connectionId: string, subscriptionIds: readonly string[], opts?: { lines?: boolean }): Promise<Map<string, SubscriptionMapping>>;
 
   /** Sets (number) or removes (null) PSA line ids by planner line key, leaving the other lines alone. */
   setLineIds(connectionId: string, subscriptionId: string, changes: Record<string, number | null>): Promise<SubscriptionMapping>;
@@ -497,11 +497,11 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
   const subscriptions: SubscriptionMappingRepository = {
     ...subs.api,
     get: async (connectionId, subscriptionId) => withLines(await subs.api.get(connectionId, subscriptionId)),
-    async getMany(connectionId, subscriptionIds) {
+    async getMany(connectionId, subscriptionIds, opts = {}) {
       const ids = [...new Set(subscriptionIds)];
       const docs = await mapConcurrent(ids, READS_IN_FLIGHT, (id) => subs.col.findOne({ _id: docId(connectionId, id) }));
       const found = docs.flatMap((d) => (d ? [subs.toView(d)] : []));
-      const byId = await lineIdsOf(connectionId, found.map((m) => m.platformId));
+      const byId = opts.lines === false ? new Map<string, Record<string, number>>() : await lineIdsOf(connectionId, found.map((m) => m.platformId));
       return new Map(found.map((m) => [m.platformId, { ...m, lineIds: byId.get(m.platformId) ?? {} }]));
     },
     async markMapped(connectionId, subscriptionId, link, opts) {
