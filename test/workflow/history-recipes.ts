@@ -6,7 +6,8 @@
  * and branch a production history can hold today: events in any order and repeated, month-start
  * folds and future-dated events on timers, a step retried after the PSA stayed unreachable, a
  * refusal, an admin's retry and skip, a partial upgrade's hand-over, Autotask placement,
- * continue-as-new, closing after the quiet period and reopening.
+ * continue-as-new, closing after the quiet period and reopening; the reconciliation run, its
+ * chunks and its scheduled starter, and the global sync (reconciliation-recipes.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -18,6 +19,7 @@ import { addDays, isoDateOf } from '../../domain/dates';
 import { notificationDigestWorkflow, seatCountWorkflow, subscriptionWorkflow } from '../../workflows';
 import type { SentEvent } from '../support/plan-for';
 import { mockedConnector, samplePlacement, sampleReport, wire, type Fault } from '../support/mocked-connector';
+import { reconciliationRecipes } from './reconciliation-recipes';
 
 const DAY_MS = 86_400_000;
 
@@ -157,4 +159,5 @@ export const recipes: Recipe[] = [
     } as unknown as NotificationActivities,
     (env, taskQueue, workflowId) => env.client.workflow.execute(notificationDigestWorkflow, { taskQueue, workflowId, args: [{ connectionId: 'conn', day: '2026-11-20' }] }),
   ),
+  ...reconciliationRecipes,
 ];
