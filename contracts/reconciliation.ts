@@ -45,6 +45,8 @@ export interface ReconciliationSubject {
   plan?: string;
   productId: string;
   kind: 'saas' | 'iaas';
+  /** The PSA agreement (ConnectWise) / contract (Autotask) it is billed on, as the listing found its mapping. */
+  agreementId?: number;
 }
 
 export interface ReconciliationItem extends ReconciliationSubject {

@@ -291,8 +291,8 @@ export async function reconciliationChunkWorkflow(input: ReconciliationChunkInpu
 }
 
 function subjectOf(item: ReconciliationItem) {
-  const { subscriptionId, customerId, customerName, plan, productId, kind } = item;
-  return { subscriptionId, productId, kind, ...(customerId ? { customerId } : {}), ...(customerName ? { customerName } : {}), ...(plan ? { plan } : {}) };
+  const { subscriptionId, customerId, customerName, plan, productId, kind, agreementId } = item;
+  return { subscriptionId, productId, kind, ...(customerId ? { customerId } : {}), ...(customerName ? { customerName } : {}), ...(plan ? { plan } : {}), ...(agreementId !== undefined ? { agreementId } : {}) };
 }
 
 function errorMessage(err: unknown): string {

@@ -106,6 +106,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
     return linked.map((sub) => {
       const customer = names.customers.get(sub.customerId);
       const product = names.products.get(sub.productId);
+      const agreementId = mappings.get(sub.id)?.agreementId;
       return {
         subscriptionId: sub.id,
         customerId: sub.customerId,
@@ -113,6 +114,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
         ...(product ? { plan: product.name } : {}),
         productId: sub.productId,
         kind: sub.kind,
+        ...(agreementId !== undefined ? { agreementId } : {}),
       };
     });
   }
@@ -235,6 +237,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
             ...(o.subject.plan ? { plan: o.subject.plan } : {}),
             productId: o.subject.productId,
             kind: o.subject.kind,
+            ...(o.subject.agreementId !== undefined ? { agreementId: o.subject.agreementId } : {}),
             platform: complete ? o.facts!.platform : null,
             psa: o.facts?.psa.ok ? o.facts.psa.values : null,
             error: o.error,

@@ -65,6 +65,8 @@ export interface ReconciliationRecord extends ReconciliationKey {
   plan?: string;
   productId?: string;
   kind?: 'saas' | 'iaas';
+  /** The PSA agreement / contract the subscription is billed on (as last listed). */
+  agreementId?: number;
   platform?: PlatformCharges;
   psa?: PsaCharges;
   decision?: ReconciliationDecision;
@@ -87,6 +89,7 @@ export interface ReconciliationUpdate {
   plan?: string;
   productId?: string;
   kind?: 'saas' | 'iaas';
+  agreementId?: number;
   platform?: PlatformCharges | null;
   psa?: PsaCharges | null;
   error?: string | null;
@@ -104,6 +107,7 @@ export interface ReconciliationLogRow {
   customer?: string;
   plan?: string;
   kind?: 'saas' | 'iaas';
+  agreementId?: number;
   platformQuantity?: number;
   usageQuantity?: number;
   platformCost?: Money;
@@ -134,6 +138,8 @@ export interface ReconciliationLogFilter {
   search?: string;
   /** At most this many rows (default 10 000). */
   limit?: number;
+  /** Rows to pass over first (paging; default 0). */
+  skip?: number;
 }
 
 /** A run: (connection, provider, billing month). */
@@ -171,6 +177,8 @@ export interface ReconciliationRepository {
   listForRun(connectionId: string, provider: string, month: string): Promise<ReconciliationRecord[]>;
   /** The reconciliation log: newest month first, then customer, then subscription. */
   listForLog(filter: ReconciliationLogFilter): Promise<ReconciliationLogRow[]>;
+  /** How many rows the log has for the filter (limit and skip aside). */
+  countForLog(filter: ReconciliationLogFilter): Promise<number>;
   /** How many records are in each status (optionally for one month). */
   countByStatus(connectionId: string, month?: string): Promise<Record<ReconciliationStatus, number>>;
 }
@@ -184,6 +192,8 @@ interface ReconciliationDoc extends ReconciliationKey {
   plan?: string;
   productId?: string;
   kind?: 'saas' | 'iaas';
+  /** The PSA agreement / contract the subscription is billed on (as last listed). */
+  agreementId?: number;
   platform?: PlatformCharges;
   psa?: PsaCharges;
   decision?: { action: 'accept' | 'reject'; by: string; at: Date; note?: string };
@@ -223,6 +233,7 @@ function toRecord(d: ReconciliationDoc): ReconciliationRecord {
     plan: d.plan,
     productId: d.productId,
     kind: d.kind,
+    agreementId: d.agreementId,
     platform: d.platform,
     psa: d.psa,
     decision: d.decision ? { ...d.decision, at: d.decision.at.toISOString() } : undefined,
@@ -244,6 +255,7 @@ function toRow(d: ReconciliationDoc): ReconciliationLogRow {
     customer: d.customerName,
     plan: d.plan,
     kind: d.kind,
+    agreementId: d.agreementId,
     platformQuantity: d.platform?.quantity,
     usageQuantity: d.platform?.usageQuantity,
     platformCost: d.platform?.cost,
@@ -260,6 +272,20 @@ function toRow(d: ReconciliationDoc): ReconciliationLogRow {
     decisionNote: d.decision?.note,
     updatedAt: d.updatedAt.toISOString(),
   });
+}
+
+/** The log's query for a filter (paging aside). */
+function logFilter(f: ReconciliationLogFilter): Filter<ReconciliationDoc> {
+  const filter: Filter<ReconciliationDoc> = { connectionId: f.connectionId };
+  const month: Record<string, string> = {};
+  if (f.from) month.$gte = monthOfBound(f.from);
+  if (f.to) month.$lte = monthOfBound(f.to);
+  if (Object.keys(month).length > 0) filter.month = month;
+  if (f.status) filter.status = Array.isArray(f.status) ? { $in: f.status } : f.status;
+  if (f.provider) filter.provider = f.provider;
+  if (f.customerId) filter.customerId = f.customerId;
+  if (f.search) filter.$or = ['customerName', 'plan', 'subscriptionId'].map((k) => ({ [k]: containsRegex(f.search!) }));
+  return filter;
 }
 
 /** The reconciliation repository over `db`. */
@@ -299,6 +325,7 @@ export function createReconciliationRepository(db: Db, now: () => Date = () => n
       put('plan', u.plan);
       put('productId', u.productId);
       put('kind', u.kind);
+      put('agreementId', u.agreementId);
       put('platform', u.platform === null || u.platform === undefined ? u.platform : defined(u.platform));
       put('psa', u.psa);
       put('error', u.error === null || u.error === undefined ? u.error : { message: u.error.slice(0, 2000), at });
@@ -400,21 +427,17 @@ export function createReconciliationRepository(db: Db, now: () => Date = () => n
     },
 
     async listForLog(f) {
-      const filter: Filter<ReconciliationDoc> = { connectionId: f.connectionId };
-      const month: Record<string, string> = {};
-      if (f.from) month.$gte = monthOfBound(f.from);
-      if (f.to) month.$lte = monthOfBound(f.to);
-      if (Object.keys(month).length > 0) filter.month = month;
-      if (f.status) filter.status = Array.isArray(f.status) ? { $in: f.status } : f.status;
-      if (f.provider) filter.provider = f.provider;
-      if (f.customerId) filter.customerId = f.customerId;
-      if (f.search) filter.$or = ['customerName', 'plan', 'subscriptionId'].map((k) => ({ [k]: containsRegex(f.search!) }));
       const docs = await col
-        .find(filter)
+        .find(logFilter(f))
         .sort({ month: -1, customerName: 1, subscriptionId: 1 })
+        .skip(Math.max(0, Math.trunc(f.skip ?? 0)))
         .limit(Math.min(Math.max(f.limit ?? 10_000, 1), 100_000))
         .toArray();
       return docs.map(toRow);
+    },
+
+    async countForLog(f) {
+      return col.countDocuments(logFilter(f));
     },
 
     async countByStatus(connectionId, month) {

@@ -19,6 +19,7 @@ interface LogOpts {
   customer?: string;
   search?: string;
   limit?: string;
+  offset?: string;
 }
 
 function logQuery(o: LogOpts): string {
@@ -31,6 +32,8 @@ function logQuery(o: LogOpts): string {
   if (o.search) q.set('search', o.search);
   const limit = wholeNumber('--limit', o.limit);
   if (limit !== undefined) q.set('limit', String(limit));
+  const offset = o.offset === '0' ? 0 : wholeNumber('--offset', o.offset);
+  if (offset !== undefined) q.set('offset', String(offset));
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -44,7 +47,8 @@ const logFilters = (c: Command): Command =>
     .option('-p, --provider <name>', 'one provider, e.g. "Microsoft CSP"')
     .option('--customer <id>', 'one platform customer')
     .option('--search <text>', 'text in customer, plan or subscription id')
-    .option('--limit <n>', 'at most this many rows');
+    .option('--limit <n>', 'at most this many rows')
+    .option('--offset <n>', 'rows to pass over first (with --limit: one page; the JSON log answers the total)');
 
 /**
  * Exit code of a decision the run carried out but that left items failed (the PSA refused the

@@ -1,6 +1,6 @@
 /**
  * `/api/connections/:connectionId/reconciliation/...`: the monthly reconciliation (§6).
- *   GET  .../log?from&to&status&provider&customerId&search&limit   the log rows (JSON)
+ *   GET  .../log?from&to&status&provider&customerId&search&limit&offset   a page of log rows (JSON) with the total
  *   GET  .../log.csv?(same filters)                                 the log as CSV
  *   GET  .../runs/:provider/:month?offset&limit                     a run's state: counts, chunks, one page of items
  *   POST .../runs/:provider/:month                                  start the month's run now (or find it)
@@ -54,7 +54,7 @@ export const reconciliationRoutes: FastifyPluginAsync<ReconciliationRouteDeps> =
   app.get<{ Params: { connectionId: string }; Querystring: unknown }>(`${base}/log`, async (request) => {
     const query = parseInput(ReconciliationLogQuerySchema, request.query ?? {});
     await mustExist(request.params.connectionId);
-    return { rows: await log.list(request.params.connectionId, query) };
+    return log.page(request.params.connectionId, query);
   });
 
   app.get<{ Params: { connectionId: string }; Querystring: unknown }>(`${base}/log.csv`, async (request, reply) => {
