@@ -55,8 +55,11 @@ describe('the reconciliation log and review at size', () => {
   });
 
   it('exports every row of the month as CSV', async () => {
-    const csv = (await api(`/api/connections/${C}/reconciliation/log.csv?from=${MONTH}&to=${MONTH}`)).text;
-    expect(csv.trim().split('\n')).toHaveLength(N + 1);
+    const res = await fetch(`${h.url}/api/connections/${C}/reconciliation/log.csv?from=${MONTH}&to=${MONTH}`, { headers: { authorization: `Bearer ${h.adminToken}` } });
+    expect(res.status).toBe(200);
+    const lines = (await res.text()).trim().split('\n');
+    expect(lines).toHaveLength(N + 1);
+    expect(lines[3]).toContain('amount 230.00 → 240.00');
   });
 
   it('shows the month in the console a page at a time', async () => {
