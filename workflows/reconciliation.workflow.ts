@@ -179,7 +179,9 @@ function openRun(input: ReconciliationWorkflowInput): ReconciliationRunState {
     window: { start: window.start, end: window.end, checkDates: window.checkDates },
     remainingChecks,
     checksDone: 0,
-    decisionDeadline: addDays(window.end, DECISION_WAIT_DAYS),
+    // Started by hand long after the window (an old month re-checked): the wait for decisions
+    // counts from the start, else the run would end before anyone could decide.
+    decisionDeadline: addDays(today > window.end ? today : window.end, DECISION_WAIT_DAYS),
     total: 0,
     counts: zeroCounts(),
     chunks: [],
