@@ -6,7 +6,7 @@
 import type { AppliedOperation } from './psa/psa-gateway.port';
 import { mappedProductIds } from './psa-targets';
 import type { GatewayRegistry } from './psa/gateway-registry';
-import type { Store } from './store';
+import { effectiveDateRules, type Store } from './store';
 import type { SubscriptionPlacement } from '../contracts/subscription';
 import type { SubscriptionMappingPort } from './subscription.activities';
 
@@ -21,6 +21,22 @@ export function lineDescription(parts: { subscriptionId: string; productName?: s
 export function createSubscriptionMappingPort(deps: { store: Store; gateways: GatewayRegistry; now?: () => number }): SubscriptionMappingPort {
   const { store } = deps;
   const productIds = cachedPerConnection((connectionId) => mappedProductIds(store, connectionId), 30_000, deps.now ?? Date.now);
+  /** PSA lines of a product on an agreement, still billing, that no subscription of the connection owns. */
+  async function unownedLinesOf(connectionId: string, agreementId: number, psaProductId: number): Promise<number[]> {
+    const today = new Date(deps.now?.() ?? Date.now()).toISOString().slice(0, 10);
+    const lines = (await (await deps.gateways.forConnection(connectionId)).listLines(agreementId)).filter(
+      (l) => l.psaProductId === psaProductId && (l.cancelledDate === null || l.cancelledDate >= today),
+    );
+    if (lines.length === 0) return [];
+    const owned = new Set<number>();
+    for (let skip = 0; ; skip += 500) {
+      const page = await store.mappings.subscriptions.list(connectionId, { linked: true, limit: 500, skip });
+      for (const m of page.items) for (const id of Object.values(m.lineIds ?? {})) owned.add(id);
+      if (page.items.length < 500) break;
+    }
+    return lines.filter((l) => !owned.has(l.psaId)).map((l) => l.psaId);
+  }
+
   return {
     async recordReport(connectionId, report) {
       const s = report.subscription;
@@ -50,11 +66,7 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
       const existing = await store.mappings.subscriptions.get(connectionId, s.id);
       const connection = await store.connections.get(connectionId);
       if (!connection) return null;
-      const rules = {
-        positiveChange: connection.rules.positiveChange,
-        negativeChange: connection.rules.negativeChange,
-        cancellation: connection.rules.cancellation,
-      };
+      const rules = effectiveDateRules(connection.rules);
       const gateway = await deps.gateways.forConnection(connectionId);
       let companyId = existing?.linked ? existing.companyId : undefined;
       let agreementId = existing?.linked ? existing.agreementId : undefined;
@@ -66,6 +78,17 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
         if (agreements.length !== 1) return null; // none, or several: an admin chooses
         companyId = customer.psaId;
         agreementId = agreements[0]!.id;
+        // Cutover: a line of this product the MSP bills by hand would be billed twice by a new
+        // one. An admin adopts it (`services map --adopt`) or maps without (docs/adopt-and-drift.md).
+        const hand = await unownedLinesOf(connectionId, agreementId, product.psaId!);
+        if (hand.length > 0) {
+          await store.mappings.subscriptions.markFailed(
+            connectionId,
+            s.id,
+            `not mapped automatically: ${connection.psa === 'connectwise' ? 'agreement' : 'contract'} ${agreementId} already has line(s) ${hand.join(', ')} of this product that no subscription owns (billed by hand?); adopt one with \`services map ${s.id} --adopt\`, or map the subscription to bill a new line`,
+          );
+          return null;
+        }
       }
       const agreement = (await gateway.listAgreements(companyId)).find((a) => a.id === agreementId);
       if (!agreement) return null;
@@ -77,6 +100,8 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
         agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
         rules,
         description: existing?.description ?? lineDescription({ subscriptionId: s.id, productName }),
+        // How an admin said it bills (docs/billing-modes.md): a seat-count or bundled mapping stays so.
+        ...(existing?.linked && existing.billing ? { billing: existing.billing } : {}),
       };
       if (!existing?.linked) {
         await store.mappings.subscriptions.markMapped(connectionId, s.id, {
@@ -105,6 +130,25 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
 
     async recordFailure(connectionId, subscriptionId, message) {
       await store.mappings.subscriptions.markFailed(connectionId, subscriptionId, message);
+    },
+
+    async recordCommitment(connectionId, subscriptionId, report) {
+      // Names as the platform calls them now, for lists and mails (read only when the view changes).
+      const [customer, product] = await Promise.all([
+        report.customerId ? store.platform.getCustomer(report.customerId) : null,
+        store.platform.getProduct(report.productId),
+      ]);
+      await store.commitments.record({
+        connectionId,
+        subscriptionId,
+        customerId: report.customerId,
+        ...(customer ? { customerName: customer.name } : {}),
+        productId: report.productId,
+        ...(product ? { productName: product.name } : {}),
+        quantity: report.quantity,
+        asOf: report.asOf,
+        ...report.commitment,
+      });
     },
 
     async recordedLineCount(connectionId, subscriptionId) {

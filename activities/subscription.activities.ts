@@ -6,6 +6,8 @@
  */
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { SpawnNotice, SubscriptionPlacement, SubscriptionReport } from '../contracts/subscription';
+import type { SubscriptionCommitment } from '../domain/commitment';
+import type { IsoDate } from '../domain/dates';
 import type { PsaOperation } from '../domain/psa-operations';
 import type { AppliedOperation, KeyedOperation, OperationJournal, PsaGateway, PsaTarget } from './psa/psa-gateway.port';
 import { withFailureTypes } from './psa-failure';
@@ -23,6 +25,17 @@ export interface SubscriptionMappingPort {
   recordFailure(connectionId: string, subscriptionId: string, message: string): Promise<void>;
   /** PSA line ids recorded for the subscription (by an earlier run of its workflow). */
   recordedLineCount(connectionId: string, subscriptionId: string): Promise<number>;
+  /** The subscription's commitment as its workflow computed it (for `renewals due` and the renewals mail). */
+  recordCommitment(connectionId: string, subscriptionId: string, report: CommitmentReport): Promise<void>;
+}
+
+/** What the subscription workflow reports about its commitment (docs/renewals.md). */
+export interface CommitmentReport {
+  customerId: string | null;
+  productId: string;
+  quantity: number;
+  asOf: IsoDate;
+  commitment: SubscriptionCommitment;
 }
 
 /** Where a closed subscription workflow leaves its state (one document per workflow id). */
@@ -117,6 +130,11 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
       } finally {
         clearInterval(beat);
       }
+    },
+
+    /** Keeps the subscription's commitment view where lists and the renewals mail read it. */
+    async recordCommitment(input: { connectionId: string; subscriptionId: string; report: CommitmentReport }): Promise<void> {
+      await withFailureTypes(() => deps.mappings.recordCommitment(input.connectionId, input.subscriptionId, input.report));
     },
 
     async recordSyncFailure(input: { connectionId: string; subscriptionId: string; error: string }): Promise<void> {

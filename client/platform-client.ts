@@ -41,7 +41,10 @@ import {
   skipEventUpdate,
   spawnUpdate,
   stateQuery,
+  driftFoundSignal,
+  takeOverLinesUpdate,
 } from '../workflows/messages';
+import { TakeOverLinesSchema, type DriftReport, type TakeOverLines } from '../contracts/owned-lines';
 import { PsaConnectionId, PsaMappingStatus, PsaSubscriptionId } from '../workflows/search-attributes';
 import type { subscriptionWorkflow } from '../workflows/subscription.workflow';
 
@@ -196,6 +199,21 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
       } finally {
         clearTimeout(timer);
       }
+    },
+
+    /** Admin: the PSA holds these lines (adopt at cutover, restore after drift); refusals name the field. */
+    async takeOverLines(connectionId: string, subscriptionId: string, message: TakeOverLines): Promise<{ outcome: 'recorded' | 'unchanged' }> {
+      const checkedMessage = checked(TakeOverLinesSchema, message, 'takeOverLines');
+      try {
+        return await handle(connectionId, subscriptionId).executeUpdate(takeOverLinesUpdate, { args: [checkedMessage] });
+      } catch (e) {
+        throw refusal(e);
+      }
+    },
+
+    /** The global sync's drift findings, shown in the subscription's state. */
+    async reportDrift(connectionId: string, subscriptionId: string, report: DriftReport): Promise<void> {
+      await handle(connectionId, subscriptionId).signal(driftFoundSignal, report);
     },
 
     /** True when the subscription's workflow exists (running or closed). */

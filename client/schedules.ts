@@ -99,7 +99,7 @@ export function plannedSchedules(connections: readonly Connection[], settings: S
       });
     }
     const n = c.notifications;
-    if (n.enabled && n.recipients.length > 0 && (n.templates.serviceMapping || n.templates.billingReconciliation)) {
+    if (n.enabled && n.recipients.length > 0 && Object.values(n.templates).some(Boolean)) {
       // §8: daily, opt-in; the workflow itself still checks the toggles on the day.
       const id = `${prefix}notification-digest/${c.id}`;
       out.push({

@@ -5,9 +5,12 @@
  */
 import { z } from 'zod';
 import type { IsoDate } from '../domain/dates';
+import type { SubscriptionCommitment } from '../domain/commitment';
 import type { EventStatus } from '../domain/event-log';
 import type { HeldLines } from '../domain/psa-diff';
 import type { Ledger } from '../domain/ledger-types';
+import { BillingSchema, type Billing } from '../domain/billing-mode';
+import type { DriftReport, TakeOverLines } from './owned-lines';
 import { zodProblems, type Problem } from '../domain/problems';
 import {
   AgreementSchema,
@@ -56,6 +59,8 @@ export const SubscriptionPlacementSchema = z
     billCustomer: BillCustomerSchema.optional(),
     /** S1's id when this is the new subscription of a partial upgrade (§4 rule 6). */
     parentSubscriptionId: z.string().min(1).max(200).nullable().optional(),
+    /** How it bills (docs/billing-modes.md); absent = standard. */
+    billing: BillingSchema.optional(),
   })
   .strict();
 export type SubscriptionPlacement = z.infer<typeof SubscriptionPlacementSchema>;
@@ -132,6 +137,10 @@ export interface SubscriptionMessenger {
   /** The workflow's state; `timeoutMs` bounds the wait (without a worker a query never answers). */
   state(connectionId: string, subscriptionId: string, opts?: { timeoutMs?: number }): Promise<SubscriptionWorkflowState>;
   exists(connectionId: string, subscriptionId: string): Promise<boolean>;
+  /** The PSA holds these lines: adopt hand-made ones at cutover, or restore drifted ones (contracts/owned-lines.ts). */
+  takeOverLines(connectionId: string, subscriptionId: string, message: TakeOverLines): Promise<{ outcome: 'recorded' | 'unchanged' }>;
+  /** The daily comparison of the owned lines with the ledger, for the state query. */
+  reportDrift(connectionId: string, subscriptionId: string, report: DriftReport): Promise<void>;
 }
 
 /** Parses a message with its schema; the problems name each field and why. */
@@ -153,6 +162,8 @@ export interface EventView {
   /** Why it was rejected, or the admin's reason for skipping it. */
   reason?: string;
   skippedBy?: string;
+  /** How an applied event was placed when not on its own date, e.g. "scheduled for 2027-03-01 (commitment)" (docs/renewals.md). */
+  note?: string;
 }
 
 export interface HistoryEntry {
@@ -204,4 +215,10 @@ export interface SubscriptionWorkflowState {
   spawned: Record<string, { subscriptionId: string; withdrawn: boolean }>;
   /** Payloads that could not be read at all, with why (the worker never fails on them). */
   rejectedMessages: RejectedMessage[];
+  /** Its billing mode and why this workflow writes (or does not write) lines (docs/billing-modes.md). */
+  billing: Billing & { note: string; bundle?: { revision: number; sentAt: string } };
+  /** Commitment term, its end, the next renewal and any decrease waiting for it, as of today (docs/renewals.md); null before the platform reported the subscription. */
+  commitment: SubscriptionCommitment | null;
+  /** The last daily comparison of the owned lines with the ledger (docs/adopt-and-drift.md); null before the first. */
+  drift?: DriftReport | null;
 }

@@ -16,6 +16,8 @@ import { createMappingService, type MappingService } from '../app/admin/mapping-
 import { createMappingSettingsRepository } from '../app/admin/mapping-settings';
 import { createOutboundPolicy } from '../app/admin/outbound-policy';
 import { createPlatformClient } from '../client/platform-client';
+import { createBundleClient } from '../client/bundle-client';
+import type { BundleMessenger } from '../contracts/bundle';
 import { connectTemporal } from '../client/temporal';
 import type { SubscriptionMessenger } from '../contracts/subscription';
 import type { Config } from './config';
@@ -54,6 +56,8 @@ export interface Runtime {
   connection: Connection;
   /** The client library on `temporal`: what the admin service and the activities tell subscription workflows. */
   subscriptions: SubscriptionMessenger;
+  /** What the admin service and the activities tell bundle workflows (docs/billing-modes.md). */
+  bundles: BundleMessenger;
   mailer: Mailer | undefined;
   /** Every activity, built from this runtime's dependencies. */
   activities(): Activities;
@@ -100,6 +104,7 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
       }
     }));
   const subscriptions = createPlatformClient(temporal.client, { taskQueue, ...(settings.messageAcceptTimeoutMs ? { acceptTimeoutMs: settings.messageAcceptTimeoutMs } : {}) });
+  const bundles = createBundleClient(temporal.client, { taskQueue });
   const mailer = settings.smtp ? createSmtpMailer({ smtpUrl: settings.smtp.url, from: settings.smtp.from }) : undefined;
 
   return {
@@ -111,14 +116,16 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
     temporal: temporal.client,
     connection: temporal.connection,
     subscriptions,
+    bundles,
     mailer,
-    activities: () => createActivities({ store, gateways, subscriptions, taskQueue, db, ...(mailer ? { mailer } : {}) }),
+    activities: () => createActivities({ store, gateways, subscriptions, bundles, taskQueue, db, ...(mailer ? { mailer } : {}) }),
     mappingService: (opts = {}) =>
       createMappingService({
         store,
         gateways,
         journal: store.journal,
         platform: subscriptions,
+        bundles,
         settings: createMappingSettingsRepository(db),
         outbound: createOutboundPolicy(settings.outboundAllowList ?? []),
         ...(opts.stateQueryTimeoutMs !== undefined ? { stateQueryTimeoutMs: opts.stateQueryTimeoutMs } : {}),

@@ -5,3 +5,4 @@ export { reconciliationChunkWorkflow } from './reconciliation-chunk.workflow';
 export { globalSyncWorkflow } from './global-sync.workflow';
 export { notificationDigestWorkflow } from './notification-digest.workflow';
 export { seatCountWorkflow } from './seat-count.workflow';
+export { bundleWorkflow } from './bundle.workflow';

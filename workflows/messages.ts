@@ -14,6 +14,7 @@ import type {
   SubscriptionReportInput,
   SubscriptionWorkflowState,
 } from '../contracts/subscription';
+import type { DriftReport, TakeOverLines } from '../contracts/owned-lines';
 
 /** A lifecycle event `{ id, sequence?, type, date, ... }` (any JSON: the validator checks it). */
 export const platformEventUpdate = defineUpdate<EventReceipt, [unknown]>('platformEvent');
@@ -34,3 +35,8 @@ export const skipEventUpdate = defineUpdate<{ outcome: 'skipped' }, [SkipEvent]>
 export const spawnUpdate = defineUpdate<{ outcome: 'recorded' | 'unchanged' }, [SpawnNotice]>('spawn');
 
 export const stateQuery = defineQuery<SubscriptionWorkflowState>('state');
+
+/** Admin: the PSA holds these lines — adopt a hand-made line at cutover, or restore a drifted one (contracts/owned-lines.ts). */
+export const takeOverLinesUpdate = defineUpdate<{ outcome: 'recorded' | 'unchanged' }, [TakeOverLines]>('takeOverLines');
+/** The daily global sync's comparison of the owned lines with the ledger (shown in the state). */
+export const driftFoundSignal = defineSignal<[DriftReport]>('driftFound');

@@ -14,6 +14,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setDefaultSignalHandler,
   setHandler,
@@ -37,13 +38,18 @@ import {
   type SubscriptionStatus,
   type SubscriptionWorkflowState,
 } from '../contracts/subscription';
-import type { SubscriptionActivities } from '../activities/subscription.activities';
+import type { BundleActivities } from '../activities/bundles/bundle.activities';
+import type { CommitmentReport, SubscriptionActivities } from '../activities/subscription.activities';
 import type { KeyedOperation } from '../activities/psa/psa-gateway.port';
+import { commitmentOf } from '../domain/commitment';
 import { addDays, firstOfMonth, isoDateOf, toDayNumber, type IsoDate } from '../domain/dates';
 import { admit, insertLogged, parsePlatformEvent, type LoggedEvent, type PlatformEvent } from '../domain/event-log';
 import { diffLines, emptyHeld, heldAfter, heldLineIds, lineIdsFor, type HeldLines } from '../domain/psa-diff';
 import { problemLine, type Problem } from '../domain/problems';
 import { replaySubscription, type SubscriptionReplay } from '../domain/replay';
+import { billingNote, billingOrStandard, standardRange } from '../domain/billing-mode';
+import { memberValues } from '../domain/bundle-billing';
+import { initialState } from '../domain/subscription-state';
 import {
   placementUpdate,
   platformEventUpdate,
@@ -53,18 +59,24 @@ import {
   skipEventUpdate,
   spawnUpdate,
   stateQuery,
+  driftFoundSignal,
+  takeOverLinesUpdate,
 } from './messages';
+import { DriftReportSchema, TakeOverLinesSchema, type DriftReport, type TakeOverLines } from '../contracts/owned-lines';
+import { heldAfterTakeOver, takeOverProblems } from './owned-lines';
 import { PsaConnectionId, PsaCustomerId, PsaMappingStatus, PsaSubscriptionId, PsaType } from './search-attributes';
 import { eventViews, subscriptionSummary } from './summary';
 
-const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSubscription, archiveSubscription } = proxyActivities<SubscriptionActivities>({
+const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSubscription, archiveSubscription, recordCommitment } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumInterval: '1 minute' },
 });
+const { reportBundleMember } = proxyActivities<BundleActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } });
 
 // PSA writes: transient errors (429, 5xx, timeouts) retry here for a few minutes under the same
 // idempotency keys; after that the workflow shows the error and tries the same step again later.
 // A PSA refusal is not an error of the activity: it comes back with what was written before it.
+// Who retries which failure, and why never two layers at once: docs/retries.md.
 const { applyOperations } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '10 seconds',
@@ -125,6 +137,12 @@ export interface CarriedState {
   synced: { applied: string[]; foldedThrough: IsoDate | null };
   /** Last day something happened; an ended subscription closes `closeAfterDays` later. */
   quietSince: IsoDate | null;
+  /** A bundle member: the billed values last sent to its bundle (docs/billing-modes.md). */
+  bundleSent?: { bundleId: string; revision: number; values: string; at: string };
+  /** The commitment last recorded for lists and the renewals mail (its JSON without the day), so it is written only when it changes. */
+  commitmentRecorded?: string;
+  /** The last daily comparison of the owned lines with the ledger (absent in states carried before it existed). */
+  drift?: DriftReport | null;
 }
 
 const KEPT = 50;
@@ -139,6 +157,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   let s: CarriedState = input.carried ?? freshState(workflowInfo().firstExecutionRunId);
   let restoring = input.carried === undefined;
   let replay: SubscriptionReplay | null = null;
+  // A bundle member's whole-log replay, where its billed values come from (docs/billing-modes.md).
+  let contribution: SubscriptionReplay | null = null;
   // A report the activity has not recorded yet (platform records, mapping document, auto-mapping).
   let pendingReport: SubscriptionReport | null = null;
   let dirty = true;
@@ -240,6 +260,26 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     { validator: (raw) => spawnProblem(parsed(SpawnNoticeSchema, raw, 'spawn')), description: "A partial upgrade's new subscription" },
   );
 
+  // Adoption at cutover and restoring a drifted line (docs/adopt-and-drift.md): the admin tools
+  // read the PSA and tell the workflow what it holds; the next diff writes the ledger's values.
+  setHandler(
+    takeOverLinesUpdate,
+    async (raw) => {
+      const m = parsed(TakeOverLinesSchema, raw, 'takeOverLines');
+      await condition(() => !restoring && !working);
+      return takeOver(m);
+    },
+    { validator: (raw) => takeOverCheck(parsed(TakeOverLinesSchema, raw, 'takeOverLines')), description: 'The PSA holds these lines: adopt hand-made ones, or restore drifted ones' },
+  );
+
+  setHandler(driftFoundSignal, (raw) => {
+    const r = DriftReportSchema.safeParse(raw);
+    if (!r.success) return rejectMessage('driftFound', 'not a drift report');
+    // Only findings about lines still held as they were read (a step may have written since).
+    const held = new Map([...Object.values(s.held.connectwise), ...Object.values(s.held.autotask)].map((l) => [l.psaId, l]));
+    s.drift = { ...r.data, findings: r.data.findings.filter((f) => held.has(f.psaId)) };
+  });
+
   // Anything else sent to the workflow (an old or mistyped message name) is recorded, never fatal.
   setDefaultSignalHandler((name) => rejectMessage(name, `unknown message "${name}": send lifecycle events with the platformEvent update`));
 
@@ -262,6 +302,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     working = true;
     try {
       await work();
+      // Awaited only when there is something to write: an extra await would reorder this
+      // activation's commands (an update's completion before the memo) against old histories.
+      const commitment = commitmentToRecord();
+      if (commitment) {
+        await recordCommitment({ connectionId, subscriptionId, report: commitment.report });
+        s.commitmentRecorded = commitment.text;
+      }
     } finally {
       working = false;
     }
@@ -320,6 +367,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   function placementProblem(placement: SubscriptionPlacement | null): void {
     if (!placement) return;
     const lines = Object.keys(s.held.connectwise).length + Object.keys(s.held.autotask).length;
+    const billing = billingOrStandard(placement.billing);
+    if (lines > 0 && standardRange(billing) === null) {
+      // docs/billing-modes.md "Switching": lines that billed are ended on a day, never dropped.
+      throw invalid('placement', [{ path: 'billing.standardUntil', message: `is required: subscription ${subscriptionId} bills through ${lines} line(s) of its own, which a switch to ${billing.mode} must end on a day (map it again with force)` }]);
+    }
     if (s.heldOn !== null && lines > 0 && placement.agreementId !== s.heldOn) {
       throw invalid('placement', [
         { path: 'agreementId', message: `is ${placement.agreementId}, but subscription ${subscriptionId} bills through ${lines} line(s) on ${placement.psa === 'connectwise' ? 'agreement' : 'contract'} ${s.heldOn}; it cannot move while they bill` },
@@ -338,6 +390,26 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (s.status === 'unmapped') s.status = 'mapped';
     clearFailure();
     return { outcome: 'placed' };
+  }
+
+  function takeOverCheck(m: TakeOverLines): void {
+    if (restoring) return;
+    const problems = takeOverProblems({ held: s.held, heldOn: s.heldOn, placement: s.placement, writing: s.pendingStep !== null }, m);
+    if (problems.length > 0) throw invalid('takeOverLines', problems);
+  }
+
+  function takeOver(m: TakeOverLines): { outcome: 'recorded' | 'unchanged' } {
+    takeOverCheck(m);
+    const { held, changed } = heldAfterTakeOver(s.held, m);
+    if (changed.length === 0) return { outcome: 'unchanged' };
+    s.held = held;
+    if (s.heldOn === null) s.heldOn = m.agreementId;
+    if (s.drift) s.drift = { ...s.drift, findings: s.drift.findings.filter((f) => !changed.includes(f.lineKey)) };
+    const what = `${m.kind === 'adopt' ? 'adopted' : 'restoring'} ${changed.join(', ')}${m.by ? ` (by ${m.by})` : ''}`;
+    remember({ step: s.step, at: now(), what, operations: 0 });
+    // Like a retry: a subscription whose first write was refused goes on with the adopted line.
+    clearFailure();
+    return { outcome: 'recorded' };
   }
 
   function skipProblem(eventId: string): void {
@@ -421,23 +493,44 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
     noteSynced();
     await handOverSpawns(s.placement);
+    // Awaited only for a bundle member: an extra await on every path would move the commands of
+    // a standard subscription against its update handlers, and stored histories would not replay.
+    if (billingOrStandard(s.placement.billing).mode === 'bundled') await reportToBundle();
   }
 
-  /** The ledger the whole log gives as of today (null: bill nothing; undefined: cannot tell — failed). */
+  /**
+   * The ledger the whole log gives as of today (null: bill nothing; undefined: cannot tell — failed).
+   * docs/billing-modes.md: only standard billing writes lines of its own, on the days its mode
+   * gives it; a bundle member's values come from the whole log.
+   */
   function desiredState(report: SubscriptionReport, placement: SubscriptionPlacement) {
+    const billing = billingOrStandard(placement.billing);
+    const range = standardRange(billing);
+    const init = { rules: placement.rules, agreement: placement.agreement, subscription: report.subscription, parentSubscriptionId: placement.parentSubscriptionId ?? null };
+    const replayWith = (limits: { from?: IsoDate; until?: IsoDate }) =>
+      replaySubscription({ init: { ...init, billedFrom: limits.from }, log: s.log, asOf: today(), skipped: new Set(Object.keys(s.skipped)), billedUntil: limits.until });
     try {
-      replay = replaySubscription({
-        init: { rules: placement.rules, agreement: placement.agreement, subscription: report.subscription, parentSubscriptionId: placement.parentSubscriptionId ?? null },
-        log: s.log,
-        asOf: today(),
-        skipped: new Set(Object.keys(s.skipped)),
-      });
+      replay = replayWith(range ?? {});
+      contribution = billing.mode !== 'bundled' ? null : range?.until ? replayWith({}) : replay;
     } catch (err) {
       replay = null;
+      contribution = null;
       fail('map', `the subscription cannot be billed on this placement: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     }
-    return s.withdrawn ? null : replay.ledger;
+    return s.withdrawn || range === null ? null : replay.ledger;
+  }
+
+  /** A bundle member sends its billed values to the bundle's workflow when they changed. */
+  async function reportToBundle(): Promise<void> {
+    const billing = billingOrStandard(s.placement?.billing);
+    if (billing.mode !== 'bundled' || !billing.bundleId || !contribution || !s.report) return;
+    const values = s.withdrawn ? [] : memberValues(s.report.subscription, s.log, contribution, billing.from);
+    const text = JSON.stringify(values);
+    if (s.bundleSent?.bundleId === billing.bundleId && s.bundleSent.values === text) return;
+    const revision = (s.bundleSent?.revision ?? -1) + 1;
+    await reportBundleMember({ connectionId, bundleId: billing.bundleId, report: { subscriptionId, revision, values } });
+    s.bundleSent = { bundleId: billing.bundleId, revision, values: text, at: now() };
   }
 
   /** Writes one step; false when the PSA refused (failed) or stayed unreachable (retried later). */
@@ -535,6 +628,30 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
   }
 
+  // ---- commitment (docs/renewals.md) ------------------------------------------------------
+
+  /** The commitment as of today: from the replay once mapped, from the report while events wait for a mapping. */
+  function commitmentReport(): CommitmentReport | null {
+    if (!s.report) return null;
+    const state = replay?.ledger.state ?? initialState(s.report.subscription);
+    const commitment = commitmentOf(state, today(), replay?.ledger);
+    // A withdrawn partial upgrade bills nothing: no term to end, nothing to renew.
+    const billed = s.withdrawn ? { ...commitment, termStart: null, commitmentEnd: null, nextRenewal: null, scheduledDecrease: null } : commitment;
+    return { customerId: s.report.customerId, productId: state.productId, quantity: state.quantity, asOf: today(), commitment: billed };
+  }
+
+  /** The commitment to write where `renewals due` and the renewals mail read it: null when it did not change since the last write. */
+  function commitmentToRecord(): { report: CommitmentReport; text: string } | null {
+    const report = commitmentReport();
+    if (!report) return null;
+    const { asOf: _asOf, ...compared } = report;
+    const text = JSON.stringify(compared);
+    if (text === s.commitmentRecorded) return null;
+    // Runs started before commitments were recorded replay without this activity.
+    if (!patched('record-commitment')) return null;
+    return { report, text };
+  }
+
   // ---- time --------------------------------------------------------------------------------
 
   /** One durable timer for the next wake (a month start, a future event, a retry, closing). */
@@ -560,6 +677,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (s.pendingStep && s.lastError?.retryAt) candidates.push(Date.parse(s.lastError.retryAt));
     if (s.status !== 'failed' && !s.blocked && replay?.nextWake) candidates.push(toDayNumber(replay.nextWake) * DAY_MS + wakeOffsetMs);
     if (s.status === 'ended' && s.quietSince) candidates.push(toDayNumber(addDays(s.quietSince, closeAfterDays)) * DAY_MS);
+    // A committed subscription's term ends by the calendar alone: wake on the renewal date so
+    // the recorded commitment (and the state) moves on to the next term.
+    const commitment = commitmentReport()?.commitment;
+    if (commitment && commitment.term !== 'none' && commitment.nextRenewal && commitment.nextRenewal > today()) {
+      candidates.push(toDayNumber(commitment.nextRenewal) * DAY_MS + wakeOffsetMs);
+    }
     return candidates.length ? Math.min(...candidates) : null;
   }
 
@@ -580,7 +703,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       status: s.status,
       report: s.report,
       placement: s.placement,
-      ledger: replay?.ledger ?? null,
+      // A seat-count or bundled subscription bills no ledger of its own (docs/billing-modes.md).
+      ledger: standardRange(billingOrStandard(s.placement?.billing)) === null ? null : (replay?.ledger ?? null),
       asOf: replay?.asOf ?? null,
       held: s.held,
       lineIds: heldLineIds(s.held),
@@ -594,7 +718,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       history: s.history,
       spawned: Object.fromEntries(Object.entries(s.spawned).map(([k, v]) => [k, { subscriptionId: v.subscriptionId, withdrawn: v.withdrawn }])),
       rejectedMessages: s.rejectedMessages,
+      billing: billingView(),
+      commitment: commitmentReport()?.commitment ?? null,
+      drift: s.drift ?? null,
     };
+  }
+
+  function billingView(): SubscriptionWorkflowState['billing'] {
+    const billing = billingOrStandard(s.placement?.billing);
+    return { ...billing, note: billingNote(billing), ...(s.bundleSent ? { bundle: { revision: s.bundleSent.revision, sentAt: s.bundleSent.at } } : {}) };
   }
 
   /** Search attributes and memo, so the Web UI lists and explains the subscription; written only when they change. */

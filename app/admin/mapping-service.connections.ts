@@ -123,6 +123,7 @@ export function createConnectionOperations(deps: MappingServiceDeps) {
         );
       }
       const mappingsRemoved = await store.mappings.removeConnection(id);
+      await store.commitments.removeConnection(id);
       await deps.settings.remove(id);
       await store.connections.delete(id);
       deps.gateways.forget(id);

@@ -1,5 +1,6 @@
 /** What the mapping service is built from; tests pass real local servers, production real ones. */
 import type { SubscriptionMessenger } from '../../contracts/subscription';
+import type { BundleMessenger } from '../../contracts/bundle';
 import type { GatewayRegistry } from '../../activities/psa/gateway-registry';
 import type { OperationJournal } from '../../activities/psa/psa-gateway.port';
 import type { Store } from '../../activities/store';
@@ -14,6 +15,8 @@ export interface MappingServiceDeps {
   journal: OperationJournal;
   /** Tells the subscription workflows (reports, events, placements, retries, skips) and reads their state. */
   platform: SubscriptionMessenger;
+  /** Tells bundle workflows their definition changed and reads their state (docs/billing-modes.md); absent: bundles cannot be created. */
+  bundles?: BundleMessenger;
   settings: MappingSettingsRepository;
   /** Which connection URLs may be called (docs/security.md); default: no internal address. */
   outbound?: OutboundPolicy;

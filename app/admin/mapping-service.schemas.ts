@@ -117,8 +117,17 @@ export const MapServiceInputSchema = z
       .default({}),
     effectiveDate: IsoDateSchema.optional(),
     billCustomer: z.enum(BILL_CUSTOMER, { errorMap: () => ({ message: `must be one of ${BILL_CUSTOMER.join(', ')}` }) }).optional(),
+    /** docs/billing-modes.md: `seat-count` bills the usage counts' high-water mark (the daily job) and no lines from events. */
+    billingMode: z.enum(['standard', 'seat-count'], { errorMap: () => ({ message: 'must be "standard" or "seat-count" (bundles are made with the bundles routes)' }) }).optional(),
+    /** Switch the mode of a subscription that already billed (from the first of next month). */
+    force: bool.optional(),
+    /** Take over the MSP's own line for the subscription instead of creating one (docs/adopt-and-drift.md). */
+    adopt: bool.optional(),
+    /** With adopt: the PSA line to take over when several fit. */
+    adoptLine: psaRecordId.optional(),
   })
-  .strict();
+  .strict()
+  .refine((m) => m.adoptLine === undefined || m.adopt === true, { path: ['adoptLine'], message: 'needs adopt: true' });
 export type MapServiceInput = z.input<typeof MapServiceInputSchema>;
 
 /** The store's rules patch plus the §7 switch the store does not hold (see mapping-settings.ts). */

@@ -15,6 +15,7 @@ import type { Subscription } from '../../domain/schemas';
 import { SkipEventSchema, subscriptionWorkflowId, type SubscriptionPlacement } from '../../contracts/subscription';
 import type { AgreementSummary } from '../../activities/psa/psa-gateway.port';
 import {
+  commitmentView,
   effectiveDateRules,
   parseInput,
   type Connection,
@@ -27,6 +28,9 @@ import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mappin
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { MappingListQuerySchema, MapServiceInputSchema, type MappingListQueryInput } from './mapping-service.schemas';
 import { CW_DESCRIPTION_ROOM, descriptionWarnings, serviceDescription } from './service-description';
+import { nextBilling } from './billing-switch';
+import { billingNote, type Billing } from '../../domain/billing-mode';
+import { createOwnedLineOperations, type AdoptionReport } from './mapping-service.owned-lines';
 
 /** The domain's view of a platform subscription (what §4 rule 9 and the ledger take). */
 export function domainSubscription(s: PlatformSubscription): Subscription {
@@ -41,6 +45,7 @@ export function domainSubscription(s: PlatformSubscription): Subscription {
     billingFrequency: s.billingFrequency,
     autoRenew: s.autoRenew,
     kind: s.kind,
+    ...(s.commitmentTerm !== undefined ? { commitmentTerm: s.commitmentTerm } : {}),
   };
 }
 
@@ -59,11 +64,16 @@ export interface ServiceMapOutcome {
   warnings: string[];
   /** The subscription workflow that received the `subscriptionMapped` signal. */
   workflowId: string;
+  /** How it bills (docs/billing-modes.md), and the first day of the new mode when a billed subscription switched. */
+  billing: Billing & { note: string; switchedOn?: string };
+  /** With adopt: the lines taken over (the first sync updates them instead of creating new ones). */
+  adoption?: AdoptionReport;
 }
 
 export function createServiceOperations(deps: MappingServiceDeps) {
   const { store } = deps;
   const subs = store.mappings.subscriptions;
+  const owned = createOwnedLineOperations(deps);
 
   async function connection(connectionId: string): Promise<Connection> {
     const conn = await store.connections.get(connectionId);
@@ -123,7 +133,14 @@ export function createServiceOperations(deps: MappingServiceDeps) {
       await connection(connectionId);
       const q = parseInput(MappingListQuerySchema, query);
       const page = await subs.list(connectionId, q);
-      const items = await Promise.all(page.items.map(async (m) => ({ ...m, platform: await store.platform.getSubscription(connectionId, m.platformId) })));
+      // Each subscription's commitment as its workflow last recorded it (docs/renewals.md); null before it did.
+      const commitments = await store.commitments.getMany(connectionId, page.items.map((m) => m.platformId));
+      const items = await Promise.all(
+        page.items.map(async (m) => {
+          const commitment = commitments.get(m.platformId);
+          return { ...m, platform: await store.platform.getSubscription(connectionId, m.platformId), commitment: commitment ? commitmentView(commitment) : null };
+        }),
+      );
       return { items, total: page.total };
     },
 
@@ -157,7 +174,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
     },
 
     /** Maps the subscription (validated as above), records it, then signals its workflow. */
-    async map(connectionId: string, subscriptionId: string, input: unknown): Promise<ServiceMapOutcome> {
+    async map(connectionId: string, subscriptionId: string, input: unknown, by = 'unknown'): Promise<ServiceMapOutcome> {
       const m = parseInput(MapServiceInputSchema, input);
       const conn = await connection(connectionId);
       const s = await platformSubscription(connectionId, subscriptionId);
@@ -190,6 +207,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         problems.push({ path: 'description', message: `cannot hold subscription id "${subscriptionId}": ConnectWise keeps ${CW_DESCRIPTION_ROOM} characters next to the operation tag` });
       }
       if (problems.length > 0) throw invalid(...problems);
+      const switched = nextBilling(await subs.get(connectionId, subscriptionId), m.billingMode, m.force === true, (deps.now?.() ?? new Date()).toISOString().slice(0, 10));
 
       if (settings.oneAgreementPerCompany) {
         const lines = [...shared, agreement.id].map((agreementId, i) => ({ companyId, agreementId, platformProductId: `line-${i}`, lineId: i }));
@@ -198,15 +216,6 @@ export function createServiceOperations(deps: MappingServiceDeps) {
       }
 
       const description = serviceDescription(m.description, m.include, { ...s, subscriptionId, ...(product ? { product } : {}) });
-      const customer = await store.platform.getCustomer(s.customerId);
-      // Choosing the company here maps the customer too, as on the vendor's service screen.
-      if (!customerMapped) await store.mappings.customers.markMapped(connectionId, s.customerId, { psaId: companyId }, customer ? { display: { label: customer.name } } : {});
-      const mapping = await subs.markMapped(
-        connectionId,
-        subscriptionId,
-        { companyId, agreementId: agreement.id, productIds: { [s.productId]: productMapping.psaId }, description, ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}) },
-        { display: { label: product ? `${product.name} (${subscriptionId})` : subscriptionId, customerId: s.customerId, ...(customer ? { customerName: customer.name } : {}), productId: s.productId } },
-      );
       const placement: SubscriptionPlacement = {
         psa: conn.psa,
         companyId,
@@ -215,7 +224,21 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         rules: effectiveDateRules(conn.rules),
         description,
         ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}),
+        billing: switched.billing,
       };
+      // With adopt, nothing is mapped unless every line the first sync would create can be taken over (409 says why).
+      const planned = m.adopt ? await owned.planForPlacement(connectionId, subscriptionId, placement, { [s.productId]: productMapping.psaId }, m.adoptLine) : null;
+      const customer = await store.platform.getCustomer(s.customerId);
+      // Choosing the company here maps the customer too, as on the vendor's service screen.
+      if (!customerMapped) await store.mappings.customers.markMapped(connectionId, s.customerId, { psaId: companyId }, customer ? { display: { label: customer.name } } : {});
+      const mapping = await subs.markMapped(
+        connectionId,
+        subscriptionId,
+        { companyId, agreementId: agreement.id, productIds: { [s.productId]: productMapping.psaId }, description, ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}), billing: switched.billing },
+        { display: { label: product ? `${product.name} (${subscriptionId})` : subscriptionId, customerId: s.customerId, ...(customer ? { customerName: customer.name } : {}), productId: s.productId } },
+      );
+      // Adoption goes to the workflow before the placement, so its first sync updates the line.
+      const adoption = planned ? await owned.adoptPlanned(connectionId, subscriptionId, planned, by) : undefined;
       try {
         await normalizeErrors(() => deps.platform.place(connectionId, subscriptionId, placement));
       } catch (e) {
@@ -230,12 +253,18 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         description,
         warnings: descriptionWarnings(conn.psa, description),
         workflowId: subscriptionWorkflowId(connectionId, subscriptionId),
+        billing: { ...switched.billing, note: billingNote(switched.billing), ...(switched.switchedOn ? { switchedOn: switched.switchedOn } : {}) },
+        ...(adoption ? { adoption } : {}),
       };
     },
 
     /** Disconnect: the mapping is removed and the workflow told; lines already in the PSA stay (its history). */
     async unmap(connectionId: string, subscriptionId: string): Promise<{ before: SubscriptionMapping; mapping: SubscriptionMapping; workflowSignalled: boolean }> {
       await connection(connectionId);
+      const current = await subs.get(connectionId, subscriptionId);
+      if (current?.billing?.mode === 'bundled') {
+        throw new ConflictError(`subscription "${subscriptionId}" bills through bundle "${current.billing.bundleId}"; it leaves only with its bundle (bundles delete ${current.billing.bundleId})`);
+      }
       const before = await subs.disconnect(connectionId, subscriptionId);
       if (!before) throw new NotFoundError('subscription mapping', `${connectionId}/${subscriptionId}`);
       // No workflow yet: nothing to tell.

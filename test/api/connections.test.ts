@@ -90,6 +90,7 @@ describe('admin API: connections', () => {
       positiveChange: 'actual-date',
       negativeChange: 'actual-date',
       cancellation: 'cancellation-date',
+      committedDecrease: 'at-renewal',
       fieldToggles: {
         company: { name: true, address: true, city: true, state: true, zip: true, country: true },
         product: { provider: true, name: true, unitPrice: true, unitCost: true, partNumber: true, description: true },

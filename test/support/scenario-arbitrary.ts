@@ -24,7 +24,11 @@ export const arbCase = fc.record({
     positiveChange: fc.constantFrom('actual-date' as const, 'first-of-month' as const),
     negativeChange: fc.constantFrom('actual-date' as const, 'first-of-next-month' as const),
     cancellation: fc.constantFrom('cancellation-date' as const, 'end-of-month' as const),
+    /** docs/billing-rules.md §3 "Commitment": absent means at-renewal. */
+    committedDecrease: fc.constantFrom(undefined, 'at-renewal' as const, 'negative-change' as const),
   }),
+  /** Commitment term (absent: none), so decreases waiting for a renewal and increases taking them back are generated too. */
+  term: fc.constantFrom(undefined, undefined, 'none' as const, 'monthly' as const, 'annual' as const, 'triennial' as const),
   startOffset: fc.integer({ min: 0, max: 400 }),
   agreementShift: fc.constantFrom(-45, -3, 0, 0, 0, 1, 9, 30),
   q0: fc.nat(20),
@@ -40,8 +44,9 @@ const money = (cents: number) => fromMinor(BigInt(cents) * 100n);
 export function build(c: Case): { init: LedgerInitInput; events: SubscriptionEventInput[] } {
   const start = addDays('2026-01-01', c.startOffset);
   const endDate = c.termDays === null ? null : addDays(start, c.termDays);
+  const { committedDecrease, ...rules } = c.rules;
   const init: LedgerInitInput = {
-    rules: c.rules,
+    rules: committedDecrease === undefined ? rules : { ...rules, committedDecrease },
     agreement: { startDate: addDays(start, c.agreementShift), periodType: 'monthly' },
     subscription: {
       id: 's1',
@@ -54,6 +59,7 @@ export function build(c: Case): { init: LedgerInitInput; events: SubscriptionEve
       billingFrequency: 'monthly',
       autoRenew: c.autoRenew,
       kind: 'saas',
+      ...(c.term === undefined ? {} : { commitmentTerm: c.term }),
     },
   };
   const events: SubscriptionEventInput[] = [];

@@ -16,9 +16,9 @@ import { moneyEquals, moneyFromJsonNumber, moneyToJsonNumber, type Money } from 
 import type { AtOperation } from '../../../domain/psa-operations';
 import { psaDateTime, type Logger } from '../http';
 import { journaledWrite, writeOrAdopt, type AppliedFields } from '../journaled-write';
-import type { AppliedOperation, KeyedOperation, OperationJournal, PsaLines, PsaLineSnapshot, PsaTarget } from '../psa-gateway.port';
+import type { AppliedOperation, KeyedOperation, OperationJournal, PsaLineFound, PsaLines, PsaLineSnapshot, PsaTarget } from '../psa-gateway.port';
 import { PsaSetupError } from '../psa-setup-error';
-import { unitsOn } from './adjustment-dates';
+import { adjustmentDates, unitsOn } from './adjustment-dates';
 import { createAutotaskAdjustments, type KeyedAdjustment } from './autotask-adjustments';
 import type { AutotaskClient } from './autotask-client';
 import { q } from './autotask-query';
@@ -188,5 +188,28 @@ export function createAutotaskLines(deps: AutotaskLinesDeps): PsaLines {
     };
   }
 
-  return { apply, readLine };
+  async function listLines(agreementId: number, on?: IsoDate): Promise<PsaLineFound[]> {
+    const day = on ?? isoDateOf(deps.now());
+    const services = await client.query('ContractServices', { filter: [q.eq('contractID', agreementId)] }, contractServiceSchema);
+    const out: PsaLineFound[] = [];
+    // One contract service at a time: each reads its unit periods (the client's limiter would
+    // queue them anyway, and a contract holds a handful of services).
+    for (const line of services.sort((a, b) => a.id - b.id)) {
+      const slices = await adjustments.readSlices(line.id);
+      out.push({
+        psaId: line.id,
+        psaProductId: line.serviceID,
+        quantity: unitsOn(day, slices),
+        unitPrice: customerCurrencyPrice(line),
+        unitCost: moneyFromJsonNumber(line.unitCost ?? 0),
+        effectiveDate: null,
+        cancelledDate: null,
+        description: line.internalDescription ?? '',
+        adjustments: [...adjustmentDates(slices)].map(([date, unitChange]) => ({ date, unitChange })).sort((a, b) => (a.date < b.date ? -1 : 1)),
+      });
+    }
+    return out;
+  }
+
+  return { apply, readLine, listLines };
 }

@@ -12,7 +12,7 @@ import type { Logger } from '../http/logger';
 import { psaDateTime, psaOptionalDateField } from '../http/psa-dates';
 import { isPsaError } from '../http/psa-error';
 import { journaledWrite, writeOrAdopt, type AppliedFields } from '../journaled-write';
-import type { KeyedOperation, OperationJournal, PsaLines, PsaLineSnapshot, PsaTarget } from '../psa-gateway.port';
+import type { KeyedOperation, OperationJournal, PsaLineFound, PsaLines, PsaLineSnapshot, PsaTarget } from '../psa-gateway.port';
 import { PsaSetupError } from '../psa-setup-error';
 import type { ConnectWiseClient } from './connectwise-client';
 import { describeWithTag, operationTag, tagConditions } from './operation-tag';
@@ -137,5 +137,21 @@ export function createConnectWiseLines(client: ConnectWiseClient, deps: ConnectW
     };
   }
 
-  return { apply, readLine };
+  async function listLines(agreementId: number): Promise<PsaLineFound[]> {
+    const where = `/finance/agreements/${agreementId}/additions`;
+    const dateOf = (field: string, value: string | null | undefined) => psaOptionalDateField('connectwise', field, value, where);
+    const rows = await client.additions.listAll(agreementId, { orderBy: 'id asc' });
+    return rows.map((a) => ({
+      psaId: a.id,
+      psaProductId: a.product.id,
+      quantity: a.quantity,
+      unitPrice: moneyFromJsonNumber(a.unitPrice ?? 0),
+      unitCost: moneyFromJsonNumber(a.unitCost ?? 0),
+      effectiveDate: dateOf('effectiveDate', a.effectiveDate),
+      cancelledDate: dateOf('cancelledDate', a.cancelledDate),
+      description: a.description ?? '',
+    }));
+  }
+
+  return { apply, readLine, listLines };
 }
