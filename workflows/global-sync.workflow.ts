@@ -4,7 +4,8 @@
  * on demand — for the whole connection or one record ("Map & Sync", `sync run --entity`).
  *
  * It fans out in pages of linked records, a few pages at a time, so 10,000 mapped records make
- * about a hundred activity calls, not a hundred thousand history events. Each record's outcome
+ * about twenty activity calls, not a hundred thousand history events; a page reads its platform
+ * records by `_id`, several at a time, and heartbeats after each record. Each record's outcome
  * lands on its mapping (synced / failed with the PSA's message); the run returns the totals and
  * shows them in its memo.
  */
@@ -16,10 +17,13 @@ const { planGlobalSync } = proxyActivities<GlobalSyncActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumInterval: '1 minute', maximumAttempts: 10 },
 });
-// A page is up to `pageSize` PSA round trips; transient PSA errors retry the page, and records
-// already pushed are `unchanged` the second time round (their hash was stored).
+// A page is up to `pageSize` PSA round trips, with a heartbeat after each record (a worker that
+// dies mid-page is noticed within the heartbeat timeout, not the page's); transient PSA errors
+// retry the page, and records already pushed are `unchanged` the second time round (their hash
+// was stored).
 const { syncPage, syncEntity } = proxyActivities<GlobalSyncActivities>({
-  startToCloseTimeout: '10 minutes',
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 8 },
 });
 
@@ -35,7 +39,7 @@ export interface GlobalSyncInput {
   entity?: { kind: SyncKind; platformId: string };
   /** Started by the schedule: runs only while the connection's autoSync is on (§2). */
   scheduled?: boolean;
-  /** Records per activity (default 100). */
+  /** Records per activity (default 500, at most 500: each page is one list query and its records read by `_id`). */
   pageSize?: number;
   /** Pages in flight at once (default 4; the PSA clients limit concurrency per endpoint too). */
   parallelPages?: number;
@@ -54,6 +58,8 @@ export interface GlobalSyncResult extends SyncTally {
 }
 
 const MAX_PROBLEMS_LISTED = 200;
+/** Records per page: fewer list queries (each a scan on FerretDB) than the earlier 100, the history as small. */
+const DEFAULT_PAGE = 500;
 const emptyTally = (): SyncTally => ({ pushed: 0, unchanged: 0, failed: 0, skipped: 0 });
 
 export async function globalSyncWorkflow(input: GlobalSyncInput): Promise<GlobalSyncResult> {
@@ -83,7 +89,7 @@ export async function globalSyncWorkflow(input: GlobalSyncInput): Promise<Global
   if (input.scheduled && !plan.autoSync) return finish({ ...result, status: 'skipped-auto-sync-off' }, input);
 
   // Customers and products before subscriptions, as the seed's setup order has it.
-  const pageSize = input.pageSize ?? 100;
+  const pageSize = input.pageSize ?? DEFAULT_PAGE;
   const pages: Array<{ kind: SyncKind; skip: number }> = [];
   for (const kind of ['customer', 'product', 'subscription'] as const) {
     for (let skip = 0; skip < plan.linked[kind]; skip += pageSize) pages.push({ kind, skip });

@@ -1,6 +1,7 @@
 /** Every workflow the worker runs (one module: the worker's workflowsPath and the prebuilt bundle). */
 export { subscriptionWorkflow } from './subscription.workflow';
 export { reconciliationWorkflow, scheduledReconciliationWorkflow } from './reconciliation.workflow';
+export { reconciliationChunkWorkflow } from './reconciliation-chunk.workflow';
 export { globalSyncWorkflow } from './global-sync.workflow';
 export { notificationDigestWorkflow } from './notification-digest.workflow';
 export { seatCountWorkflow } from './seat-count.workflow';

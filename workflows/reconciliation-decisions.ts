@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { ReconciliationStatus } from '../domain/reconciliation';
-import type { DecisionRequest, ReconciliationRunState } from '../contracts/reconciliation';
+import type { DecisionRequest, ReconciliationChunkState } from '../contracts/reconciliation';
 
 export type DecisionAction = 'accept' | 'reject' | 'retry';
 
@@ -27,28 +27,44 @@ export const DecisionRequestSchema = z
   .strict()
   .refine((r) => (r.subscriptionIds === undefined) !== (r.all === undefined), { message: 'give either subscriptionIds or all: true (exactly one)' });
 
-/** The subscription ids a request selects; throws an Error saying what is wrong otherwise. */
-export function checkDecision(s: ReconciliationRunState, action: DecisionAction, req: DecisionRequest): string[] {
+/** What a decision is checked against: a chunk's items (a month's run splits its items into chunks). */
+export type DecisionScope = Pick<ReconciliationChunkState, 'connectionId' | 'provider' | 'billingMonth' | 'items'>;
+
+/** The subscription ids a request selects, and why it cannot be carried out (empty when it can). */
+export function decisionProblems(s: DecisionScope, action: DecisionAction, req: DecisionRequest): { ids: string[]; problems: string[] } {
   const parsed = DecisionRequestSchema.safeParse(req ?? {});
   if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; '));
+    return { ids: [], problems: [parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ')] };
   }
   const allowed = DECIDABLE[action];
   const wanted = allowed.join(' or ');
   if (parsed.data.all) {
     const ids = s.items.filter((i) => allowed.includes(i.status) && !i.queued && i.facts).map((i) => i.subscriptionId);
-    if (ids.length === 0) throw new Error(`nothing to ${action}: no item of ${s.billingMonth} ${s.provider} is ${wanted}`);
-    return ids;
+    return { ids, problems: ids.length === 0 ? [nothingTo(action, s.billingMonth, s.provider)] : [] };
   }
   const ids = [...new Set(parsed.data.subscriptionIds)];
   const problems: string[] = [];
   for (const id of ids) {
     const item = s.items.find((i) => i.subscriptionId === id);
-    if (!item) problems.push(`${id}: not part of the ${s.billingMonth} ${s.provider} reconciliation on ${s.connectionId}`);
+    if (!item) problems.push(notPartOf(id, s));
     else if (item.queued) problems.push(`${id}: a ${item.queued} is already being carried out`);
     else if (!allowed.includes(item.status)) problems.push(`${id}: is ${item.status}; only ${wanted} items can be ${action === 'retry' ? 'retried' : `${action}ed`}`);
     else if (!item.facts) problems.push(`${id}: not checked by this run yet; try again after its next check`);
   }
+  return { ids, problems };
+}
+
+/** The subscription ids a request selects; throws an Error saying what is wrong otherwise (the Update validators). */
+export function checkDecision(s: DecisionScope, action: DecisionAction, req: DecisionRequest): string[] {
+  const { ids, problems } = decisionProblems(s, action, req);
   if (problems.length > 0) throw new Error(problems.join('; '));
   return ids;
 }
+
+/** The refusal of an `all` that finds nothing (also what a whole run answers when no chunk has any). */
+export const nothingTo = (action: DecisionAction, billingMonth: string, provider: string): string =>
+  `nothing to ${action}: no item of ${billingMonth} ${provider} is ${DECIDABLE[action].join(' or ')}`;
+
+/** The refusal of a subscription the run does not hold. */
+export const notPartOf = (id: string, s: Pick<DecisionScope, 'connectionId' | 'provider' | 'billingMonth'>): string =>
+  `${id}: not part of the ${s.billingMonth} ${s.provider} reconciliation on ${s.connectionId}`;

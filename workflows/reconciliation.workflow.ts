@@ -5,17 +5,22 @@
  * From the provider's cutover start it checks once a day, for up to 15 days, whether both
  * invoices of each mapped subscription exist and whether the PSA agrees with them; the status of
  * each (subscription, month) follows the §6 table (domain `reconciliationStatus`). Discrepancies
- * wait for a human accept/reject (Updates with validators); an accept posts cost and price,
- * never quantity. The run ends when every item is reconciled or rejected, or once the window
- * has closed and nothing waits for a human (items waiting keep it open, up to a deadline).
+ * wait for a human accept/reject; an accept posts cost and price, never quantity.
+ *
+ * At any size (docs/reconciliation.md): the run lists the month's subscriptions into chunks of
+ * at most CHUNK_SIZE in the database (a heartbeating activity, page by page) and runs one child
+ * workflow per chunk (reconciliation-chunk.workflow.ts), which holds that chunk's items and takes
+ * the decisions on them. The run itself holds only dates, counts and the list of chunks, so its
+ * state, query and continue-as-new input do not grow with the month. It ends when every chunk
+ * has (every item reconciled or rejected, or the window closed with nothing waiting for a human,
+ * or the decision deadline passed).
  */
 import {
-  ActivityFailure,
   ApplicationFailure,
   ParentClosePolicy,
-  allHandlersFinished,
   condition,
   continueAsNew,
+  getExternalWorkflowHandle,
   proxyActivities,
   setHandler,
   startChild,
@@ -27,207 +32,103 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { ReconciliationActivities } from '../activities/reconciliation/reconciliation.activities';
 import { cutoverWindow, DEFAULT_CUTOVER_CALENDAR } from '../domain/cutover-calendar';
 import { addDays, firstOfMonth, isoDateOf, monthOf, toDayNumber, type IsoDate } from '../domain/dates';
-import { reconciliationStatus, type ReconciliationInput, type ReconciliationOutcome } from '../domain/reconciliation';
-import { acceptUpdate, reconciliationStateQuery, rejectUpdate, retryUpdate } from './reconciliation-messages';
-import { reconciliationWorkflowId, type DecisionRequest, type DecisionResult, type ReconciliationItem, type ReconciliationRunState, type ReconciliationWorkflowInput } from '../contracts/reconciliation';
-import { checkDecision, type DecisionAction } from './reconciliation-decisions';
-import { reconciliationSummary } from './reconciliation-summary';
+import type { PsaKind } from '../domain/psa-operations';
+import { chunkCheckSignal, chunkReportSignal, reconciliationStateQuery } from './reconciliation-messages';
+import { reconciliationChunkWorkflowId, reconciliationWorkflowId, zeroCounts, type ChunkSummary, type ReconciliationRunState, type ReconciliationWorkflowInput } from '../contracts/reconciliation';
+import { reconciliationChunkWorkflow } from './reconciliation-chunk.workflow';
+import { reconciliationSummary, sumCounts } from './reconciliation-summary';
 import { PsaBillingMonth, PsaConnectionId, PsaProvider, PsaType } from './search-attributes';
 
-const { listReconciliationSubjects, gatherReconciliationFacts, recordReconciliations, decideReconciliation } = proxyActivities<ReconciliationActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
+// The listing walks every platform subscription of the provider, a page at a time with a
+// heartbeat after each; a retried attempt goes on from its last heartbeat.
+const { listReconciliationSubjects } = proxyActivities<ReconciliationActivities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 10 },
-});
-// PSA writes: transient errors retry; a refusal (e.g. the line is invoiced) is non-retryable
-// and becomes a `failed` item with the PSA's message (§6).
-const { postAcceptedReconciliation } = proxyActivities<ReconciliationActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 12 },
 });
 
 const DAY_MS = 86_400_000;
-/** Facts are collected and recorded in chunks, so no activity payload grows with the month. */
-const CHUNK = 50;
 /** How long after the cutover end a run waits for decisions (the spec sets no limit; see docs/reconciliation.md). */
 export const DECISION_WAIT_DAYS = 45;
-const TERMINAL = new Set(['reconciled', 'rejected']);
-const AWAITING_HUMAN = new Set(['pending-review', 'failed', 'failed-review']);
 
 export async function reconciliationWorkflow(input: ReconciliationWorkflowInput): Promise<ReconciliationRunState> {
   const s = input.carried ?? openRun(input);
   const run = { connectionId: s.connectionId, provider: s.provider, month: s.billingMonth };
 
-  setHandler(reconciliationStateQuery, () => s, { description: 'Every subscription of the run with its status, reason, facts and decision' });
-  for (const [update, action] of [[acceptUpdate, 'accept'], [rejectUpdate, 'reject'], [retryUpdate, 'retry']] as const) {
-    setHandler(update, (req) => decide(action, req), {
-      validator: (req) => checkDecision(s, action, req),
-      description: action === 'retry' ? 'Retry failed / failed-review items' : `${action} pending-review items (ids or all)`,
-    });
-  }
+  setHandler(reconciliationStateQuery, () => s, { description: 'Dates, counts per status and chunks of the run (items: the chunks\' state queries, the API or the log)' });
+  setHandler(chunkReportSignal, (r) => {
+    const c = s.chunks.find((x) => x.chunk === r.chunk);
+    if (!c) return;
+    Object.assign(c, { items: r.items, counts: r.counts, finished: r.finished, checksDone: Math.max(c.checksDone, r.checksDone) });
+    totals();
+  });
 
   publish();
   while (!finished()) {
-    await condition(() => s.queue.length > 0 || checkDue(), msUntilNextWake());
-    await carryOutDecisions();
+    await condition(() => checkDue() || finished(), msUntilNextWake());
     if (checkDue()) await dailyCheck();
     publish();
     if (workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > 2_000) {
-      await drainHandlers();
       await continueAsNew<typeof reconciliationWorkflow>({ connectionId: s.connectionId, provider: s.provider, billingMonth: s.billingMonth, carried: s });
     }
   }
-  await drainHandlers();
   s.finished = true;
   publish();
   return s;
 
-  /** §6 daily check: list the mapped subscriptions, collect facts, compute and record statuses. */
+  /** §6 daily check: list the mapped subscriptions into chunks, then ask each open chunk to check. */
   async function dailyCheck(): Promise<void> {
     s.remainingChecks = s.remainingChecks.filter((d) => d > today()); // one check even after days of downtime
     s.checksDone += 1;
     const withinWindow = s.remainingChecks.length > 0;
-    const { psa, subjects, existing } = await listReconciliationSubjects(run);
-    s.psa = psa;
-    for (const subject of subjects) {
-      if (s.items.some((i) => i.subscriptionId === subject.subscriptionId)) continue;
-      const before = existing[subject.subscriptionId];
-      s.items.push({
-        ...subject,
-        status: before?.status ?? 'pending',
-        reason: before?.reason ?? 'not checked yet',
-        discrepancies: [],
-        facts: null,
-        decision: before?.decision ?? null,
-        error: null,
-        checks: 0,
-        queued: null,
-      });
-    }
-    // pending / failed-review are retried daily; anything without facts yet (e.g. resumed from a
-    // previous run of the month) is read once; the others wait for a human or are done.
-    const due = s.items.filter((i) => !i.queued && !TERMINAL.has(i.status) && (i.status === 'pending' || i.status === 'failed-review' || !i.facts));
-    await check(due, withinWindow);
-  }
-
-  async function check(items: ReconciliationItem[], withinWindow: boolean): Promise<void> {
-    for (let i = 0; i < items.length; i += CHUNK) {
-      const chunk = items.slice(i, i + CHUNK);
-      const facts = await gatherReconciliationFacts({ ...run, subscriptionIds: chunk.map((c) => c.subscriptionId) });
-      for (const item of chunk) {
-        item.facts = facts[item.subscriptionId] ?? null;
-        item.checks += 1;
-        if (item.facts) apply(item, reconciliationStatus({ ...item.facts, withinWindow }));
+    const listed = await listReconciliationSubjects({ ...run, closedChunks: s.chunks.filter((c) => c.finished).map((c) => c.chunk) });
+    s.psa = listed.psa;
+    for (const { chunk, items } of listed.chunks) {
+      const known = s.chunks.find((c) => c.chunk === chunk);
+      if (known) {
+        // Joined by newcomers just as it finished (the listing saw it open): it runs again and
+        // takes them; its settled items keep their recorded statuses.
+        if (items > known.items && known.finished) {
+          await startChunk(chunk, listed.psa);
+          known.finished = false;
+        }
+        known.items = Math.max(known.items, items);
+        continue;
       }
-      await record(chunk);
+      s.chunks.push({ chunk, workflowId: await startChunk(chunk, listed.psa), items, counts: zeroCounts(), checksDone: 0, finished: false });
     }
+    totals();
+    await Promise.all(s.chunks.filter((c) => !c.finished).map((c) => ask(c, { check: s.checksDone, withinWindow })));
   }
 
-  /** Accept / reject / retry, in the order the updates were admitted. */
-  async function carryOutDecisions(): Promise<void> {
-    while (s.queue.length > 0) {
-      const { subscriptionId, action, by, note } = s.queue[0]!;
-      const item = s.items.find((i) => i.subscriptionId === subscriptionId)!;
-      try {
-        if (action === 'retry') await retry(item);
-        else await decideOne(item, action, by, note);
-      } finally {
-        item.queued = null;
-        s.queue.shift();
-      }
-    }
-  }
-
-  async function decideOne(item: ReconciliationItem, action: 'accept' | 'reject', by: string, note: string | undefined): Promise<void> {
-    const at = new Date().toISOString();
-    // The note is optional data on the same activity call: histories without it replay unchanged.
-    const withNote = note ? { note } : {};
+  async function startChunk(chunk: number, psa: PsaKind): Promise<string> {
+    const workflowId = reconciliationChunkWorkflowId(s.connectionId, s.provider, s.billingMonth, chunk);
     try {
-      await decideReconciliation({ ...run, subscriptionId: item.subscriptionId, action, by, at, ...withNote });
+      await startChild(reconciliationChunkWorkflow, {
+        workflowId,
+        args: [{ connectionId: s.connectionId, provider: s.provider, billingMonth: s.billingMonth, chunk, psa, decisionDeadline: s.decisionDeadline }],
+        // Chunks outlive a continue-as-new of the run (the run reaches them by id).
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
     } catch (err) {
-      item.error = errorMessage(err);
-      return;
+      // A chunk left running by an earlier run of the month (e.g. one that was terminated) goes on.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    item.decision = { action, by, at, ...withNote };
-    if (action === 'reject') {
-      apply(item, outcome(item));
-      await record([item], by);
-      return;
-    }
-    await post(item, by);
+    return workflowId;
   }
 
-  /** §6 accept: post cost and price (never quantity); a PSA refusal is `failed` with its message. */
-  async function post(item: ReconciliationItem, by: string): Promise<void> {
-    const planned = outcome(item);
-    if (planned.next === 'post') {
-      try {
-        await postAcceptedReconciliation({ ...run, psa: s.psa!, subject: item, facts: item.facts! });
-        apply(item, outcome(item, { ok: true }));
-      } catch (err) {
-        apply(item, outcome(item, { ok: false, error: errorMessage(err) }));
-      }
-    } else {
-      apply(item, planned); // agreed meanwhile: nothing to post
-    }
-    await record([item], by);
-  }
-
-  async function retry(item: ReconciliationItem): Promise<void> {
-    if (item.status === 'failed') await post(item, 'admin');
-    else await check([item], s.remainingChecks.length > 0);
-  }
-
-  function outcome(item: ReconciliationItem, postResult?: ReconciliationInput['post']): ReconciliationOutcome {
-    return reconciliationStatus({ ...item.facts!, decision: item.decision?.action ?? null, post: postResult ?? null, withinWindow: s.remainingChecks.length > 0 });
-  }
-
-  function apply(item: ReconciliationItem, o: ReconciliationOutcome): void {
-    item.status = o.status;
-    item.reason = o.reason;
-    item.discrepancies = o.discrepancies;
-    item.error = o.status === 'failed' || o.status === 'failed-review' ? o.reason : null;
-  }
-
-  async function record(items: ReconciliationItem[], by?: string): Promise<void> {
-    const at = new Date().toISOString();
-    for (let i = 0; i < items.length; i += CHUNK) {
-      const outcomes = items.slice(i, i + CHUNK).map(({ queued: _q, status, reason, facts, error, discrepancies: _d, decision: _dc, checks: _c, ...subject }) => ({
-        subject,
-        status,
-        reason,
-        facts,
-        error,
-      }));
-      await recordReconciliations({ ...run, at, ...(by ? { by } : {}), outcomes });
+  async function ask(c: ChunkSummary, check: { check: number; withinWindow: boolean }): Promise<void> {
+    try {
+      await getExternalWorkflowHandle(c.workflowId).signal(chunkCheckSignal, check);
+    } catch {
+      // The chunk finished as its report was on the way: nothing left to check there.
+      c.finished = true;
     }
   }
 
-  /** Admitted by the validator: queue the items, then answer once the workflow has carried them out. */
-  async function decide(action: DecisionAction, req: DecisionRequest): Promise<DecisionResult> {
-    const ids = checkDecision(s, action, req);
-    const by = req.by ?? 'admin';
-    const note = req.note?.trim();
-    const entries = ids.map((subscriptionId) => ({ subscriptionId, action, by, ...(note ? { note } : {}) }));
-    for (const e of entries) {
-      s.items.find((i) => i.subscriptionId === e.subscriptionId)!.queued = action;
-      s.queue.push(e);
-    }
-    await condition(() => entries.every((e) => !s.queue.includes(e)));
-    return {
-      items: ids.map((id) => {
-        const { subscriptionId, status, reason } = s.items.find((i) => i.subscriptionId === id)!;
-        return { subscriptionId, status, reason };
-      }),
-    };
-  }
-
-  /** Lets admitted updates finish (they wait for the main loop) before the run ends or continues as new. */
-  async function drainHandlers(): Promise<void> {
-    while (!allHandlersFinished()) {
-      await condition(() => s.queue.length > 0 || allHandlersFinished());
-      await carryOutDecisions();
-    }
+  function totals(): void {
+    s.total = s.chunks.reduce((n, c) => n + c.items, 0);
+    s.counts = sumCounts(s.chunks.map((c) => c.counts));
   }
 
   function today(): IsoDate {
@@ -237,10 +138,10 @@ export async function reconciliationWorkflow(input: ReconciliationWorkflowInput)
     return s.remainingChecks.length > 0 && s.remainingChecks[0]! <= today();
   }
   function finished(): boolean {
-    if (s.queue.length > 0) return false;
-    if (s.checksDone > 0 && s.items.length > 0 && s.items.every((i) => TERMINAL.has(i.status))) return true;
-    if (s.remainingChecks.length > 0) return false;
-    return !s.items.some((i) => AWAITING_HUMAN.has(i.status)) || today() >= s.decisionDeadline;
+    if (today() >= s.decisionDeadline) return true;
+    const allDone = s.chunks.every((c) => c.finished);
+    if (s.checksDone > 0 && s.chunks.length > 0 && allDone) return true;
+    return s.remainingChecks.length === 0 && allDone;
   }
   /** Until 00:00 UTC of the next check, or of the decision deadline once the window has closed. */
   function msUntilNextWake(): number {
@@ -278,9 +179,12 @@ function openRun(input: ReconciliationWorkflowInput): ReconciliationRunState {
     window: { start: window.start, end: window.end, checkDates: window.checkDates },
     remainingChecks,
     checksDone: 0,
-    decisionDeadline: addDays(window.end, DECISION_WAIT_DAYS),
-    items: [],
-    queue: [],
+    // Started by hand long after the window (an old month re-checked): the wait for decisions
+    // counts from the start, else the run would end before anyone could decide.
+    decisionDeadline: addDays(today > window.end ? today : window.end, DECISION_WAIT_DAYS),
+    total: 0,
+    counts: zeroCounts(),
+    chunks: [],
     finished: false,
   };
 }
@@ -309,9 +213,4 @@ export async function scheduledReconciliationWorkflow(input: ScheduledReconcilia
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
   return workflowId;
-}
-
-function errorMessage(err: unknown): string {
-  if (err instanceof ActivityFailure && err.cause) return err.cause.message;
-  return err instanceof Error ? err.message : String(err);
 }

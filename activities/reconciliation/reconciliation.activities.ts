@@ -6,15 +6,16 @@
  * Only these activities write reconciliation records, and only the run's workflow calls them:
  * one writer per record (FerretDB can lose one of two concurrent updates of a document).
  */
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { planAcceptedReconciliation } from '../../domain/reconciliation';
 import type { PsaKind } from '../../domain/psa-operations';
 import type { ReconciliationFacts, ReconciliationSubject } from '../../contracts/reconciliation';
-import { acceptIdempotencyKey } from '../../contracts/reconciliation';
-import type { PsaGateway } from '../psa/psa-gateway.port';
+import { acceptIdempotencyKey, CHUNK_SIZE } from '../../contracts/reconciliation';
+import type { PsaGateway, PsaTarget } from '../psa/psa-gateway.port';
 import { withFailureTypes } from '../psa-failure';
-import { resolvePsaTarget } from '../psa-targets';
-import { type ReconciliationStatus, type Store, type SubscriptionMapping } from '../store';
+import { mappedProductIds, resolvePsaTarget } from '../psa-targets';
+import { cachedReader, mapConcurrent, READS_IN_FLIGHT } from '../parallel';
+import { psaTargetOf, type PlatformSubscription, type ReconciliationStatus, type Store, type SubscriptionMapping } from '../store';
 import { isoDateOf } from '../../domain/dates';
 import { billingLines, linesOn, psaMonthValues, reconciledDay } from './psa-month-values';
 
@@ -35,7 +36,7 @@ export interface RunKey {
 export interface ExistingOutcome {
   status: ReconciliationStatus;
   reason?: string;
-  decision?: { action: 'accept' | 'reject'; by: string; at: string };
+  decision?: { action: 'accept' | 'reject'; by: string; at: string; note?: string };
 }
 
 export interface OutcomeToRecord {
@@ -46,22 +47,41 @@ export interface OutcomeToRecord {
   error: string | null;
 }
 
-const PAGE = 500;
+/** What the listing did: the chunks (their sizes only: the subjects stay in the database). */
+export interface SubjectListing {
+  psa: PsaKind;
+  chunks: Array<{ chunk: number; items: number }>;
+  /** Mapped subscriptions of the provider found (each once). */
+  subjects: number;
+  /** Subscriptions new to the run this time. */
+  added: number;
+}
+
+/** Where a listing attempt got to: a retried attempt goes on from here (activity heartbeat details). */
+export interface ListingProgress {
+  skip: number;
+}
+
+/** Platform subscriptions per listing page (each page: one find and one count, then reads by `_id`). */
+export const LISTING_PAGE = 500;
+/** PSA reads in flight per gather batch (the PSA clients bound each endpoint's concurrency as well). */
+const PSA_READS_IN_FLIGHT = 4;
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+/** The subscription's target with the connection's product ids (loaded once per batch) under its own. */
+function targetWith(mapping: SubscriptionMapping, productIds: Record<string, number>): PsaTarget | null {
+  const target = psaTargetOf(mapping);
+  return target ? { ...target, productIds: { ...productIds, ...target.productIds } } : null;
+}
 
 export function createReconciliationActivities(deps: ReconciliationActivityDeps) {
   const { store } = deps;
-
-  async function mappingOf(connectionId: string, subscriptionId: string): Promise<SubscriptionMapping | null> {
-    return store.mappings.subscriptions.get(connectionId, subscriptionId);
-  }
 
   /**
    * The PSA's quantity and month totals for one subscription in the billing month (the lines
    * active on its last day, psa-month-values.ts), or why they could not be read.
    */
-  async function readPsa(gateway: PsaGateway, mapping: SubscriptionMapping | null, month: string): Promise<{ facts: ReconciliationFacts['psa']; lineKey?: string }> {
-    const target = mapping ? await resolvePsaTarget(store, mapping.connectionId, mapping) : null;
+  async function readPsa(gateway: PsaGateway, mapping: SubscriptionMapping | undefined, target: PsaTarget | null, month: string): Promise<{ facts: ReconciliationFacts['psa']; lineKey?: string }> {
     if (!mapping || !target) return { facts: { ok: false, error: 'the subscription is not mapped to a PSA agreement' } };
     const lines = billingLines(mapping.platformId, mapping.lineIds);
     if (lines.length === 0) return { facts: { ok: false, error: 'no PSA line of the subscription is known' } };
@@ -77,43 +97,110 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
     }
   }
 
+  /** Subjects of one page of platform subscriptions: the linked ones, with customer and plan names (each read once per listing). */
+  async function subjectsOf(run: RunKey, page: PlatformSubscription[], names: { customers: ReturnType<typeof cachedReader<{ name: string }>>; products: ReturnType<typeof cachedReader<{ name: string }>> }): Promise<ReconciliationSubject[]> {
+    // Only whether each is linked: their line ids are not needed to list them.
+    const mappings = await store.mappings.subscriptions.getMany(run.connectionId, page.map((s) => s.id), { lines: false });
+    const linked = page.filter((s) => mappings.get(s.id)?.linked);
+    await Promise.all([names.customers.load(linked.map((s) => s.customerId)), names.products.load(linked.map((s) => s.productId))]);
+    return linked.map((sub) => {
+      const customer = names.customers.get(sub.customerId);
+      const product = names.products.get(sub.productId);
+      const agreementId = mappings.get(sub.id)?.agreementId;
+      return {
+        subscriptionId: sub.id,
+        customerId: sub.customerId,
+        ...(customer ? { customerName: customer.name } : {}),
+        ...(product ? { plan: product.name } : {}),
+        productId: sub.productId,
+        kind: sub.kind,
+        ...(agreementId !== undefined ? { agreementId } : {}),
+      };
+    });
+  }
+
   return {
-    /** The connection's mapped subscriptions of the provider, with the records a previous run left. */
-    async listReconciliationSubjects(run: RunKey): Promise<{ psa: PsaKind; subjects: ReconciliationSubject[]; existing: Record<string, ExistingOutcome> }> {
+    /**
+     * Lists the connection's mapped subscriptions of the provider into the run's chunks (in the
+     * database): a subscription keeps its chunk for the month; new ones join the last chunk while
+     * it is open and has room, else a new chunk. Pages of LISTING_PAGE platform subscriptions,
+     * each followed by a heartbeat carrying the next page: a retried attempt goes on from there
+     * (the chunks written so far are in the database). Answers only the chunks' sizes.
+     */
+    async listReconciliationSubjects(run: RunKey & { closedChunks?: number[] }): Promise<SubjectListing> {
       const connection = await store.connections.get(run.connectionId);
       if (!connection) throw ApplicationFailure.nonRetryable(`no PSA connection "${run.connectionId}"`, 'UnknownConnection');
-      const subjects: ReconciliationSubject[] = [];
-      for (let skip = 0; ; skip += PAGE) {
-        const page = await store.platform.listSubscriptions({ connectionId: run.connectionId, provider: run.provider, limit: PAGE, skip });
-        for (const sub of page.items) {
-          const mapping = await mappingOf(run.connectionId, sub.id);
-          if (!mapping?.linked) continue;
-          const [customer, product] = await Promise.all([store.platform.getCustomer(sub.customerId), store.platform.getProduct(sub.productId)]);
-          subjects.push({
-            subscriptionId: sub.id,
-            customerId: sub.customerId,
-            ...(customer ? { customerName: customer.name } : {}),
-            ...(product ? { plan: product.name } : {}),
-            productId: sub.productId,
-            kind: sub.kind,
-          });
+      const key = { connectionId: run.connectionId, provider: run.provider, month: run.month };
+      const chunks = await store.reconciliations.chunks(key);
+      const home = new Map<string, number>();
+      for (const c of chunks) for (const s of c.subjects) home.set(s.subscriptionId, c.chunk);
+      const closed = new Set(run.closedChunks ?? []);
+      const names = { customers: cachedReader((id) => store.platform.getCustomer(id)), products: cachedReader((id) => store.platform.getProduct(id)) };
+      const resumed = activityInfo().heartbeatDetails as ListingProgress | undefined;
+      let seen = 0;
+      let added = 0;
+      for (let skip = resumed?.skip ?? 0; ; skip += LISTING_PAGE) {
+        const page = await store.platform.listSubscriptions({ connectionId: run.connectionId, provider: run.provider, limit: LISTING_PAGE, skip });
+        const touched = new Set<number>();
+        for (const subject of await subjectsOf(run, page.items, names)) {
+          seen += 1;
+          const at = home.get(subject.subscriptionId);
+          if (at !== undefined) {
+            // Known: refresh what it shows (a renamed customer or plan).
+            const list = chunks[at]!.subjects;
+            const i = list.findIndex((x) => x.subscriptionId === subject.subscriptionId);
+            if (JSON.stringify(list[i]) !== JSON.stringify(subject)) {
+              list[i] = subject;
+              touched.add(at);
+            }
+            continue;
+          }
+          let last = chunks[chunks.length - 1];
+          if (!last || closed.has(last.chunk) || last.subjects.length >= CHUNK_SIZE) {
+            last = { chunk: chunks.length, subjects: [] };
+            chunks.push(last);
+          }
+          last.subjects.push(subject);
+          home.set(subject.subscriptionId, last.chunk);
+          touched.add(last.chunk);
+          added += 1;
         }
-        if (skip + PAGE >= page.total) break;
+        for (const n of [...touched].sort((a, b) => a - b)) await store.reconciliations.putChunk(key, chunks[n]!);
+        const next = skip + LISTING_PAGE;
+        heartbeat({ skip: next } satisfies ListingProgress);
+        if (next >= page.total) break;
       }
-      const existing: Record<string, ExistingOutcome> = {};
-      for (const r of await store.reconciliations.listForRun(run.connectionId, run.provider, run.month)) {
-        existing[r.subscriptionId] = { status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.decision ? { decision: r.decision } : {}) };
-      }
-      return { psa: connection.psa, subjects, existing };
+      return { psa: connection.psa, chunks: chunks.map((c) => ({ chunk: c.chunk, items: c.subjects.length })), subjects: resumed ? home.size : seen, added };
     },
 
-    /** §6 daily check: do both invoices exist, and what does the PSA hold? */
+    /** A chunk's subjects from position `from` on (those the chunk workflow does not hold yet), with what a previous run of the month recorded. */
+    async loadReconciliationChunk(input: RunKey & { chunk: number; from: number }): Promise<Array<ReconciliationSubject & { existing?: ExistingOutcome }>> {
+      const key = { connectionId: input.connectionId, provider: input.provider, month: input.month };
+      const chunk = await store.reconciliations.getChunk(key, input.chunk);
+      const subjects = (chunk?.subjects ?? []).slice(input.from);
+      const records = await store.reconciliations.getMany(key, subjects.map((s) => s.subscriptionId));
+      return subjects.map((s) => {
+        const r = records.get(s.subscriptionId);
+        if (!r) return s;
+        return { ...s, existing: { status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.decision ? { decision: r.decision } : {}) } };
+      });
+    },
+
+    /**
+     * §6 daily check of a batch: do both invoices exist, and what does the PSA hold? Per batch:
+     * the mappings and their lines in one read, the connection's product ids once, each invoice
+     * by `_id`; then the PSA, a few subscriptions at a time, with a heartbeat after each.
+     */
     async gatherReconciliationFacts(input: RunKey & { subscriptionIds: string[] }): Promise<Record<string, ReconciliationFacts>> {
       const gateway = await deps.gateways.forConnection(input.connectionId);
+      const [mappings, productIds] = await Promise.all([store.mappings.subscriptions.getMany(input.connectionId, input.subscriptionIds), mappedProductIds(store, input.connectionId)]);
+      const invoices = await mapConcurrent(input.subscriptionIds, READS_IN_FLIGHT, async (id) => {
+        const [reseller, customer] = await Promise.all([store.platform.getInvoice(id, input.month, 'reseller'), store.platform.getInvoice(id, input.month, 'customer')]);
+        return { reseller, customer };
+      });
       const out: Record<string, ReconciliationFacts> = {};
-      for (const subscriptionId of input.subscriptionIds) {
-        heartbeat(subscriptionId);
-        const { reseller, customer } = await store.platform.invoicesFor(subscriptionId, input.month);
+      await mapConcurrent(input.subscriptionIds, PSA_READS_IN_FLIGHT, async (subscriptionId, i) => {
+        const { reseller, customer } = invoices[i]!;
         const invoiced = reseller ?? customer;
         const platform = {
           quantity: invoiced?.quantity ?? 0,
@@ -122,20 +209,23 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
           price: customer?.amount ?? '0.00',
         };
         // The PSA is read only once the invoices exist (§6 `failed-review` is about that read).
-        const psa = reseller && customer ? await readPsa(gateway, await mappingOf(input.connectionId, subscriptionId), input.month) : null;
+        const mapping = mappings.get(subscriptionId);
+        const psa = reseller && customer ? await readPsa(gateway, mapping, mapping ? targetWith(mapping, productIds) : null, input.month) : null;
         out[subscriptionId] = {
           invoices: { reseller: !!reseller, customer: !!customer },
           platform,
           psa: psa?.facts ?? { ok: false, error: 'not read: invoices missing' },
           ...(psa?.lineKey ? { lineKey: psa.lineKey } : {}),
         };
-      }
-      return out;
+        heartbeat(subscriptionId);
+      });
+      // In the order asked (the workflow applies them in that order).
+      return Object.fromEntries(input.subscriptionIds.map((id) => [id, out[id]!]));
     },
 
-    /** Writes the outcomes of a check or a decision (a status change is appended to the record's history). */
+    /** Writes the outcomes of a check or a decision (a status change is appended to the record's history); one document each, several at a time. */
     async recordReconciliations(input: RunKey & { at: string; by?: string; outcomes: OutcomeToRecord[] }): Promise<void> {
-      for (const o of input.outcomes) {
+      await mapConcurrent(input.outcomes, READS_IN_FLIGHT, async (o) => {
         const complete = o.facts && o.facts.invoices.reseller && o.facts.invoices.customer;
         await store.reconciliations.record(
           { connectionId: input.connectionId, provider: input.provider, month: input.month, subscriptionId: o.subject.subscriptionId },
@@ -147,6 +237,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
             ...(o.subject.plan ? { plan: o.subject.plan } : {}),
             productId: o.subject.productId,
             kind: o.subject.kind,
+            ...(o.subject.agreementId !== undefined ? { agreementId: o.subject.agreementId } : {}),
             platform: complete ? o.facts!.platform : null,
             psa: o.facts?.psa.ok ? o.facts.psa.values : null,
             error: o.error,
@@ -154,7 +245,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
             at: new Date(input.at),
           },
         );
-      }
+      });
     },
 
     /** The admin's accept/reject of a pending-review item. */
@@ -176,7 +267,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
     async postAcceptedReconciliation(input: RunKey & { psa: PsaKind; subject: ReconciliationSubject; facts: ReconciliationFacts }): Promise<void> {
       const { subject, facts } = input;
       if (!facts.psa.ok) throw ApplicationFailure.nonRetryable(`PSA values unknown: ${facts.psa.error}`, 'ReconciliationNotReadable');
-      const mapping = await mappingOf(input.connectionId, subject.subscriptionId);
+      const mapping = await store.mappings.subscriptions.get(input.connectionId, subject.subscriptionId);
       const target = mapping ? await resolvePsaTarget(store, input.connectionId, mapping) : null;
       if (!mapping || !target) throw ApplicationFailure.nonRetryable(`subscription ${subject.subscriptionId} is not mapped to a PSA agreement`, 'NotMapped');
       const ops = planAcceptedReconciliation({

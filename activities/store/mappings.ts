@@ -21,6 +21,7 @@ import type { Timestamp } from './connections';
 import { ConflictError, NotFoundError } from './errors';
 import { decodeKeys, encodeKeys, encodeLineKey } from './line-keys';
 import { containsRegex, isDuplicateKeyError, paging, type IndexSpec, type Page } from './mongo';
+import { mapConcurrent, READS_IN_FLIGHT } from '../parallel';
 
 export const CUSTOMER_MAPPINGS = 'customer_mappings';
 export const PRODUCT_MAPPINGS = 'product_mappings';
@@ -132,6 +133,9 @@ export interface MappingRepository<V extends MappingCommon, L, D extends { label
 }
 
 export interface SubscriptionMappingRepository extends MappingRepository<SubscriptionMapping, SubscriptionLink, SubscriptionDisplay> {
+  /** Many subscriptions at once (batch jobs): each mapping by `_id`, their line ids in one query (`lines: false`: none, `lineIds` empty); absent ones are left out. */
+  getMany(connectionId: string, subscriptionIds: readonly string[], opts?: { lines?: boolean }): Promise<Map<string, SubscriptionMapping>>;
+
   /** Sets (number) or removes (null) PSA line ids by planner line key, leaving the other lines alone. */
   setLineIds(connectionId: string, subscriptionId: string, changes: Record<string, number | null>): Promise<SubscriptionMapping>;
   /** Records what the gateway applied: created/touched line ids set, deleted lines (psaId null) removed. */
@@ -525,6 +529,14 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
   const subscriptions: SubscriptionMappingRepository = {
     ...subs.api,
     get: async (connectionId, subscriptionId) => withLines(await subs.api.get(connectionId, subscriptionId)),
+    async getMany(connectionId, subscriptionIds, opts = {}) {
+      const ids = [...new Set(subscriptionIds)];
+      const docs = await mapConcurrent(ids, READS_IN_FLIGHT, (id) => subs.col.findOne({ _id: docId(connectionId, id) }));
+      const found = docs.flatMap((d) => (d ? [subs.toView(d)] : []));
+      if (opts.lines === false) return new Map(found.map((m) => [m.platformId, { ...m, lineIds: {} }]));
+      const byId = await lineIdsOf(connectionId, found.map((m) => m.platformId));
+      return new Map(found.map((m) => [m.platformId, joinLines(m, byId.get(m.platformId))]));
+    },
     async markMapped(connectionId, subscriptionId, link, opts) {
       // Lines live on one agreement: moving a subscription that has lines must go through disconnect.
       const current = await subscriptions.get(connectionId, subscriptionId);

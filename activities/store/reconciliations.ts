@@ -11,11 +11,15 @@
  */
 import type { Db, Filter } from 'mongodb';
 import type { Money } from '../../domain/money';
+import type { ReconciliationSubject } from '../../contracts/reconciliation';
 import type { Timestamp } from './connections';
 import { ConflictError, NotFoundError } from './errors';
 import { containsRegex, isDuplicateKeyError, type IndexSpec } from './mongo';
+import { mapConcurrent, READS_IN_FLIGHT } from '../parallel';
 
 export const RECONCILIATIONS = 'reconciliations';
+/** Which subscriptions each chunk of a run holds (docs/reconciliation.md "At any size"); read by `_id` only, so no index. */
+export const RECONCILIATION_CHUNKS = 'reconciliation_chunks';
 export const reconciliationIndexes: IndexSpec[] = [
   { collection: RECONCILIATIONS, key: { connectionId: 1, provider: 1, month: 1, subscriptionId: 1 }, name: 'identity', unique: true },
   { collection: RECONCILIATIONS, key: { connectionId: 1, month: 1, status: 1 }, name: 'connection_month_status' },
@@ -61,6 +65,8 @@ export interface ReconciliationRecord extends ReconciliationKey {
   plan?: string;
   productId?: string;
   kind?: 'saas' | 'iaas';
+  /** The PSA agreement / contract the subscription is billed on (as last listed). */
+  agreementId?: number;
   platform?: PlatformCharges;
   psa?: PsaCharges;
   decision?: ReconciliationDecision;
@@ -83,6 +89,7 @@ export interface ReconciliationUpdate {
   plan?: string;
   productId?: string;
   kind?: 'saas' | 'iaas';
+  agreementId?: number;
   platform?: PlatformCharges | null;
   psa?: PsaCharges | null;
   error?: string | null;
@@ -100,6 +107,7 @@ export interface ReconciliationLogRow {
   customer?: string;
   plan?: string;
   kind?: 'saas' | 'iaas';
+  agreementId?: number;
   platformQuantity?: number;
   usageQuantity?: number;
   platformCost?: Money;
@@ -130,6 +138,24 @@ export interface ReconciliationLogFilter {
   search?: string;
   /** At most this many rows (default 10 000). */
   limit?: number;
+  /** Rows to pass over first (paging; default 0). */
+  skip?: number;
+}
+
+/** A run: (connection, provider, billing month). */
+export interface ReconciliationRunKey {
+  connectionId: string;
+  provider: string;
+  month: string;
+}
+
+/** What a chunk shows of a subscription (the reconciliation subject). */
+export type ChunkSubject = ReconciliationSubject;
+
+/** The subscriptions of one chunk of a run, in the order they joined it (membership only grows). */
+export interface ReconciliationChunk {
+  chunk: number;
+  subjects: ChunkSubject[];
 }
 
 export interface ReconciliationRepository {
@@ -138,10 +164,21 @@ export interface ReconciliationRepository {
   /** Records the admin's accept/reject of a `pending-review` record; repeating the same decision is a no-op. */
   decide(key: ReconciliationKey, decision: { action: 'accept' | 'reject'; by: string; at?: Date; note?: string }): Promise<ReconciliationRecord>;
   get(key: ReconciliationKey): Promise<ReconciliationRecord | null>;
+  /** Many records of one run by subscription (each read by `_id`); absent ones are left out. */
+  getMany(run: ReconciliationRunKey, subscriptionIds: readonly string[]): Promise<Map<string, ReconciliationRecord>>;
+  /** Every chunk of a run, chunk 0 first (read by `_id` until the first missing one). */
+  chunks(run: ReconciliationRunKey): Promise<ReconciliationChunk[]>;
+  /** Only which subscription each chunk holds (what routing a decision needs). */
+  chunkMembers(run: ReconciliationRunKey): Promise<Array<{ chunk: number; subscriptionIds: string[] }>>;
+  getChunk(run: ReconciliationRunKey, chunk: number): Promise<ReconciliationChunk | null>;
+  /** Writes a chunk's subjects whole (one writer: the run's listing activity). */
+  putChunk(run: ReconciliationRunKey, chunk: ReconciliationChunk): Promise<void>;
   /** Every record of one reconciliation run (connection, provider, month). */
   listForRun(connectionId: string, provider: string, month: string): Promise<ReconciliationRecord[]>;
   /** The reconciliation log: newest month first, then customer, then subscription. */
   listForLog(filter: ReconciliationLogFilter): Promise<ReconciliationLogRow[]>;
+  /** How many rows the log has for the filter (limit and skip aside). */
+  countForLog(filter: ReconciliationLogFilter): Promise<number>;
   /** How many records are in each status (optionally for one month). */
   countByStatus(connectionId: string, month?: string): Promise<Record<ReconciliationStatus, number>>;
 }
@@ -155,6 +192,8 @@ interface ReconciliationDoc extends ReconciliationKey {
   plan?: string;
   productId?: string;
   kind?: 'saas' | 'iaas';
+  /** The PSA agreement / contract the subscription is billed on (as last listed). */
+  agreementId?: number;
   platform?: PlatformCharges;
   psa?: PsaCharges;
   decision?: { action: 'accept' | 'reject'; by: string; at: Date; note?: string };
@@ -168,6 +207,16 @@ interface ReconciliationDoc extends ReconciliationKey {
 
 /** Unambiguous whatever the parts contain. */
 export const reconciliationId = (k: ReconciliationKey): string => JSON.stringify([k.connectionId, k.provider, k.month, k.subscriptionId]);
+const chunkId = (r: ReconciliationRunKey, chunk: number): string => JSON.stringify([r.connectionId, r.provider, r.month, chunk]);
+
+interface ChunkDoc extends ReconciliationRunKey {
+  _id: string;
+  chunk: number;
+  /** The subjects' ids again, so routing a decision reads only them (a projection). */
+  subscriptionIds: string[];
+  subjects: ChunkSubject[];
+  updatedAt: Date;
+}
 const monthOfBound = (s: string) => s.slice(0, 7);
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
@@ -184,6 +233,7 @@ function toRecord(d: ReconciliationDoc): ReconciliationRecord {
     plan: d.plan,
     productId: d.productId,
     kind: d.kind,
+    agreementId: d.agreementId,
     platform: d.platform,
     psa: d.psa,
     decision: d.decision ? { ...d.decision, at: d.decision.at.toISOString() } : undefined,
@@ -205,6 +255,7 @@ function toRow(d: ReconciliationDoc): ReconciliationLogRow {
     customer: d.customerName,
     plan: d.plan,
     kind: d.kind,
+    agreementId: d.agreementId,
     platformQuantity: d.platform?.quantity,
     usageQuantity: d.platform?.usageQuantity,
     platformCost: d.platform?.cost,
@@ -223,9 +274,34 @@ function toRow(d: ReconciliationDoc): ReconciliationLogRow {
   });
 }
 
+/** The log's query for a filter (paging aside). */
+function logFilter(f: ReconciliationLogFilter): Filter<ReconciliationDoc> {
+  const filter: Filter<ReconciliationDoc> = { connectionId: f.connectionId };
+  const month: Record<string, string> = {};
+  if (f.from) month.$gte = monthOfBound(f.from);
+  if (f.to) month.$lte = monthOfBound(f.to);
+  if (Object.keys(month).length > 0) filter.month = month;
+  if (f.status) filter.status = Array.isArray(f.status) ? { $in: f.status } : f.status;
+  if (f.provider) filter.provider = f.provider;
+  if (f.customerId) filter.customerId = f.customerId;
+  if (f.search) filter.$or = ['customerName', 'plan', 'subscriptionId'].map((k) => ({ [k]: containsRegex(f.search!) }));
+  return filter;
+}
+
 /** The reconciliation repository over `db`. */
 export function createReconciliationRepository(db: Db, now: () => Date = () => new Date()): ReconciliationRepository {
   const col = db.collection<ReconciliationDoc>(RECONCILIATIONS);
+  const chunkCol = db.collection<ChunkDoc>(RECONCILIATION_CHUNKS);
+
+  /** Chunk 0, 1, ... by `_id` until the first missing one (FerretDB would scan for a filter on the run). */
+  async function readChunks<T>(run: ReconciliationRunKey, read: (id: string) => Promise<T | null>): Promise<T[]> {
+    const out: T[] = [];
+    for (let n = 0; ; n++) {
+      const doc = await read(chunkId(run, n));
+      if (!doc) return out;
+      out.push(doc);
+    }
+  }
 
   async function mustGet(key: ReconciliationKey): Promise<ReconciliationDoc> {
     const doc = await col.findOne({ _id: reconciliationId(key) });
@@ -249,34 +325,37 @@ export function createReconciliationRepository(db: Db, now: () => Date = () => n
       put('plan', u.plan);
       put('productId', u.productId);
       put('kind', u.kind);
+      put('agreementId', u.agreementId);
       put('platform', u.platform === null || u.platform === undefined ? u.platform : defined(u.platform));
       put('psa', u.psa);
       put('error', u.error === null || u.error === undefined ? u.error : { message: u.error.slice(0, 2000), at });
       const _id = reconciliationId(key);
       const entry = defined({ status: u.status, reason: u.reason ?? undefined, at, by });
-      const changeUnset = u.status === 'pending-review' ? { ...unset, decision: '' as const } : unset;
-      try {
-        // Status changes: one atomic write that also appends to the history. The filter misses
-        // when the status is unchanged; the upsert then collides on _id (11000) and we fall
-        // through to the plain update below.
-        const doc = await col.findOneAndUpdate(
-          { _id, status: { $ne: u.status } },
-          {
-            $set: { ...set, statusChangedAt: at },
-            ...(Object.keys(changeUnset).length > 0 ? { $unset: changeUnset } : {}),
-            $push: { history: entry },
-            $inc: { checks: 1 },
-            $setOnInsert: { ...key, createdAt: at },
-          },
-          { upsert: true, returnDocument: 'after' },
-        );
-        if (doc) return toRecord(doc);
-      } catch (e) {
-        if (!isDuplicateKeyError(e)) throw e;
+      // Read, then write, both by `_id` alone: FerretDB pushes down only `_id` equality, so a
+      // filter with anything more (e.g. `status: { $ne }`) scans the collection on every record.
+      // Safe because each record has one writer (its run's chunk workflow, serially).
+      const current = await col.findOne({ _id });
+      if (!current) {
+        const fields = Object.fromEntries(Object.entries(set).filter(([k]) => !(k in unset)));
+        const doc = { _id, ...key, ...fields, status: u.status, checks: 1, history: [entry], statusChangedAt: at, createdAt: at, updatedAt: at } as ReconciliationDoc;
+        try {
+          await col.insertOne(doc);
+          return toRecord(doc);
+        } catch (e) {
+          if (!isDuplicateKeyError(e)) throw e; // written meanwhile (a retried attempt): update it below
+        }
       }
+      const changed = current?.status !== u.status;
+      // Entering pending-review clears an old decision (a new discrepancy needs a new one).
+      const clear = changed && u.status === 'pending-review' ? { ...unset, decision: '' as const } : unset;
       const doc = await col.findOneAndUpdate(
         { _id },
-        { $set: set, ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}), $inc: { checks: 1 } },
+        {
+          $set: changed ? { ...set, statusChangedAt: at } : set,
+          ...(Object.keys(clear).length > 0 ? { $unset: clear } : {}),
+          ...(changed ? { $push: { history: entry } } : {}),
+          $inc: { checks: 1 },
+        },
         { returnDocument: 'after' },
       );
       if (!doc) throw new NotFoundError('reconciliation', _id);
@@ -285,13 +364,17 @@ export function createReconciliationRepository(db: Db, now: () => Date = () => n
 
     async decide(key, d) {
       const at = d.at ?? now();
-      const doc = await col.findOneAndUpdate(
-        { _id: reconciliationId(key), status: 'pending-review', decision: { $exists: false } },
-        { $set: { decision: { action: d.action, by: d.by, at, ...(d.note ? { note: d.note } : {}) }, updatedAt: at } },
-        { returnDocument: 'after' },
-      );
-      if (doc) return toRecord(doc);
+      const _id = reconciliationId(key);
+      // By `_id` only (see record); one writer per record, so reading first cannot race.
       const current = await mustGet(key);
+      if (current.status === 'pending-review' && !current.decision) {
+        const doc = await col.findOneAndUpdate(
+          { _id },
+          { $set: { decision: { action: d.action, by: d.by, at, ...(d.note ? { note: d.note } : {}) }, updatedAt: at } },
+          { returnDocument: 'after' },
+        );
+        if (doc) return toRecord(doc);
+      }
       if (current.status === 'pending-review' && current.decision?.action === d.action) return toRecord(current);
       if (current.decision) {
         throw new ConflictError(`reconciliation of ${key.subscriptionId} for ${key.month} was already ${current.decision.action}ed by ${current.decision.by}`);
@@ -304,27 +387,57 @@ export function createReconciliationRepository(db: Db, now: () => Date = () => n
       return doc ? toRecord(doc) : null;
     },
 
+    async getMany(run, subscriptionIds) {
+      const ids = [...new Set(subscriptionIds)];
+      const docs = await mapConcurrent(ids, READS_IN_FLIGHT, (subscriptionId) => col.findOne({ _id: reconciliationId({ ...run, subscriptionId }) }));
+      return new Map(docs.flatMap((d) => (d ? [[d.subscriptionId, toRecord(d)] as const] : [])));
+    },
+
+    async chunks(run) {
+      return readChunks(run, async (_id) => {
+        const d = await chunkCol.findOne({ _id });
+        return d ? { chunk: d.chunk, subjects: d.subjects } : null;
+      });
+    },
+
+    async chunkMembers(run) {
+      return readChunks(run, async (_id) => {
+        const d = await chunkCol.findOne({ _id }, { projection: { chunk: 1, subscriptionIds: 1 } });
+        return d ? { chunk: d.chunk, subscriptionIds: d.subscriptionIds } : null;
+      });
+    },
+
+    async getChunk(run, chunk) {
+      const d = await chunkCol.findOne({ _id: chunkId(run, chunk) });
+      return d ? { chunk: d.chunk, subjects: d.subjects } : null;
+    },
+
+    async putChunk(run, c) {
+      const subjects = c.subjects.map((x) => defined({ ...x }));
+      await chunkCol.replaceOne(
+        { _id: chunkId(run, c.chunk) },
+        { connectionId: run.connectionId, provider: run.provider, month: run.month, chunk: c.chunk, subscriptionIds: subjects.map((x) => x.subscriptionId), subjects, updatedAt: now() },
+        { upsert: true },
+      );
+    },
+
     async listForRun(connectionId, provider, month) {
       const docs = await col.find({ connectionId, provider, month }).sort({ subscriptionId: 1 }).toArray();
       return docs.map(toRecord);
     },
 
     async listForLog(f) {
-      const filter: Filter<ReconciliationDoc> = { connectionId: f.connectionId };
-      const month: Record<string, string> = {};
-      if (f.from) month.$gte = monthOfBound(f.from);
-      if (f.to) month.$lte = monthOfBound(f.to);
-      if (Object.keys(month).length > 0) filter.month = month;
-      if (f.status) filter.status = Array.isArray(f.status) ? { $in: f.status } : f.status;
-      if (f.provider) filter.provider = f.provider;
-      if (f.customerId) filter.customerId = f.customerId;
-      if (f.search) filter.$or = ['customerName', 'plan', 'subscriptionId'].map((k) => ({ [k]: containsRegex(f.search!) }));
       const docs = await col
-        .find(filter)
+        .find(logFilter(f))
         .sort({ month: -1, customerName: 1, subscriptionId: 1 })
+        .skip(Math.max(0, Math.trunc(f.skip ?? 0)))
         .limit(Math.min(Math.max(f.limit ?? 10_000, 1), 100_000))
         .toArray();
       return docs.map(toRow);
+    },
+
+    async countForLog(f) {
+      return col.countDocuments(logFilter(f));
     },
 
     async countByStatus(connectionId, month) {

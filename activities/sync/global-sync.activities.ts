@@ -11,14 +11,17 @@
  * subscription's lifecycle events (price-changed, full-upgrade, ...) and have one writer, the
  * subscription's workflow. A sync that pushed the platform record's price would undo an upgrade.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { BillingInputError } from '../../domain/problems';
 import { enabledFields, pushValues, syncHash } from './sync-fields';
 import { isPsaError } from '../psa/http';
 import type { GatewayRegistry } from '../psa/gateway-registry';
 import type { CatalogItemUpdate, CompanyUpdate, PsaGateway } from '../psa/psa-gateway.port';
 import { withFailureTypes } from '../psa-failure';
-import { NotFoundError, type Connection, type MappingCommon, type Store } from '../store';
+import { NotFoundError, type Connection, type MappingCommon, type PlatformCustomer, type PlatformProduct, type Store } from '../store';
+import { mapConcurrent, READS_IN_FLIGHT } from '../parallel';
+
+type PlatformRecord = PlatformCustomer | PlatformProduct;
 
 export const SYNC_KINDS = ['customer', 'product', 'subscription'] as const;
 export type SyncKind = (typeof SYNC_KINDS)[number];
@@ -77,6 +80,10 @@ export function createGlobalSyncActivities(deps: GlobalSyncActivityDeps) {
     return conn;
   }
 
+  /** The platform's customer / product (subscriptions are never pushed, so never read). */
+  const readRecord = (kind: SyncKind, platformId: string): Promise<PlatformRecord | null> =>
+    kind === 'customer' ? store.platform.getCustomer(platformId) : kind === 'product' ? store.platform.getProduct(platformId) : Promise.resolve(null);
+
   const repoOf = (kind: SyncKind) =>
     kind === 'customer' ? store.mappings.customers : kind === 'product' ? store.mappings.products : store.mappings.subscriptions;
 
@@ -85,12 +92,12 @@ export function createGlobalSyncActivities(deps: GlobalSyncActivityDeps) {
    * and returned; a transient error (429, 5xx, network) is thrown so the activity retries —
    * records already pushed in the page are `unchanged` on the retry, so nothing is written twice.
    */
-  async function syncOne(conn: Connection, gateway: PsaGateway, kind: SyncKind, mapping: MappingCommon & { psaId?: number }): Promise<SyncEntityResult> {
+  async function syncOne(conn: Connection, gateway: PsaGateway, kind: SyncKind, mapping: MappingCommon & { psaId?: number }, loaded?: PlatformRecord | null): Promise<SyncEntityResult> {
     const base = { kind, platformId: mapping.platformId };
     if (!mapping.linked) return { ...base, outcome: 'skipped', reason: 'not mapped' };
     try {
       if (kind === 'subscription') return { ...base, outcome: 'skipped', reason: SUBSCRIPTIONS_OWNED };
-      const record = kind === 'customer' ? await store.platform.getCustomer(mapping.platformId) : await store.platform.getProduct(mapping.platformId);
+      const record = loaded !== undefined ? loaded : await readRecord(kind, mapping.platformId);
       if (!record) return { ...base, outcome: 'skipped', reason: `the platform no longer has ${kind} ${mapping.platformId}` };
       const fields: string[] = kind === 'customer' ? enabledFields(conn.rules.fieldToggles.company) : enabledFields(conn.rules.fieldToggles.product);
       if (fields.length === 0) return { ...base, outcome: 'skipped', reason: 'every field toggle is off' };
@@ -128,11 +135,16 @@ export function createGlobalSyncActivities(deps: GlobalSyncActivityDeps) {
       const conn = await withFailureTypes(() => connection(input.connectionId));
       const gateway = await deps.gateways.forConnection(conn.id);
       const page = await repoOf(input.kind).list(conn.id, { linked: true, skip: input.skip, limit });
+      // The page's platform records in one go (each by `_id`, several in flight), not one read per PSA write.
+      const mappings: Array<MappingCommon & { psaId?: number }> = page.items;
+      const records = input.kind === 'subscription' ? [] : await mapConcurrent(mappings, READS_IN_FLIGHT, (m) => readRecord(input.kind, m.platformId));
       const out: SyncPageResult = { kind: input.kind, skip: input.skip, pushed: 0, unchanged: 0, failed: 0, skipped: 0, problems: [] };
-      for (const m of page.items) {
-        const r = await withFailureTypes(() => syncOne(conn, gateway, input.kind, m as MappingCommon & { psaId?: number }));
+      for (const [i, m] of mappings.entries()) {
+        const r = await withFailureTypes(() => syncOne(conn, gateway, input.kind, m, input.kind === 'subscription' ? undefined : (records[i] ?? null)));
         out[r.outcome]++;
         if (r.outcome === 'failed' || r.outcome === 'skipped') out.problems.push(r);
+        // A page of PSA writes can take minutes: the heartbeat tells Temporal it is alive.
+        heartbeat(i + 1);
       }
       return out;
     },

@@ -6,7 +6,8 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { RECONCILIATION_STATUSES, type PlatformInvoiceRecord, type ReconciliationLogRow, type Store } from '../../activities/store';
+import { mapConcurrent, READS_IN_FLIGHT } from '../../activities/parallel';
+import { RECONCILIATION_STATUSES, type PlatformInvoiceRecord, type ReconciliationLogFilter, type ReconciliationLogRow, type Store } from '../../activities/store';
 
 /** A log row with the amendments of its month's invoices (an amended invoice shows where it is reconciled). */
 export type ReconciliationLogEntry = ReconciliationLogRow & { invoiceAmendments?: string };
@@ -29,6 +30,7 @@ export const ReconciliationLogQuerySchema = z
     customerId: z.string().min(1).max(200).optional(),
     search: z.string().min(1).max(200).optional(),
     limit: z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').max(100_000, 'must be at most 100000').optional(),
+    offset: z.coerce.number().int('must be a whole number').min(0, 'must be at least 0').optional(),
   })
   .strict()
   .refine((q) => !q.from || !q.to || q.from.slice(0, 7) <= q.to.slice(0, 7), { path: ['to'], message: 'must not be before from' });
@@ -56,8 +58,23 @@ export const LOG_COLUMNS: ReadonlyArray<{ key: keyof ReconciliationLogEntry; hea
   { key: 'decisionNote', header: 'Decision note' },
 ];
 
+/** One page of the log: its rows, how many rows match in all, and where the page starts. */
+export interface ReconciliationLogPage {
+  rows: ReconciliationLogEntry[];
+  total: number;
+  offset: number;
+}
+
+/**
+ * Up to this many rows, the amendments are read per row (its two invoices by `_id`); past it,
+ * once per month listed (one query over the month's invoices), which is cheaper for an export.
+ */
+const AMENDMENTS_BY_ROW = 500;
+
 export interface ReconciliationLog {
   list(connectionId: string, query?: ReconciliationLogQuery): Promise<ReconciliationLogEntry[]>;
+  /** A page of the log with the count of every matching row (the console and the API page with it). */
+  page(connectionId: string, query?: ReconciliationLogQuery): Promise<ReconciliationLogPage>;
   csv(connectionId: string, query?: ReconciliationLogQuery): Promise<string>;
 }
 
@@ -69,8 +86,15 @@ function amendmentText(inv: PlatformInvoiceRecord): string[] {
 }
 
 export function createReconciliationLog(store: Pick<Store, 'reconciliations' | 'platform'>): ReconciliationLog {
-  /** Adds the amendments of each row's invoices (one read per billing month listed). */
+  /** Adds the amendments of each row's invoices: a page reads only its rows' invoices (by `_id`), a long list each month's once. */
   async function withAmendments(rows: ReconciliationLogRow[]): Promise<ReconciliationLogEntry[]> {
+    if (rows.length <= AMENDMENTS_BY_ROW) {
+      const notes = await mapConcurrent(rows, READS_IN_FLIGHT, async (r) => {
+        const invoices = await Promise.all([store.platform.getInvoice(r.subscriptionId, r.month, 'reseller'), store.platform.getInvoice(r.subscriptionId, r.month, 'customer')]);
+        return invoices.flatMap((inv) => (inv ? amendmentText(inv) : []));
+      });
+      return rows.map((r, i) => (notes[i]!.length ? { ...r, invoiceAmendments: notes[i]!.join('; ') } : r));
+    }
     const byMonth = new Map<string, Map<string, string[]>>();
     for (const month of new Set(rows.map((r) => r.month))) {
       const notes = new Map<string, string[]>();
@@ -85,21 +109,27 @@ export function createReconciliationLog(store: Pick<Store, 'reconciliations' | '
       return notes ? { ...r, invoiceAmendments: notes.join('; ') } : r;
     });
   }
-  const list = async (connectionId: string, q: ReconciliationLogQuery = {}) =>
-    withAmendments(await store.reconciliations.listForLog({
-      connectionId,
-      ...(q.from ? { from: q.from } : {}),
-      ...(q.to ? { to: q.to } : {}),
-      ...(q.status?.length ? { status: q.status } : {}),
-      ...(q.provider ? { provider: q.provider } : {}),
-      ...(q.customerId ? { customerId: q.customerId } : {}),
-      ...(q.search ? { search: q.search } : {}),
-      ...(q.limit ? { limit: q.limit } : {}),
-    }));
+  const filterOf = (connectionId: string, q: ReconciliationLogQuery): ReconciliationLogFilter => ({
+    connectionId,
+    ...(q.from ? { from: q.from } : {}),
+    ...(q.to ? { to: q.to } : {}),
+    ...(q.status?.length ? { status: q.status } : {}),
+    ...(q.provider ? { provider: q.provider } : {}),
+    ...(q.customerId ? { customerId: q.customerId } : {}),
+    ...(q.search ? { search: q.search } : {}),
+    ...(q.limit ? { limit: q.limit } : {}),
+    ...(q.offset ? { skip: q.offset } : {}),
+  });
+  const list = async (connectionId: string, q: ReconciliationLogQuery = {}) => withAmendments(await store.reconciliations.listForLog(filterOf(connectionId, q)));
   return {
     list,
-    async csv(connectionId, q) {
-      return reconciliationCsv(await list(connectionId, q));
+    async page(connectionId, q = {}) {
+      const [rows, total] = await Promise.all([list(connectionId, q), store.reconciliations.countForLog(filterOf(connectionId, q))]);
+      return { rows, total, offset: q.offset ?? 0 };
+    },
+    async csv(connectionId, q = {}) {
+      // An export has every row of the filter unless told otherwise (a month may pass the JSON default of 10,000).
+      return reconciliationCsv(await list(connectionId, { limit: 100_000, ...q }));
     },
   };
 }

@@ -27,6 +27,7 @@ import { InvoiceIntakeSchema, InvoiceListQuerySchema } from './routes/invoices.r
 import { ScheduleListQuerySchema } from './routes/schedules.routes';
 import { SeatCountRunSchema, UsageMonthQuerySchema } from './routes/seat-count.routes';
 import { SyncRunSchema } from './routes/sync.routes';
+import { RunPageSchema } from './routes/reconciliation.routes';
 
 export type Access = Role | 'public';
 
@@ -151,7 +152,7 @@ export const ROUTE_CATALOG: Readonly<Record<string, RouteSpec>> = {
 
   'GET /api/connections/:connectionId/reconciliation/log': { role: 'viewer', tag: 'reconciliation', summary: 'Reconciliation log rows (with invoice amendments)', query: ReconciliationLogQuerySchema },
   'GET /api/connections/:connectionId/reconciliation/log.csv': { role: 'viewer', tag: 'reconciliation', summary: 'The reconciliation log as CSV', query: ReconciliationLogQuerySchema },
-  'GET /api/connections/:connectionId/reconciliation/runs/:provider/:month': { role: 'viewer', tag: 'reconciliation', summary: "A run's state: every item with status, reason and decision" },
+  'GET /api/connections/:connectionId/reconciliation/runs/:provider/:month': { role: 'viewer', tag: 'reconciliation', summary: "A run's state: counts per status, its chunks, and one page of items (offset, limit ≤ 500) with status, reason and decision", query: RunPageSchema },
   'POST /api/connections/:connectionId/reconciliation/runs/:provider/:month': { role: 'operator', tag: 'reconciliation', summary: "Start the month's run now (or find the one going)" },
   ...decisions,
 };

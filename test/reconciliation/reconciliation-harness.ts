@@ -11,8 +11,9 @@ import { createActivities, type Activities } from '../../activities';
 import { createPlatformClient } from '../../client/platform-client';
 import { toDayNumber } from '../../domain/dates';
 import { allSearchAttributes } from '../../workflows/search-attributes';
-import { reconciliationStateQuery } from '../../workflows/reconciliation-messages';
-import { reconciliationWorkflowId, type ReconciliationRunState } from '../../contracts/reconciliation';
+import { chunkStateQuery, reconciliationStateQuery } from '../../workflows/reconciliation-messages';
+import { reconciliationWorkflowId, type ReconciliationItem, type ReconciliationRunState } from '../../contracts/reconciliation';
+import { createReconciliationRuns, type ReconciliationRuns } from '../../client/reconciliation-runs';
 import type { reconciliationWorkflow } from '../../workflows/reconciliation.workflow';
 import { testServers } from '../setup/servers';
 import { eventually, startHarness, type Harness } from '../workflows/harness';
@@ -31,8 +32,14 @@ export interface ReconciliationHarness {
   /** Runs `fn` with a worker (optionally with wrapped activities) on a fresh task queue. */
   withWorker<T>(fn: (taskQueue: string) => Promise<T>, wrap?: (a: Activities) => Activities): Promise<T>;
   start(taskQueue: string): Promise<Awaited<ReturnType<TestWorkflowEnvironment['client']['workflow']['start']>>>;
-  /** Skips server time to 00:00 UTC of `date` (plus a minute) and waits until the run has done `checks` checks. */
+  /** The run as the admin API reads and decides it (routing to the chunks). */
+  runs(taskQueue: string): ReconciliationRuns;
+  /** The run's reference for `runs`. */
+  ref: { connectionId: string; provider: string; month: string };
+  /** Skips server time to 00:00 UTC of `date` (plus a minute) and waits until the run and each of its chunks have done `checks` checks. */
   skipTo(handle: { query: (q: typeof reconciliationStateQuery) => Promise<ReconciliationRunState> }, date: string, checks: number): Promise<ReconciliationRunState>;
+  /** Every item of the run, read from its chunks (chunk order). */
+  items(s: ReconciliationRunState): Promise<ReconciliationItem[]>;
   close(): Promise<void>;
 }
 
@@ -66,6 +73,19 @@ export async function startReconciliationHarness(name: string): Promise<Reconcil
       });
       return worker.runUntil(fn(taskQueue));
     },
+    ref: { connectionId: h.connectionId, provider: PROVIDER, month },
+    runs: (taskQueue) => createReconciliationRuns({ temporal: env.client, taskQueue, store: h.store }),
+    async items(s) {
+      const out: ReconciliationItem[] = [];
+      for (const c of [...s.chunks].sort((a, b) => a.chunk - b.chunk)) {
+        for (let offset = 0; ; offset += 500) {
+          const page = await env.client.workflow.getHandle(c.workflowId).query(chunkStateQuery, { offset, limit: 500 });
+          out.push(...page.items);
+          if (offset + 500 >= page.total) break;
+        }
+      }
+      return out;
+    },
     start(taskQueue) {
       return env.client.workflow.start<typeof reconciliationWorkflow>('reconciliationWorkflow', {
         taskQueue,
@@ -78,8 +98,8 @@ export async function startReconciliationHarness(name: string): Promise<Reconcil
       if (ms > 0) await env.sleep(ms);
       return eventually(async () => {
         const s = await handle.query(reconciliationStateQuery);
-        return s.checksDone >= checks && s.queue.length === 0 ? s : undefined;
-      }, `check ${checks} of the run`);
+        return s.checksDone >= checks && s.chunks.every((c) => c.finished || c.checksDone >= checks) ? s : undefined;
+      }, `check ${checks} of the run`, 120_000);
     },
     async close() {
       await env.teardown();

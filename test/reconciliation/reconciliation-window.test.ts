@@ -20,10 +20,11 @@ describe('reconciliation window (§6)', () => {
   it('checks daily from the cutover start: pending until both invoices exist on day 3, then reconciled (no discrepancy)', async () => {
     await mappedSubscription(r, { subscriptionId: 'sub-day3', quantity: 10, unitPrice: '22.00', unitCost: '18.70' });
     let checks = 0;
-    const final = await r.withWorker(
+    const { final, items } = await r.withWorker(
       async (taskQueue) => {
         const handle = await r.start(taskQueue);
-        return handle.result();
+        const final = await handle.result();
+        return { final, items: await r.items(final) };
       },
       (a) => ({
         ...a,
@@ -39,7 +40,8 @@ describe('reconciliation window (§6)', () => {
 
     expect(final.checksDone).toBe(3);
     expect(final.remainingChecks.length).toBe(12); // ended early: everything reconciled
-    expect(final.items).toMatchObject([{ subscriptionId: 'sub-day3', status: 'reconciled', reason: 'no discrepancy', checks: 3 }]);
+    expect(items).toMatchObject([{ subscriptionId: 'sub-day3', status: 'reconciled', reason: 'no discrepancy', checks: 3 }]);
+    expect(final).toMatchObject({ total: 1, counts: { reconciled: 1 }, chunks: [{ chunk: 0, items: 1, finished: true, checksDone: 3 }] });
     const record = await r.h.store.reconciliations.get({ connectionId: r.h.connectionId, provider: 'Microsoft CSP', month: r.month, subscriptionId: 'sub-day3' });
     expect(record).toMatchObject({
       status: 'reconciled',
@@ -61,16 +63,16 @@ describe('reconciliation window (§6)', () => {
   it('ends after the last daily check with invoices still missing: pending with the reason, nothing waits for a human', async () => {
     await mappedSubscription(r, { subscriptionId: 'sub-late', quantity: 3, unitPrice: '36.00', unitCost: '30.60', productId: 'm365-e3' });
     await invoices(r, 'sub-late', { quantity: 3, cost: '91.80' }); // reseller only
-    const { final, description } = await r.withWorker(async (taskQueue) => {
+    const { final, description, items } = await r.withWorker(async (taskQueue) => {
       const handle = await r.start(taskQueue);
       const final = await handle.result();
-      return { final, description: await handle.describe() };
+      return { final, description: await handle.describe(), items: await r.items(final) };
     });
 
     expect(final.checksDone).toBe(15);
     expect(final.remainingChecks).toEqual([]);
     expect(final.finished).toBe(true);
-    expect(final.items).toMatchObject([{ subscriptionId: 'sub-late', status: 'pending', reason: 'customer invoice missing; cutover window closed', checks: 15 }]);
+    expect(items).toMatchObject([{ subscriptionId: 'sub-late', status: 'pending', reason: 'customer invoice missing; cutover window closed', checks: 15 }]);
     expect(description.status.name).toBe('COMPLETED');
     expect(description.typedSearchAttributes.get(PsaConnectionId)).toBe(r.h.connectionId);
     expect(description.typedSearchAttributes.get(PsaProvider)).toBe('Microsoft CSP');
@@ -86,7 +88,7 @@ describe('reconciliation window (§6)', () => {
     await r.withWorker(async (taskQueue) => {
       const handle = await r.start(taskQueue);
       const s = await handle.query(reconciliationStateQuery);
-      expect(s).toMatchObject({ billingMonth: r.month, provider: 'Microsoft CSP', checksDone: 0, items: [] });
+      expect(s).toMatchObject({ billingMonth: r.month, provider: 'Microsoft CSP', checksDone: 0, total: 0, chunks: [] });
       expect(s.remainingChecks[0]).toBe(s.window.start);
       expect(s.remainingChecks).toHaveLength(15);
       await handle.terminate('test over');

@@ -3,7 +3,11 @@
  * sandbox. Writes are counted with the sandbox's traffic log: nothing changed → zero writes,
  * one field changed → exactly one PATCH.
  */
+import { MockActivityEnvironment } from '@temporalio/testing';
 import type { GlobalSyncResult } from '../../workflows/global-sync.workflow';
+import { createGlobalSyncActivities, type SyncPageResult } from '../../activities/sync/global-sync.activities';
+import type { GatewayRegistry } from '../../activities/psa/gateway-registry';
+import type { CompanyUpdate, PsaGateway } from '../../activities/psa/psa-gateway.port';
 import { eventually, startHarness, type Harness } from '../workflows/harness';
 
 const WRITES = new Set(['POST', 'PATCH', 'PUT', 'DELETE']);
@@ -130,5 +134,33 @@ describe('global sync (ConnectWise sandbox)', () => {
     // Asked for by name, a subscription is skipped with the reason.
     const one = await sync({ entity: { kind: 'subscription', platformId: sub } });
     expect(one.problems).toEqual([expect.objectContaining({ outcome: 'skipped', reason: expect.stringMatching(/owned by its lifecycle events/) })]);
+  });
+
+  it('a page reads its platform records first (by id, in one go), then writes, with a heartbeat after each record', async () => {
+    const ids = ['cust-p1', 'cust-p2', 'cust-p3'];
+    for (const [i, pid] of ids.entries()) {
+      await h.store.platform.upsertCustomer({ id: pid, name: `Paged ${i}`, city: 'Leeds' });
+      await h.store.mappings.customers.markMapped(h.connectionId, pid, { psaId: companyId + 1000 + i }, { display: { label: `zz paged ${i}` } });
+    }
+    const steps: string[] = [];
+    const store = { ...h.store, platform: { ...h.store.platform, getCustomer: async (pid: string) => { steps.push(`read ${pid}`); return h.store.platform.getCustomer(pid); } } };
+    const gateways = {
+      ...h.gateways,
+      async forConnection(connectionId: string) {
+        const g = await h.gateways.forConnection(connectionId);
+        return { ...g, updateCompany: async (psaId: number, v: CompanyUpdate) => { steps.push(`write ${psaId - companyId - 1000}`); return { written: Object.keys(v), unsupported: [] }; } } as PsaGateway;
+      },
+    } as GatewayRegistry;
+    const activities = createGlobalSyncActivities({ store, gateways });
+    const linked = (await h.store.mappings.customers.list(h.connectionId, { linked: true, limit: 1 })).total;
+    const env = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d));
+    // The last page holds the three (their labels sort last).
+    const page: SyncPageResult = await env.run(activities.syncPage, { connectionId: h.connectionId, kind: 'customer' as const, skip: linked - 3, limit: 3 });
+    expect(page).toMatchObject({ pushed: 3, failed: 0 });
+    expect(steps).toEqual(['read cust-p1', 'read cust-p2', 'read cust-p3', 'write 0', 'write 1', 'write 2']);
+    expect(beats).toEqual([1, 2, 3]);
+    for (const pid of ids) await h.store.mappings.customers.disconnect(h.connectionId, pid);
   });
 });

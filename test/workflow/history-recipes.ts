@@ -9,7 +9,8 @@
  * continue-as-new, closing after the quiet period and reopening; a bundle (docs/billing-modes.md)
  * waiting for its members, billing, moving with a member's change and a month-start fold, and
  * ended, with its bundled members' histories; a committed subscription's decrease waiting for
- * its renewal, and the digest's renewals mail.
+ * its renewal, and the digest's renewals mail; the reconciliation run, its chunks and its
+ * scheduled starter, and the global sync (reconciliation-recipes.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -21,6 +22,7 @@ import { addDays, firstOfNextMonth, isoDateOf } from '../../domain/dates';
 import { notificationDigestWorkflow, seatCountWorkflow, subscriptionWorkflow } from '../../workflows';
 import type { SentEvent } from '../support/plan-for';
 import { mockedConnector, samplePlacement, sampleReport, wire, type Fault } from '../support/mocked-connector';
+import { reconciliationRecipes } from './reconciliation-recipes';
 
 const DAY_MS = 86_400_000;
 
@@ -200,4 +202,5 @@ export const recipes: Recipe[] = [
     } as unknown as NotificationActivities,
     (env, taskQueue, workflowId) => env.client.workflow.execute(notificationDigestWorkflow, { taskQueue, workflowId, args: [{ connectionId: 'conn', day: '2026-11-20' }] }),
   ),
+  ...reconciliationRecipes,
 ];

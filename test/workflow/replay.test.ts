@@ -64,9 +64,7 @@ describe('stored workflow histories replay on today’s code', () => {
 
   it('every workflow type the worker runs has a stored history', () => {
     const recorded = new Set(files.map((f) => typeOf(load(f))));
-    // TODO(issue 15): record reconciliation and global sync once their chunked versions land.
-    const notYet = new Set(['reconciliationWorkflow', 'scheduledReconciliationWorkflow', 'globalSyncWorkflow']);
-    expect(Object.keys(workflows).filter((t) => !recorded.has(t) && !notYet.has(t))).toEqual([]);
+    expect(Object.keys(workflows).filter((t) => !recorded.has(t))).toEqual([]);
   });
 });
 

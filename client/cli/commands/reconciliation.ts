@@ -19,6 +19,7 @@ interface LogOpts {
   customer?: string;
   search?: string;
   limit?: string;
+  offset?: string;
 }
 
 function logQuery(o: LogOpts): string {
@@ -31,6 +32,8 @@ function logQuery(o: LogOpts): string {
   if (o.search) q.set('search', o.search);
   const limit = wholeNumber('--limit', o.limit);
   if (limit !== undefined) q.set('limit', String(limit));
+  const offset = o.offset === '0' ? 0 : wholeNumber('--offset', o.offset);
+  if (offset !== undefined) q.set('offset', String(offset));
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -44,7 +47,8 @@ const logFilters = (c: Command): Command =>
     .option('-p, --provider <name>', 'one provider, e.g. "Microsoft CSP"')
     .option('--customer <id>', 'one platform customer')
     .option('--search <text>', 'text in customer, plan or subscription id')
-    .option('--limit <n>', 'at most this many rows');
+    .option('--limit <n>', 'at most this many rows')
+    .option('--offset <n>', 'rows to pass over first (with --limit: one page; the JSON log answers the total)');
 
 /**
  * Exit code of a decision the run carried out but that left items failed (the PSA refused the
@@ -101,9 +105,20 @@ export function register(program: Command): void {
     action((api, o: { connection: string; provider: string; month: string }) => api.call('POST', runPath(o))),
   );
 
-  run(rec.command('status').description('A run’s state: every subscription with its status, reason and decision.')).action(
-    action((api, o: { connection: string; provider: string; month: string }) => api.call('GET', runPath(o))),
-  );
+  run(rec.command('status').description('A run’s state: counts per status, its chunks, and a page of its subscriptions with status, reason and decision (the log has them all).'))
+    .option('--offset <n>', 'first item of the page (default 0)')
+    .option('--limit <n>', 'items in the page (default 100, at most 500)')
+    .action(
+      action((api, o: { connection: string; provider: string; month: string; offset?: string; limit?: string }) => {
+        const q = new URLSearchParams();
+        // 0 is the default and a fine thing to say.
+        const offset = o.offset === '0' ? 0 : wholeNumber('--offset', o.offset);
+        const limit = wholeNumber('--limit', o.limit);
+        if (offset !== undefined) q.set('offset', String(offset));
+        if (limit !== undefined) q.set('limit', String(limit));
+        return api.call('GET', `${runPath(o)}${q.size ? `?${q}` : ''}`);
+      }),
+    );
 
   for (const [name, what] of [
     ['accept', `Accept pending-review items: posts cost and price (never quantity) to the PSA. Exits ${EXIT_ITEMS_FAILED} when an item ends failed.`],

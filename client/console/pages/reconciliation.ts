@@ -1,10 +1,13 @@
 /**
  * Reconciliation review (docs/console.md): one billing month of a connection, to-do or all,
  * grouped by customer, provider or agreement; platform vs PSA quantity, cost, price and margin
- * with the reason; accept / reject / retry one or many with a note; CSV of the view.
+ * with the reason; accept / reject / retry one or many with a note; CSV of the view (every row).
+ * A month of any size is shown a page of REVIEW_PAGE rows at a time (the log's order: customer,
+ * then subscription), grouped within the page; each row carries its agreement, so no other list
+ * is read.
  */
-import type { ReconciliationLogEntry } from '../../../app/admin/reconciliation-log';
-import { RECONCILIATION_STATUSES, type Connection, type ReconciliationStatus, type SubscriptionMapping } from '../../../activities/store';
+import type { ReconciliationLogEntry, ReconciliationLogPage } from '../../../app/admin/reconciliation-log';
+import { RECONCILIATION_STATUSES, type Connection, type ReconciliationStatus } from '../../../activities/store';
 import { DEFAULT_CUTOVER_CALENDAR } from '../../../domain/cutover-calendar';
 import { addDays, firstOfMonth } from '../../../domain/dates';
 import { answerFlash, backField, backTo, chip, connUrl, guarded, type ConsoleAnswer, type ConsoleContext } from '../console-kit';
@@ -13,6 +16,8 @@ import { filterRows, GROUPS, groupRows, itemsByRun, itemValue, reviewRows, TODO_
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 const enc = encodeURIComponent;
+/** Rows per page of the review. */
+export const REVIEW_PAGE = 200;
 
 interface ReviewQuery {
   month: string;
@@ -20,6 +25,8 @@ interface ReviewQuery {
   view: 'todo' | 'all';
   group: GroupBy;
   statuses: ReconciliationStatus[];
+  /** First row of the page (a multiple of REVIEW_PAGE). */
+  offset: number;
 }
 
 async function reviewQuery(ctx: ConsoleContext): Promise<ReviewQuery> {
@@ -37,6 +44,7 @@ async function reviewQuery(ctx: ConsoleContext): Promise<ReviewQuery> {
     view: q.view === 'all' ? 'all' : 'todo',
     group: (GROUPS as readonly string[]).includes(q.group ?? '') ? (q.group as GroupBy) : 'customer',
     statuses,
+    offset: /^\d+$/.test(q.offset ?? '') ? Math.floor(Number(q.offset) / REVIEW_PAGE) * REVIEW_PAGE : 0,
   };
 }
 
@@ -69,21 +77,21 @@ export async function reconciliationPage(ctx: ConsoleContext): Promise<ConsoleAn
   const id = ctx.params.id!;
   const base = `/api/connections/${enc(id)}`;
   const r = await reviewQuery(ctx);
-  const [connection, log, subs, products] = await Promise.all([
+  const [connection, log, products] = await Promise.all([
     ctx.api.get<Connection>(base),
-    ctx.api.get<{ rows: ReconciliationLogEntry[] }>(`${base}/reconciliation/log${query(logFilter(r))}`),
-    ctx.api.get<{ items: SubscriptionMapping[] }>(`${base}/subscriptions${query({ limit: 1000 })}`),
+    ctx.api.get<ReconciliationLogPage>(`${base}/reconciliation/log${query({ ...logFilter(r), limit: REVIEW_PAGE, offset: r.offset || undefined })}`),
     ctx.api.get<{ items: Array<{ platform: { provider?: string } | null }> }>(`${base}/products${query({ status: 'mapped', limit: 1000 })}`),
   ]);
   const agreementWord = connection.psa === 'connectwise' ? 'Agreement' : 'Contract';
-  const agreements = new Map(subs.items.filter((s) => s.agreementId !== undefined).map((s) => [s.platformId, `${agreementWord} #${s.agreementId}`]));
+  const agreements = new Map(log.rows.flatMap((x) => (x.agreementId !== undefined ? [[x.subscriptionId, `${agreementWord} #${x.agreementId}`] as const] : [])));
   const rows = filterRows(reviewRows(log.rows, agreements), { todo: false });
   const groups = groupRows(rows, r.group);
   // The providers this connection's products come from first, then the rest of the §6 calendar.
   const used = [...rows.map((x) => x.provider), ...products.items.flatMap((p) => (p.platform?.provider ? [p.platform.provider] : []))];
   const providers = [...new Set([...used, ...DEFAULT_CUTOVER_CALENDAR.map((c) => c.provider)])];
-  const here = (over: Partial<Record<'month' | 'provider' | 'view' | 'group' | 'status', string>>) =>
+  const here = (over: Partial<Record<'month' | 'provider' | 'view' | 'group' | 'status' | 'offset', string>>) =>
     connUrl(id, `/reconciliation${query({ month: r.month, provider: r.provider, view: r.view, group: r.group, status: r.statuses.join(',') || undefined, ...over })}`);
+  const pager = pageLinks(r.offset, rows.length, log.total, (offset) => here({ offset: String(offset) }));
   const csvHref = connUrl(id, `/reconciliation.csv${query({ month: r.month, provider: r.provider, view: r.view, status: r.statuses.join(',') || undefined })}`);
   const p = ctx.principal;
 
@@ -97,7 +105,7 @@ export async function reconciliationPage(ctx: ConsoleContext): Promise<ConsoleAn
   <button type="submit">Show</button>
   <a class="button" href="${csvHref}" download>Export CSV</a>
 </form>
-<p class="small muted"><a href="${here({ view: r.view === 'todo' ? 'all' : 'todo' })}">${r.view === 'todo' ? 'Show all items of the month' : 'Show only the to-do'}</a> · ${rows.length} item(s). Platform = the final reseller (cost) and customer (price) invoices; PSA = what the PSA bills for the month. Margin = price − cost.</p>
+<p class="small muted"><a href="${here({ view: r.view === 'todo' ? 'all' : 'todo' })}">${r.view === 'todo' ? 'Show all items of the month' : 'Show only the to-do'}</a> · ${log.total} item(s)${log.total > rows.length ? `, ${REVIEW_PAGE} a page` : ''}. Platform = the final reseller (cost) and customer (price) invoices; PSA = what the PSA bills for the month. Margin = price − cost.</p>
 <form method="post" action="${connUrl(id, '/reconciliation/decide')}" aria-label="Decide on the selected items">
 ${backField(ctx)}
 ${groups.map(
@@ -109,6 +117,7 @@ ${groups.map(
 <tbody>${g.rows.map((row) => rowHtml(ctx, row))}</tbody>
 </table></div></section>`,
 )}
+${pager}
 ${rows.length === 0 ? html`<div class="card"><p>No ${r.view === 'todo' ? 'item to do' : 'item'} for ${r.month}${r.provider ? ` (${r.provider})` : ''}.</p><p class="small muted">A month's run starts on the provider's cutover day; start it now to check the month at once.</p></div>` : null}
 <div class="card">
 <div class="field"><label for="note">Note (kept with each decision, in the log and the CSV; at most 500 characters)</label><textarea id="note" name="note" maxlength="500"></textarea></div>
@@ -127,6 +136,14 @@ ${backField(ctx)}
 <span class="small muted">Checks the month now (the provider's schedule does this at cutover).</span>
 </form>`;
   return { page: { title: `Reconciliation ${r.month}`, connectionId: id, section: 'review', body } };
+}
+
+/** "Items 201–400 of 10,000" with the previous and next pages (nothing when one page holds them all). */
+function pageLinks(offset: number, shown: number, total: number, href: (offset: number) => string): Html | null {
+  if (offset === 0 && shown >= total) return null;
+  const prev = offset > 0 ? html`<a href="${href(Math.max(0, offset - REVIEW_PAGE))}" rel="prev">← previous ${REVIEW_PAGE}</a>` : null;
+  const next = offset + shown < total ? html`<a href="${href(offset + REVIEW_PAGE)}" rel="next">next ${Math.min(REVIEW_PAGE, total - offset - shown)} →</a>` : null;
+  return html`<nav class="toolbar small" aria-label="Pages of items">${prev}<span>Items ${total === 0 ? 0 : offset + 1}–${offset + shown} of ${total.toLocaleString('en-GB')}</span>${next}</nav>`;
 }
 
 export async function reconciliationCsv(ctx: ConsoleContext): Promise<ConsoleAnswer> {
