@@ -20,6 +20,7 @@ import { measureLatency, measureOpenLatency } from './metrics/latency';
 import { measureReconciliationRun, reconciliationScaling } from './metrics/reconciliation';
 import { measureSync } from './metrics/sync';
 import { OptionError, parseOptions, type BenchOptions } from './options';
+import { sandboxTraffic, type Traffic } from './http';
 import { stopAll } from './processes';
 import { markdownTable, newResults, updateReadme, writeResults, type StackResults } from './report';
 import { startBenchStack } from './stack';
@@ -35,10 +36,15 @@ function shutdown(): Promise<void> {
   stopping ??= stopAll();
   return stopping;
 }
+/** The run's data folder, removed when the run is interrupted (unless --keep-data). */
+let dropData = (): void => {};
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     log(`${signal}: stopping every process of the run…`);
-    void shutdown().then(() => process.exit(130));
+    void shutdown().then(() => {
+      dropData();
+      process.exit(130);
+    });
   });
 }
 // Started by npm, which may die without forwarding a signal: then stop too, rather than run on unseen.
@@ -58,15 +64,18 @@ async function main(): Promise<void> {
   }
   const resultsFile = path.resolve(options.out ?? path.join(projectRoot, 'bench/results', `stack-${options.label ?? 'last-run'}.json`));
   mkdirSync(path.dirname(resultsFile), { recursive: true });
-  const dir = path.join(projectRoot, '.data/bench/stack');
+  // Servers' data and logs, one folder per run (two runs can go at once), removed at the end unless --keep-data.
+  const dir = path.join(projectRoot, '.data/bench', `run-${process.pid}`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
+  if (!options.keepData) dropData = () => rmSync(dir, { recursive: true, force: true });
 
   const results = newResults(options.label, options, projectRoot);
   let memory: MemorySampler | undefined;
   try {
     const stack = await startBenchStack(dir, log);
     log(`stack up (logs: ${path.relative(process.cwd(), path.join(dir, 'logs'))}/)`);
+    results.pids = stack.pids;
     memory = startMemorySampler(stack.pids);
     const dates = benchDates();
     const ctx: RunContext = { stack, world: new World(stack, dates), dates, options, memory, connections: new Map(), timeoutMs: options.phaseTimeoutMinutes * 60_000, log };
@@ -84,7 +93,8 @@ async function main(): Promise<void> {
     writeResults(resultsFile, results);
     log('stopping every process of the run…');
     await shutdown();
-    if (!options.keepData) rmSync(dir, { recursive: true, force: true });
+    if (options.keepData || results.errors.length) log(`servers' data and logs kept in ${path.relative(process.cwd(), dir)}/`);
+    else rmSync(dir, { recursive: true, force: true });
   }
   const table = markdownTable(results);
   console.log(`\n${table}\n`);
@@ -102,12 +112,15 @@ async function runPhases(ctx: RunContext, results: StackResults, save: () => voi
   const phase = async (name: string, fn: () => Promise<void>) => {
     ctx.memory.phase(name);
     ctx.log(`— ${name} —`);
+    const before = await psaRequests(ctx);
     try {
       await fn();
     } catch (e) {
       results.errors.push({ phase: name, message: (e as Error).message });
       ctx.log(`${name} failed: ${(e as Error).stack ?? (e as Error).message}`);
     }
+    const after = await psaRequests(ctx);
+    (results.psaRequests ??= {})[name] = countersSince(before, after);
     save();
   };
 
@@ -147,6 +160,18 @@ async function runPhases(ctx: RunContext, results: StackResults, save: () => voi
       });
     });
   }
+}
+
+/** Both sandboxes' request counters (every request of ours, the baseline's and the driver's setup). */
+async function psaRequests(ctx: RunContext): Promise<Record<string, Traffic['counters']>> {
+  const [cw, at] = await Promise.all([sandboxTraffic(ctx.stack.cw.url, 1), sandboxTraffic(ctx.stack.at.url, 1)]);
+  return { connectwise: cw.counters, autotask: at.counters };
+}
+
+function countersSince(before: Record<string, Traffic['counters']>, after: Record<string, Traffic['counters']>): Record<string, { byRoute: Record<string, number>; byStatus: Record<string, number> }> {
+  const diff = (a: Record<string, number>, b: Record<string, number>) =>
+    Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v - (a[k] ?? 0)]).filter(([, v]) => v !== 0));
+  return Object.fromEntries(Object.keys(after).map((psa) => [psa, { byRoute: diff(before[psa]!.byRoute, after[psa]!.byRoute), byStatus: diff(before[psa]!.byStatus, after[psa]!.byStatus) }]));
 }
 
 main().catch(async (e: unknown) => {

@@ -9,7 +9,7 @@ import type { BareWrite } from '../baseline/messages';
 import type { RunContext } from './context';
 import { requestCount, waitUntilLanded, WRITE_ROUTES } from './landing';
 import { baseLanded, bareLanding, bareSend, oursLanding } from './sides';
-import { mapLimit, round } from './stats';
+import { mapLimit, percentile, round } from './stats';
 import type { BenchConnection, BenchSubscription, PsaSlot, Psa } from './world';
 
 /** A batch of work timed from its first message to its last PSA write (as the workflows record it). */
@@ -19,6 +19,8 @@ export interface Timed {
   sendSeconds: number;
   /** First message sent → last line landed. */
   seconds: number;
+  /** First message sent → half of the items landed. */
+  p50Seconds: number;
   perSecond: number;
   landed: number;
   notLanded: string[];
@@ -26,10 +28,20 @@ export interface Timed {
 }
 
 export function timed(items: number, t0: number, sentAt: number, landedAt: Iterable<number>, notLanded: string[], timedOut: boolean): Timed {
-  const last = Math.max(sentAt, ...landedAt);
+  const at = [...landedAt];
+  const last = Math.max(sentAt, ...at);
   const seconds = round((last - t0) / 1000, 2);
   const landed = items - notLanded.length;
-  return { items, sendSeconds: round((sentAt - t0) / 1000, 2), seconds, perSecond: round(landed / seconds, 2), landed, notLanded: notLanded.slice(0, 20), timedOut };
+  return {
+    items,
+    sendSeconds: round((sentAt - t0) / 1000, 2),
+    seconds,
+    p50Seconds: round((percentile(at, 50) - t0) / 1000, 2),
+    perSecond: round(landed / seconds, 2),
+    landed,
+    notLanded: notLanded.slice(0, 20),
+    timedOut,
+  };
 }
 
 export const lineRoute = (psa: Psa) => (psa === 'connectwise' ? WRITE_ROUTES.cwLines : WRITE_ROUTES.atLines);

@@ -27,6 +27,8 @@ export interface StackResults {
   commit: { id: string; dirty: boolean };
   machine: { cpus: number; cpuModel: string; memoryGiB: number; node: string; platform: string };
   options: BenchOptions;
+  /** The processes the run started (all stopped when it ends). */
+  pids?: Record<string, number>;
   metrics: {
     latency?: Partial<Record<'connectwise' | 'autotask', WithLoad<LatencySeries>>>;
     burst?: WithLoad<BurstFigures>;
@@ -36,6 +38,8 @@ export interface StackResults {
     reconciliation?: WithLoad<ReconciliationFigures>;
     memory?: Record<string, MemoryFigures>;
   };
+  /** Requests each sandbox answered during each phase (setup included), by route and by status. */
+  psaRequests?: Record<string, Record<string, { byRoute: Record<string, number>; byStatus: Record<string, number> }>>;
   errors: Array<{ phase: string; message: string }>;
 }
 
@@ -83,7 +87,7 @@ export function markdownTable(r: StackResults): string {
   };
   latencyRow('one event → line in the PSA, ConnectWise', m.latency?.connectwise);
   latencyRow('the same, Autotask', m.latency?.autotask);
-  if (m.openLatency) latencyRow(`the same, ConnectWise, with ${n(m.openLatency.openWorkflows)} workflows open`, m.openLatency);
+  if (m.openLatency) latencyRow(`one event → line in the PSA, ConnectWise, with ${n(m.openLatency.openWorkflows)} workflows open`, m.openLatency);
   if (m.burst) {
     const b = m.burst;
     const c = b.client;

@@ -43,8 +43,8 @@ export async function startBenchStack(dir: string, log: (line: string) => void):
 
   log('starting the Temporal dev server, FerretDB and the PSA sandboxes…');
   const [temporal, ferret, sandboxes] = await Promise.all([
-    startTemporalDevServer({ port: temporalPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(logs, 'temporal.log') }),
-    startFerretDb({ port: mongoPort, dataDir: path.join(dir, 'ferretdb'), logFile: path.join(logs, 'ferretdb.log') }),
+    startTemporalDevServer({ port: temporalPort, dbFile: path.join(dir, 'temporal.db'), logFile: path.join(logs, 'temporal.log') }).then(registered),
+    startFerretDb({ port: mongoPort, dataDir: path.join(dir, 'ferretdb'), logFile: path.join(logs, 'ferretdb.log') }).then(registered),
     startNode('sandboxes', 'bench/stack/sandboxes.main.ts', {
       cwd: projectRoot,
       env: { ...process.env, BENCH_CW_PORT: String(cwPort), BENCH_AT_PORT: String(atPort) },
@@ -52,8 +52,6 @@ export async function startBenchStack(dir: string, log: (line: string) => void):
       readyText: 'sandboxes ready',
     }),
   ]);
-  onStop('temporal', () => temporal.stop());
-  onStop('ferretdb', () => ferret.stop());
 
   log('bundling the workflows (ours and the baseline worker its own)…');
   const bundle = path.join(dir, 'workflow-bundle.js');
@@ -122,6 +120,12 @@ export async function startBenchStack(dir: string, log: (line: string) => void):
     bare,
     pids: { worker: worker.pid, api: api.pid, temporal: temporal.pid, ferretdb: ferret.pid, sandboxes: sandboxes.pid, bareWorker: bareWorker.pid },
   };
+}
+
+/** A server of the shared stack helpers, stopped with the run's other processes. */
+function registered<T extends { name: string; stop(): Promise<void> }>(p: T): T {
+  onStop(p.name, () => p.stop());
+  return p;
 }
 
 async function distinctFreePorts(n: number): Promise<number[]> {

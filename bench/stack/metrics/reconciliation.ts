@@ -2,8 +2,9 @@
  * Metric 6 — a reconciliation month of N subscriptions. The previous month's final invoices
  * (reseller and customer, matching what the PSA bills: the licenses in force on the month's
  * last day × 18.70 / 22.00) are delivered through the invoice intake (`POST
- * /api/platform/invoices`); then `POST …/reconciliation/runs/Microsoft CSP/<month>` starts the
- * month's reconciliationWorkflow. Timed from that request until the run has checked every
+ * /api/platform/invoices`); then the month's reconciliationWorkflow is started as the admin API
+ * starts it, with a cutover window that opens on the 1st (so a run started on any day checks at
+ * once). Timed from the start until the run has checked every
  * subscription: when every item reconciles the run completes (its close time counts); should
  * some wait for a human instead, until its state shows every item checked. A run that fails or
  * outlasts the phase timeout is recorded as such, with how far it got.
@@ -13,6 +14,7 @@
  * Baseline: one bare workflow reading each subscription's agreement additions from the PSA,
  * 50 per activity (our check's chunk), one activity at a time.
  */
+import { reconciliationWorkflowId, type ReconciliationWorkflowInput } from '../../../contracts/reconciliation';
 import { PROVIDER, type BenchConnection } from '../world';
 import { BARE_TASK_QUEUE } from '../../baseline/messages';
 import type { RunContext } from '../context';
@@ -67,9 +69,17 @@ export async function measureReconciliationRun(ctx: RunContext, n: number): Prom
 
   ctx.log(`reconciliation ${n}: running ${month}…`);
   const runPath = `/api/connections/${conn.id}/reconciliation/runs/${encodeURIComponent(PROVIDER)}/${month}`;
+  // Started as the admin API's `POST …/runs/:provider/:month` starts it (same id, input and task
+  // queue), plus a cutover window opening on the 1st: the default one (10th–25th for Microsoft
+  // CSP) would make a run started before the 10th wait for its first check until then.
+  const input: ReconciliationWorkflowInput = { connectionId: conn.id, provider: PROVIDER, billingMonth: month, cutover: { cutoverStartDay: 1, cutoverEndDay: 31 } };
   const t0 = Date.now();
-  const { workflowId } = await ctx.world.api.call<{ workflowId: string }>('POST', runPath);
-  const handle = ctx.stack.client.workflow.getHandle(workflowId);
+  const handle = await ctx.stack.client.workflow.start('reconciliationWorkflow', {
+    workflowId: reconciliationWorkflowId(conn.id, PROVIDER, month),
+    taskQueue: ctx.stack.taskQueue,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
   const deadline = t0 + ctx.timeoutMs;
   let outcome: ReconciliationRun['ours']['outcome'] = 'timed out';
   let end = Date.now();
