@@ -53,11 +53,14 @@ export async function waitUntilLanded<K>(opts: {
   let lastReport = Date.now();
   while (pending.size > 0) {
     if (Date.now() > deadline) return { landedAt, notLanded: [...pending], timedOut: true };
-    if (opts.writes) await gate(opts.writes, deadline, () => {
-      if (Date.now() - lastReport < 30_000) return;
-      lastReport = Date.now();
-      opts.log(`${opts.what}: ${landedAt.size}/${opts.keys.length} landed, waiting for the PSA writes`);
-    });
+    if (opts.writes) {
+      const expected = opts.writes.expected;
+      await gate(opts.writes, deadline, (written) => {
+        if (Date.now() - lastReport < 30_000) return;
+        lastReport = Date.now();
+        opts.log(`${opts.what}: ${landedAt.size}/${opts.keys.length} confirmed landed; the sandbox's write counter is at ${written}, all written at ${expected}`);
+      });
+    }
     await mapLimit([...pending], opts.concurrency ?? 4, async (key) => {
       const l = await opts.check(key).catch((): Landing => ({ done: false, at: null }));
       if (!l.done) return;
@@ -75,7 +78,7 @@ export async function waitUntilLanded<K>(opts: {
 }
 
 /** Until the counter reaches `expected`, or stops moving for 10 s (writes fewer than expected: batched steps). */
-async function gate(writes: { count: () => Promise<number>; expected: number }, deadline: number, tick: () => void): Promise<void> {
+async function gate(writes: { count: () => Promise<number>; expected: number }, deadline: number, tick: (written: number) => void): Promise<void> {
   let last = -1;
   let since = Date.now();
   for (;;) {
@@ -86,7 +89,7 @@ async function gate(writes: { count: () => Promise<number>; expected: number }, 
       since = Date.now();
     } else if (Date.now() - since > 10_000) return;
     if (Date.now() > deadline) return;
-    tick();
+    tick(n);
     await sleep(500);
   }
 }

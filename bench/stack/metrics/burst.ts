@@ -45,20 +45,34 @@ interface Sent {
   outcome: string;
 }
 
-/** Every lane sends its items one after the other; all lanes at once. */
-async function lanes<T>(items: T[][], send: (item: T) => Promise<string>): Promise<{ t0: number; sentAt: number; sent: Sent[] }> {
+/**
+ * Every lane sends its items one after the other; all lanes at once. A send that fails is sent
+ * again (same event id: harmless, as for a platform) up to 3 times; the acknowledgement time
+ * covers every attempt. Items never acknowledged are returned in `failed`.
+ */
+async function lanes<T>(items: T[][], send: (item: T) => Promise<string>): Promise<{ t0: number; sentAt: number; sent: Sent[]; failed: Set<T> }> {
   const sent: Sent[] = [];
+  const failed = new Set<T>();
   const t0 = Date.now();
   await Promise.all(
     items.map(async (lane) => {
       for (const item of lane) {
         const t = Date.now();
-        const outcome = await send(item).catch((e: Error) => `error: ${e.message.slice(0, 120)}`);
+        let outcome = '';
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          try {
+            outcome = await send(item);
+            break;
+          } catch (e) {
+            outcome = `error: ${(e as Error).message.slice(0, 120)}`;
+          }
+        }
+        if (outcome.startsWith('error: ')) failed.add(item);
         sent.push({ ackMs: Date.now() - t, outcome });
       }
     }),
   );
-  return { t0, sentAt: Date.now(), sent };
+  return { t0, sentAt: Date.now(), sent, failed };
 }
 
 function side(base: Timed, sent: Sent[]): BurstSide {
@@ -90,14 +104,16 @@ export async function measureBurst(ctx: RunContext): Promise<BurstFigures> {
 
   const oursBurst = async (tag: string, from: number, send: (e: { sub: BenchSubscription; id: string; event: Record<string, unknown> }) => Promise<string>): Promise<BurstSide> => {
     const plan = subs.map((s) => eventsOf(s, tag, from));
-    for (const lane of plan) for (const e of lane) e.sub.sent.push({ id: e.id, event: e.event });
     const before = await cwWrites();
-    const { t0, sentAt, sent } = await lanes(plan, send);
+    const { t0, sentAt, sent, failed } = await lanes(plan, send);
+    // What was acknowledged is what must land (and what `plan` is computed from).
+    const landing = new Map(subs.map((s, i) => [s.id, plan[i]!.filter((e) => !failed.has(e))]));
+    for (const e of plan.flat()) if (!failed.has(e)) e.sub.sent.push({ id: e.id, event: e.event });
     const r = await waitUntilLanded({
       what: `burst ${tag}`,
       keys: subs.map((s) => s.id),
-      check: (id) => oursLanding(ctx.stack, conn.id, id, eventsApplied(plan.flat().filter((e) => e.sub.id === id).map((e) => e.id))),
-      writes: { count: cwWrites, expected: before + events },
+      check: (id) => oursLanding(ctx.stack, conn.id, id, eventsApplied(landing.get(id)!.map((e) => e.id))),
+      writes: { count: cwWrites, expected: before + events - failed.size },
       timeoutMs: ctx.timeoutMs,
       log: ctx.log,
     });
@@ -114,11 +130,12 @@ export async function measureBurst(ctx: RunContext): Promise<BurstFigures> {
     await bareSend(ctx.stack, x.key, x.write);
     return 'signalled';
   });
+  const bareFailed = (key: string) => barePlan.flat().filter((x) => x.key === key && bareSent.failed.has(x)).length;
   const bareLanded = await waitUntilLanded({
     what: 'bare burst',
     keys: bareKeys,
-    check: (k) => bareLanding(ctx.stack, k, 1 + perSub),
-    writes: { count: cwWrites, expected: before + events },
+    check: (k) => bareLanding(ctx.stack, k, 1 + perSub - bareFailed(k)),
+    writes: { count: cwWrites, expected: before + events - bareSent.failed.size },
     timeoutMs: ctx.timeoutMs,
     log: ctx.log,
   });
