@@ -2,7 +2,7 @@
  * Turns our errors into Temporal failures. A PSA that refused the record (validation, auth,
  * not-found…) or a store that refused the change (conflict, bad input) fails the activity at
  * once, non-retryable, with the message an admin needs; transient ones (429, 5xx, timeouts,
- * a database blip) are left to the activity retry policy.
+ * a database blip) are left to the activity retry policy (the whole table: docs/retries.md).
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { isPsaError } from './psa/http';

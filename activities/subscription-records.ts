@@ -18,8 +18,9 @@ export function lineDescription(parts: { subscriptionId: string; productName?: s
   return parts.productName ? `${parts.subscriptionId} ${parts.productName}` : parts.subscriptionId;
 }
 
-export function createSubscriptionMappingPort(deps: { store: Store; gateways: GatewayRegistry }): SubscriptionMappingPort {
+export function createSubscriptionMappingPort(deps: { store: Store; gateways: GatewayRegistry; now?: () => number }): SubscriptionMappingPort {
   const { store } = deps;
+  const productIds = cachedPerConnection((connectionId) => mappedProductIds(store, connectionId), 30_000, deps.now ?? Date.now);
   return {
     async recordReport(connectionId, report) {
       const s = report.subscription;
@@ -88,22 +89,18 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
       return mapping;
     },
 
-    productPsaIds: (connectionId) => mappedProductIds(store, connectionId),
+    // Cached per connection for a short while: a step then reads no product mappings; a product
+    // mapped meanwhile is found at the latest when the cache expires, or at once on a miss.
+    productPsaIds: (connectionId, opts) => productIds.get(connectionId, opts),
 
     async recordApplied(connectionId, subscriptionId, mapping, applied: readonly AppliedOperation[]) {
-      // The workflow's mapping is the authority: link the document if it is not (yet) linked.
-      const doc = await store.mappings.subscriptions.get(connectionId, subscriptionId);
-      if (!doc?.linked) {
-        await store.mappings.subscriptions.markMapped(connectionId, subscriptionId, {
-          companyId: mapping.companyId,
-          agreementId: mapping.agreementId,
-          productIds: {},
-          description: mapping.description,
-          ...(mapping.billCustomer ? { billCustomer: mapping.billCustomer } : {}),
-        });
-      }
-      await store.mappings.subscriptions.recordApplied(connectionId, subscriptionId, applied);
-      await store.mappings.subscriptions.markSynced(connectionId, subscriptionId);
+      // The workflow's placement is the authority: two writes, no read (the step's hot path).
+      await store.mappings.subscriptions.recordSynced(
+        connectionId,
+        subscriptionId,
+        { companyId: mapping.companyId, agreementId: mapping.agreementId, description: mapping.description, ...(mapping.billCustomer ? { billCustomer: mapping.billCustomer } : {}) },
+        Object.fromEntries(applied.map((a) => [a.lineKey, a.psaId])),
+      );
     },
 
     async recordFailure(connectionId, subscriptionId, message) {
@@ -113,6 +110,20 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
     async recordedLineCount(connectionId, subscriptionId) {
       const doc = await store.mappings.subscriptions.get(connectionId, subscriptionId);
       return Object.keys(doc?.lineIds ?? {}).length;
+    },
+  };
+}
+
+/** A value per connection, reused for `ttlMs`; `{ fresh: true }` reads it again. */
+function cachedPerConnection<T>(load: (connectionId: string) => Promise<T>, ttlMs: number, now: () => number) {
+  const cache = new Map<string, { value: T; at: number }>();
+  return {
+    async get(connectionId: string, opts: { fresh?: boolean } = {}): Promise<T> {
+      const hit = cache.get(connectionId);
+      if (hit && !opts.fresh && now() - hit.at < ttlMs) return hit.value;
+      const value = await load(connectionId);
+      cache.set(connectionId, { value, at: now() });
+      return value;
     },
   };
 }

@@ -15,8 +15,8 @@ export interface SubscriptionMappingPort {
   recordReport(connectionId: string, report: SubscriptionReport): Promise<void>;
   /** The placement to use without an admin, when customer, product and agreement are unambiguous. */
   autoPlacement(connectionId: string, report: SubscriptionReport): Promise<SubscriptionPlacement | null>;
-  /** Platform product id → PSA catalog item / service id, for every mapped product. */
-  productPsaIds(connectionId: string): Promise<Record<string, number>>;
+  /** Platform product id → PSA catalog item / service id, for every mapped product (may be cached; `fresh` reads again). */
+  productPsaIds(connectionId: string, opts?: { fresh?: boolean }): Promise<Record<string, number>>;
   /** A successful PSA write: mapping linked as the workflow knows it, line ids recorded, status `mapped`, last sync time set. */
   recordApplied(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement, applied: readonly AppliedOperation[]): Promise<void>;
   /** A failed sync: status `failed` with the PSA's (or our) message. */
@@ -79,8 +79,10 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
       /** PSA ids of the lines and services these operations touch. */
       lineIds: Record<string, number>;
     }): Promise<StepOutcome> {
-      const productIds = await withFailureTypes(() => deps.mappings.productPsaIds(input.connectionId));
-      const missing = productsOf(input.operations.map((o) => o.operation)).filter((p) => productIds[p] === undefined);
+      const needed = productsOf(input.operations.map((o) => o.operation));
+      let productIds = await withFailureTypes(() => deps.mappings.productPsaIds(input.connectionId));
+      if (needed.some((p) => productIds[p] === undefined)) productIds = await withFailureTypes(() => deps.mappings.productPsaIds(input.connectionId, { fresh: true }));
+      const missing = needed.filter((p) => productIds[p] === undefined);
       if (missing.length > 0) {
         const message = `product ${missing.join(', ')} is not mapped to a ${input.placement.psa === 'connectwise' ? 'ConnectWise catalog item' : 'Autotask service'} on connection ${input.connectionId}; map it, then retry (or skip the event that needs it)`;
         await deps.mappings.recordFailure(input.connectionId, input.subscriptionId, message);

@@ -136,11 +136,12 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
      * (accepted / duplicate / queued); throws BillingInputError (which field, why) or
      * MessageConflictError (the id was used for another event).
      */
-    async sendEvent(connectionId: string, subscriptionId: string, event: unknown): Promise<EventReceipt & { workflowId: string }> {
+    async sendEvent(connectionId: string, subscriptionId: string, event: unknown): Promise<EventReceipt & { workflowId: string; type: string }> {
       const parsed = parsePlatformEvent(event);
       if (!parsed.ok) throw new BillingInputError(parsed.problems);
       const out = await deliver(connectionId, subscriptionId, platformEventUpdate, 'event', event);
-      return { ...(out === 'queued' ? { eventId: parsed.value.id, outcome: 'queued' as const } : out), workflowId: subscriptionWorkflowId(connectionId, subscriptionId) };
+      const receipt = out === 'queued' ? { eventId: parsed.value.id, outcome: 'queued' as const } : out;
+      return { ...receipt, workflowId: subscriptionWorkflowId(connectionId, subscriptionId), type: parsed.value.event.type };
     },
 
     /** Places the subscription on a PSA agreement/contract (mapping), or disconnects it (null). */

@@ -248,7 +248,7 @@ export function cwRenew(ledger: Ledger, ops: PsaOps, oldEnd: IsoDate, newEnd: Is
 }
 
 /**
- * price-changed (not in billing-rules.md; our decision, see ledger.ts): the base line takes the
+ * price-changed (not in docs/billing-rules.md; our decision, see ledger.ts): the base line takes the
  * new unit price/cost, and so do its deltas not yet effective (they will fold into the base);
  * later deltas copy the base's prices (§4 rule 3).
  */

@@ -1,5 +1,5 @@
 /**
- * UTC calendar dates (billing-rules.md §1) as `YYYY-MM-DD` strings. Pure arithmetic on
+ * UTC calendar dates (docs/billing-rules.md §1) as `YYYY-MM-DD` strings. Pure arithmetic on
  * day numbers: no time zones, no clocks (workflows pass "today" in explicitly).
  */
 export type IsoDate = string;

@@ -1,5 +1,5 @@
 /**
- * Effective dates of a change (billing-rules.md §3). Pure date arithmetic on UTC calendar dates.
+ * Effective dates of a change (docs/billing-rules.md §3). Pure date arithmetic on UTC calendar dates.
  */
 import { addDays, endOfMonth, firstOfMonth, firstOfNextMonth, maxDate, type IsoDate } from './dates';
 import type { SyncRules } from './schemas';

@@ -1,7 +1,7 @@
 /**
  * A subscription's event log: every lifecycle event the platform sent, once per event id, in
  * billing order — by the event's date, then the platform's sequence number, then arrival
- * (billing-rules.md §3 "Several events on one date apply in the order given"). The log, not the
+ * (docs/billing-rules.md §3 "Several events on one date apply in the order given"). The log, not the
  * order in which events happened to arrive, decides what is billed: the subscription workflow
  * and `plan` replay the same sorted log (replay.ts), so any arrival order bills the same.
  */

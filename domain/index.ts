@@ -1,5 +1,5 @@
 /**
- * domain/ — the pure billing rules (billing-rules.md). No I/O, no Node built-ins, no Temporal.
+ * domain/ — the pure billing rules (docs/billing-rules.md). No I/O, no Node built-ins, no Temporal.
  * See domain/README.md for the section → file → function map and our interpretations.
  *
  * The engine is an incremental reducer over a JSON-serializable per-subscription ledger, so the

@@ -271,7 +271,7 @@ export function applyParsed(ledger: Ledger, event: SubscriptionEvent, ops: PsaOp
     }
 
     case 'price-changed': {
-      // Not in billing-rules.md — OUR DECISION, the behaviour an MSP expects from a price list
+      // Not in docs/billing-rules.md — OUR DECISION, the behaviour an MSP expects from a price list
       // change: the new unit price/cost apply to what is billed from now on, the quantity
       // timeline is untouched. ConnectWise: the base line's unit price/cost are updated (its
       // invoiced history keeps the old prices) and deltas not yet effective follow it; later

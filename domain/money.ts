@@ -1,5 +1,5 @@
 /**
- * Money (billing-rules.md §1): a decimal string in JSON ("22.00"), exact integer arithmetic
+ * Money (docs/billing-rules.md §1): a decimal string in JSON ("22.00"), exact integer arithmetic
  * inside. Never a binary float. Scale: 4 decimal places (ten-thousandths), enough for the unit
  * prices PSAs accept and for bundled averages (§7), which round half-even to that scale.
  */

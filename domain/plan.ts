@@ -1,5 +1,5 @@
 /**
- * The dry-run plan (architecture.md "The `plan` command"): replays a scenario with the code the
+ * The dry-run plan (docs/architecture.md "The `plan` command"): replays a scenario with the code the
  * subscription workflow runs (replay.ts) and shows what the PSAs would hold.
  */
 import { isIsoDate, type IsoDate } from './dates';
@@ -60,7 +60,7 @@ export function replayScenario(scenario: Scenario, asOfArg?: IsoDate): ReplayRes
   return { asOf, ledgers, ops };
 }
 
-/** The plan JSON of one or more ledgers (field names of architecture.md). */
+/** The plan JSON of one or more ledgers (field names of docs/architecture.md). */
 export function planOutput(ledgers: readonly Ledger[]): PlanOutput {
   return {
     timeline: ledgers.flatMap(timelineSegments),

@@ -1,5 +1,5 @@
 /**
- * Validation problems: one per line, "field path: reason" (architecture.md, "a bad scenario
+ * Validation problems: one per line, "field path: reason" (docs/architecture.md, "a bad scenario
  * exits non-zero with one clear line per problem"). Used for zod errors and for the rule
  * checks that need the subscription's state.
  */

@@ -3,7 +3,7 @@
  * wrote it), the operations that turn it into what the ledger says it should hold, and what it
  * holds once they are applied. Used by the subscription workflow after every replay (replay.ts).
  *
- * Only operations the PSA allows, and billed history is never rewritten (billing-rules.md §4,
+ * Only operations the PSA allows, and billed history is never rewritten (docs/billing-rules.md §4,
  * §5; domain/README.md "Corrections"):
  * - ConnectWise: a missing line is created (a correction of a past period is a new, back-dated
  *   delta or reversal line, exactly the line `plan` shows); a line whose quantity, prices,

@@ -1,5 +1,5 @@
 /**
- * The PSA line operations the billing rules plan (billing-rules.md §4, §5) and the gateways
+ * The PSA line operations the billing rules plan (docs/billing-rules.md §4, §5) and the gateways
  * apply. Lines are named by a stable `lineKey` chosen by the planner; the PSA's own record ids
  * live beside them in the mapping, never in the plan, so a plan is pure and replayable.
  */

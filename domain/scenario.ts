@@ -1,5 +1,5 @@
 /**
- * The plan scenario (architecture.md "The `plan` command"): rules, agreement, subscription and
+ * The plan scenario (docs/architecture.md "The `plan` command"): rules, agreement, subscription and
  * its events. `ScenarioSchema` checks the structure and every billing rule an event must obey
  * against the subscription's state at that point, each problem with its field path.
  */

@@ -1,5 +1,5 @@
 /**
- * zod schemas of the billing inputs (billing-rules.md §2–§5, architecture.md "The `plan`
+ * zod schemas of the billing inputs (docs/billing-rules.md §2–§5, docs/architecture.md "The `plan`
  * command"), shared by the plan CLI, the HTTP API and the workflows' signal validators.
  * Types are inferred from the schemas so the two never drift.
  *
@@ -140,7 +140,7 @@ export const CancelledEventSchema = z.object({ type: z.literal('cancelled'), dat
 export const RenewedEventSchema = z
   .object({ type: z.literal('renewed'), date: IsoDateSchema, endDate: IsoDateSchema, ...target })
   .strict();
-/** Not in billing-rules.md; behaviour chosen by us, see ledger.ts (price-changed). */
+/** Not in docs/billing-rules.md; behaviour chosen by us, see ledger.ts (price-changed). */
 export const PriceChangedEventSchema = z
   .object({ type: z.literal('price-changed'), date: IsoDateSchema, unitPrice: MoneySchema, unitCost: MoneySchema, ...target })
   .strict();

@@ -1,6 +1,6 @@
 /**
  * The platform-side state of one subscription as its events replay, and the checks an event
- * must pass against it (billing-rules.md §3). Shared by the ledger (applyEvent refuses a bad
+ * must pass against it (docs/billing-rules.md §3). Shared by the ledger (applyEvent refuses a bad
  * event) and the scenario schema (every problem reported with its path), so the two agree.
  */
 import { isIsoDate, type IsoDate } from './dates';

@@ -5,7 +5,7 @@
 import { addDays, type IsoDate } from './dates';
 import type { Lane, Ledger } from './ledger-types';
 
-/** One maximal run of one quantity (architecture.md "The `plan` command"). */
+/** One maximal run of one quantity (docs/architecture.md "The `plan` command"). */
 export interface TimelineSegment {
   subscriptionId: string;
   productId: string;

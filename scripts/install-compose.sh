@@ -17,7 +17,8 @@ source scripts/tool-steps.sh
 v1_ok() { [ -x "$TOOLS/bin/docker-compose-v1" ] && "$TOOLS/bin/docker-compose-v1" version --short 2>/dev/null | grep -qx "$COMPOSE_V1_VERSION"; }
 v1_install() {
   local venv=$TOOLS/compose-v1
-  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv" || return 1
+  # A venv moved or copied from another folder keeps dead shebangs: rebuild it when its pip cannot run.
+  "$venv/bin/pip" --version >/dev/null 2>&1 || { rm -rf "$venv" && python3 -m venv "$venv"; } || return 1
   "$venv/bin/pip" install --disable-pip-version-check --no-input -q 'cython<3' 'setuptools<70' wheel || return 1
   "$venv/bin/pip" install --disable-pip-version-check --no-input -q --no-build-isolation 'PyYAML==5.4.1' || return 1
   "$venv/bin/pip" install --disable-pip-version-check --no-input -q "docker-compose==$COMPOSE_V1_VERSION" || return 1

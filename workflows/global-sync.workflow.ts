@@ -1,5 +1,5 @@
 /**
- * The global sync of one PSA connection (billing-rules.md §2, seed 004 "Global Sync Rules"):
+ * The global sync of one PSA connection (docs/billing-rules.md §2, seed 004 "Global Sync Rules"):
  * daily at 00:00 UTC from the `global-sync/<connectionId>` schedule while autoSync is on, and
  * on demand — for the whole connection or one record ("Map & Sync", `sync run --entity`).
  *

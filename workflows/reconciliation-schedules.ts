@@ -1,5 +1,5 @@
 /**
- * The Temporal Schedules that start reconciliation (billing-rules.md §6): one per (connection,
+ * The Temporal Schedules that start reconciliation (docs/billing-rules.md §6): one per (connection,
  * provider), firing at the provider's cutover start day, 00:00 UTC, for the month before. Pure:
  * `schedules apply` turns these specs into client.schedule.create/update calls.
  */

@@ -1,5 +1,5 @@
 /**
- * Monthly billing reconciliation (billing-rules.md §6): one run per (connection, provider,
+ * Monthly billing reconciliation (docs/billing-rules.md §6): one run per (connection, provider,
  * billing month), id `reconciliation/<connectionId>/<provider-slug>/<YYYY-MM>`.
  *
  * From the provider's cutover start it checks once a day, for up to 15 days, whether both

@@ -65,6 +65,7 @@ const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSu
 // PSA writes: transient errors (429, 5xx, timeouts) retry here for a few minutes under the same
 // idempotency keys; after that the workflow shows the error and tries the same step again later.
 // A PSA refusal is not an error of the activity: it comes back with what was written before it.
+// Who retries which failure, and why never two layers at once: docs/retries.md.
 const { applyOperations } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '10 seconds',
@@ -80,6 +81,12 @@ export interface SubscriptionWorkflowInput {
   historyLimit?: number;
   /** Days an ended subscription stays open for late events before its workflow closes (default 35). */
   closeAfterDays?: number;
+  /**
+   * Month starts and event days wake each subscription at 00:00 UTC plus a fixed offset of up to
+   * this many minutes taken from its id (default 240), so thousands of subscriptions do not all
+   * write to the PSA in the first minute of a month. Billing is the same: the replay is as of the day.
+   */
+  wakeSpreadMinutes?: number;
 }
 
 /** A step being written: kept until the PSA answered, so a retry reuses its idempotency keys. */
@@ -129,6 +136,7 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   const { connectionId, subscriptionId } = input;
   const workflowId = workflowInfo().workflowId;
   const closeAfterDays = input.closeAfterDays ?? 35;
+  const wakeOffsetMs = spreadOffset(`${connectionId}/${subscriptionId}`, input.wakeSpreadMinutes ?? 240);
   let s: CarriedState = input.carried ?? freshState(workflowInfo().firstExecutionRunId);
   let restoring = input.carried === undefined;
   let replay: SubscriptionReplay | null = null;
@@ -408,6 +416,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       s.step += 1;
       s.pendingStep = step;
       if (!(await write(step))) return;
+    } else {
+      // Nothing left to write (e.g. an admin skipped the refused event): the failure is over.
+      s.lastError = null;
     }
     noteSynced();
     await handOverSpawns(s.placement);
@@ -546,8 +557,9 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
 
   function nextWakeMs(): number | null {
     const candidates: number[] = [];
-    if (s.lastError?.retryAt) candidates.push(Date.parse(s.lastError.retryAt));
-    if (s.status !== 'failed' && !s.blocked && replay?.nextWake) candidates.push(toDayNumber(replay.nextWake) * DAY_MS);
+    // Only a step still to write has a retry time; a stale one would wake the loop for nothing, forever.
+    if (s.pendingStep && s.lastError?.retryAt) candidates.push(Date.parse(s.lastError.retryAt));
+    if (s.status !== 'failed' && !s.blocked && replay?.nextWake) candidates.push(toDayNumber(replay.nextWake) * DAY_MS + wakeOffsetMs);
     if (s.status === 'ended' && s.quietSince) candidates.push(toDayNumber(addDays(s.quietSince, closeAfterDays)) * DAY_MS);
     return candidates.length ? Math.min(...candidates) : null;
   }
@@ -613,6 +625,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       upsertMemo({ summary: attributes.summary, lastError: attributes.lastError });
     }
   }
+}
+
+/** A fixed offset in [0, minutes) from a text (FNV-1a): the same subscription always wakes at the same minute of a day. */
+function spreadOffset(text: string, minutes: number): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return minutes > 0 ? (h % minutes) * 60_000 : 0;
 }
 
 /** Autotask adjustments that landed on another day than the one they belong to (§5), for the history. */

@@ -13,10 +13,19 @@ export interface GatewayRegistryDeps {
   connections: Pick<ConnectionRepository, 'getWithSecret'>;
   journal: OperationJournal;
   logger?: Logger;
+  /**
+   * How long a connection's settings and decrypted secret are reused before they are read again
+   * (default 30 s): a PSA write then costs no database read. A credentials change reaches a
+   * running worker within this time.
+   */
+  ttlMs?: number;
+  now?: () => number;
 }
 
 export interface GatewayRegistry {
   forConnection(connectionId: string): Promise<PsaGateway>;
+  /** Drops what is cached for a connection (its credentials changed, or it was deleted). */
+  forget(connectionId: string): void;
 }
 
 export class UnknownConnectionError extends Error {
@@ -47,16 +56,29 @@ export function gatewayFor(conn: Pick<ConnectionWithSecret, 'psa' | 'settings' |
 }
 
 export function createGatewayRegistry(deps: GatewayRegistryDeps): GatewayRegistry {
-  const cache = new Map<string, { version: string; gateway: PsaGateway }>();
+  const ttlMs = deps.ttlMs ?? 30_000;
+  const now = deps.now ?? Date.now;
+  const cache = new Map<string, { version: string; gateway: PsaGateway; checkedAt: number }>();
   return {
     async forConnection(connectionId) {
-      const conn = await deps.connections.getWithSecret(connectionId);
-      if (!conn) throw new UnknownConnectionError(connectionId);
       const cached = cache.get(connectionId);
-      if (cached && cached.version === conn.credentialsUpdatedAt) return cached.gateway;
+      if (cached && now() - cached.checkedAt < ttlMs) return cached.gateway;
+      const conn = await deps.connections.getWithSecret(connectionId);
+      if (!conn) {
+        cache.delete(connectionId);
+        throw new UnknownConnectionError(connectionId);
+      }
+      // The same credentials keep the same gateway (and its Autotask request budget).
+      if (cached && cached.version === conn.credentialsUpdatedAt) {
+        cached.checkedAt = now();
+        return cached.gateway;
+      }
       const gateway = gatewayFor(conn, deps.journal, deps.logger);
-      cache.set(connectionId, { version: conn.credentialsUpdatedAt, gateway });
+      cache.set(connectionId, { version: conn.credentialsUpdatedAt, gateway, checkedAt: now() });
       return gateway;
+    },
+    forget(connectionId) {
+      cache.delete(connectionId);
     },
   };
 }

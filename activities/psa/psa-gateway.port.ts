@@ -138,3 +138,8 @@ export interface PsaGateway {
    */
   readLine(target: PsaTarget, psaId: number, on?: IsoDate): Promise<PsaLineSnapshot>;
 }
+
+/** A gateway's lines part: a subscription's billing lines (written through the journal, read back). */
+export type PsaLines = Pick<PsaGateway, 'apply' | 'readLine'>;
+/** A gateway's directory part: the credentials test, companies, catalog, agreements and the global sync's record updates. */
+export type PsaDirectory = Omit<PsaGateway, 'psa' | keyof PsaLines>;

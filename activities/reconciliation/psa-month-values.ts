@@ -1,5 +1,5 @@
 /**
- * The PSA side of a reconciliation (billing-rules.md §6): what the PSA bills for a subscription
+ * The PSA side of a reconciliation (docs/billing-rules.md §6): what the PSA bills for a subscription
  * in the billing month, compared with the platform's invoices for that month — not what the PSA
  * holds today (a later change would otherwise show up as a false discrepancy).
  *

@@ -1,5 +1,5 @@
 /**
- * Activities of the monthly reconciliation workflow (billing-rules.md §6): list what a run
+ * Activities of the monthly reconciliation workflow (docs/billing-rules.md §6): list what a run
  * reconciles, collect each subscription's facts (platform invoices, PSA line values), record
  * outcomes and decisions, and post an accepted item to the PSA.
  *

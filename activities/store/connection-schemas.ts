@@ -1,5 +1,5 @@
 /**
- * Input shapes of a PSA connection (billing-rules.md §2 rules, §8 notifications), shared by the
+ * Input shapes of a PSA connection (docs/billing-rules.md §2 rules, §8 notifications), shared by the
  * connections repository, the HTTP API and the CLI. Defaults are exactly §2's: effective-date
  * rules `actual-date` / `actual-date` / `cancellation-date`, every field toggle on, autoSync off;
  * notifications are opt-in (off, no recipients, both templates off).

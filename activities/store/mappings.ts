@@ -133,6 +133,18 @@ export interface SubscriptionMappingRepository extends MappingRepository<Subscri
   setLineIds(connectionId: string, subscriptionId: string, changes: Record<string, number | null>): Promise<SubscriptionMapping>;
   /** Records what the gateway applied: created/touched line ids set, deleted lines (psaId null) removed. */
   recordApplied(connectionId: string, subscriptionId: string, applied: readonly AppliedOperation[]): Promise<SubscriptionMapping>;
+  /**
+   * A successful step of the subscription's workflow, in two writes and no read: the line ids it
+   * changed (one bulk write on the line documents), then the mapping document linked as the
+   * workflow places it, status `mapped`, error cleared, last sync time set (one upsert by id).
+   * The workflow is the one writer of its lines; its placement is the authority.
+   */
+  recordSynced(
+    connectionId: string,
+    subscriptionId: string,
+    link: Pick<SubscriptionLink, 'companyId' | 'agreementId' | 'description' | 'billCustomer'>,
+    lineChanges: Record<string, number | null>,
+  ): Promise<void>;
   /** Maps one more platform product on the subscription's agreement (e.g. after a full upgrade). */
   setProductId(connectionId: string, subscriptionId: string, productId: string, psaId: number): Promise<SubscriptionMapping>;
 }
@@ -521,6 +533,23 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
       return { ...page, items: page.items.map((i) => ({ ...i, lineIds: byId.get(i.platformId) ?? {} })) };
     },
     setLineIds: (connectionId, subscriptionId, changes) => setLines(connectionId, subscriptionId, changes),
+    async recordSynced(connectionId, subscriptionId, link, lineChanges) {
+      const at = now();
+      const writes = Object.entries(lineChanges).map(([lineKey, psaId]) => {
+        if (lineKey.length === 0) throw new RangeError('line key must not be empty');
+        const _id = lineDocId(connectionId, subscriptionId, lineKey);
+        return psaId === null
+          ? { deleteOne: { filter: { _id } } }
+          : { updateOne: { filter: { _id }, update: { $set: { psaId, updatedAt: at }, $setOnInsert: { connectionId, subscriptionId, lineKey } }, upsert: true } };
+      });
+      if (writes.length > 0) await lines.bulkWrite(writes, { ordered: false });
+      const set = { ...defined({ companyId: link.companyId, agreementId: link.agreementId, description: link.description, billCustomer: link.billCustomer }), status: 'mapped' as const, linked: true, lastSyncAt: at, updatedAt: at };
+      await subs.col.updateOne(
+        { _id: docId(connectionId, subscriptionId) },
+        { $set: set, $unset: { error: '' }, $setOnInsert: { connectionId, platformId: subscriptionId, createdAt: at } },
+        { upsert: true },
+      );
+    },
     recordApplied: (connectionId, subscriptionId, applied) =>
       setLines(connectionId, subscriptionId, Object.fromEntries(applied.map((a) => [a.lineKey, a.psaId]))),
     async setProductId(connectionId, subscriptionId, productId, psaId) {

@@ -1,5 +1,5 @@
 /**
- * What the daily digests (billing-rules.md §8) have sent: at most one mail per connection per
+ * What the daily digests (docs/billing-rules.md §8) have sent: at most one mail per connection per
  * template per UTC day — claimed before sending, so two digest runs racing on the same day
  * cannot both mail — and, per connection, the reconciliation statuses the last mail reported,
  * so the next one can list only what changed since.

@@ -1,5 +1,5 @@
 /**
- * The idempotency journal of PSA writes (architecture.md "Identity and idempotency"), on
+ * The idempotency journal of PSA writes (docs/architecture.md "Identity and idempotency"), on
  * MongoDB: an operation is recorded before its PSA write (`started`) and after it (`done`, with
  * the PSA id it produced), so a retried activity replays the result instead of writing again,
  * and a crash between the two leaves a `started` entry telling the gateway to look before it writes.

@@ -1,5 +1,5 @@
 /**
- * Monthly billing reconciliation records (billing-rules.md §6): one per (connection, provider,
+ * Monthly billing reconciliation records (docs/billing-rules.md §6): one per (connection, provider,
  * billing month, subscription), holding the status, its reason, what the platform invoiced and
  * what the PSA holds, the admin's accept/reject decision and every status change. The
  * reconciliation workflow writes them; the admin API reads them as the reconciliation log.

@@ -1,5 +1,5 @@
 /**
- * Secrets at rest (architecture.md "Identity and idempotency"): PSA keys and the SMTP password
+ * Secrets at rest (docs/architecture.md "Identity and idempotency"): PSA keys and the SMTP password
  * are stored only as AES-256-GCM ciphertext under a key the worker config takes from the
  * environment. Each sealed value names its key version, so keys rotate by adding a new current
  * key and keeping the old ones for decryption until everything is re-sealed.

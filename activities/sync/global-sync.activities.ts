@@ -1,5 +1,5 @@
 /**
- * The global sync (billing-rules.md §2, seed 004 "Global Sync Rules"): pushes the platform's
+ * The global sync (docs/billing-rules.md §2, seed 004 "Global Sync Rules"): pushes the platform's
  * values of mapped customers, products and subscriptions to the PSA — only the fields the
  * connection's toggles enable, and only when they changed since the last successful push.
  *

@@ -105,7 +105,9 @@ export function createConnectionOperations(deps: MappingServiceDeps) {
         await mustBeReachable(current.psa, merged.data as Record<string, unknown>);
         await gatewayFor({ psa: current.psa, settings: merged.data, secret: u.secret ?? current.secret }, deps.journal).testCredentials();
       }
-      return store.connections.updateCredentials(id, u);
+      const updated = await store.connections.updateCredentials(id, u);
+      deps.gateways.forget(id);
+      return updated;
     },
 
     /**
@@ -123,6 +125,7 @@ export function createConnectionOperations(deps: MappingServiceDeps) {
       const mappingsRemoved = await store.mappings.removeConnection(id);
       await deps.settings.remove(id);
       await store.connections.delete(id);
+      deps.gateways.forget(id);
       return { deleted: true, mappingsRemoved };
     },
 

@@ -4,7 +4,6 @@
  * subscription (its workflow's state next to its mapping document).
  */
 import { SubscriptionReportSchema, subscriptionWorkflowId, type EventReceipt, type SubscriptionWorkflowState } from '../../contracts/subscription';
-import { parsePlatformEvent } from '../../domain/event-log';
 import { parseInput, type SubscriptionMapping } from '../../activities/store';
 import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
@@ -30,6 +29,27 @@ export function createIntakeOperations(deps: MappingServiceDeps) {
   }
   async function mustConnection(id: string): Promise<void> {
     if (!(await store.connections.get(id))) throw new NotFoundError('connection', id);
+  }
+  // The event intake's hot path reads nothing it has seen lately: a connection that exists and a
+  // subscription reported on it stay known for a while (a miss reads again; a deleted connection
+  // is refused at the latest when the entry expires, and its workflows refuse to write anyway).
+  const seen = new Map<string, number>();
+  const SEEN_MS = 60_000;
+  const now = deps.now ? () => deps.now!().getTime() : Date.now;
+  const known = (key: string) => (seen.get(key) ?? -Infinity) > now() - SEEN_MS;
+  const remember = (key: string) => {
+    if (seen.size > 100_000) seen.clear();
+    seen.set(key, now());
+  };
+  /** The subscription is reported on this connection: else 409 naming where it is, or 404. */
+  async function reportedHere(connectionId: string, subscriptionId: string): Promise<void> {
+    await mustConnection(connectionId);
+    if (await store.platform.getSubscription(connectionId, subscriptionId)) return;
+    const elsewhere = await store.platform.subscriptionConnections(subscriptionId);
+    if (elsewhere.length > 0) {
+      throw new ConflictError(`subscription "${subscriptionId}" is reported on connection ${elsewhere.map((c) => `"${c}"`).join(', ')}, not on "${connectionId}"; send its events there (or report it on "${connectionId}" first)`);
+    }
+    throw new NotFoundError('platform subscription', `${connectionId}/${subscriptionId}`);
   }
 
   return {
@@ -78,18 +98,11 @@ export function createIntakeOperations(deps: MappingServiceDeps) {
      * already used for another event, is a conflict.
      */
     async sendEvent(connectionId: string, subscriptionId: string, input: unknown): Promise<EventReceipt & { workflowId: string; type: string }> {
-      const parsed = parsePlatformEvent(input);
-      if (!parsed.ok) throw invalid(...parsed.problems);
-      await mustConnection(connectionId);
-      if (!(await store.platform.getSubscription(connectionId, subscriptionId))) {
-        const elsewhere = await store.platform.subscriptionConnections(subscriptionId);
-        if (elsewhere.length > 0) {
-          throw new ConflictError(`subscription "${subscriptionId}" is reported on connection ${elsewhere.map((c) => `"${c}"`).join(', ')}, not on "${connectionId}"; send its events there (or report it on "${connectionId}" first)`);
-        }
-        throw new NotFoundError('platform subscription', `${connectionId}/${subscriptionId}`);
-      }
-      const receipt = await normalizeErrors(() => deps.platform.sendEvent(connectionId, subscriptionId, input));
-      return { ...receipt, type: parsed.value.event.type };
+      const key = `${connectionId}\u0000${subscriptionId}`;
+      if (!known(key)) await reportedHere(connectionId, subscriptionId);
+      remember(key);
+      // The client library checks the event (400 with each field and why) before it is sent.
+      return normalizeErrors(() => deps.platform.sendEvent(connectionId, subscriptionId, input));
     },
 
     /** The mapping document and the workflow's state (queried with a deadline: without a worker a query never answers). */

@@ -1,5 +1,5 @@
 /**
- * The reconciliation log (billing-rules.md §6): per subscription and billing month, customer,
+ * The reconciliation log (docs/billing-rules.md §6): per subscription and billing month, customer,
  * provider, plan, platform quantity (last billing period), usage quantity, platform cost/price,
  * PSA cost/price, status and reason; filterable by date range (billing months) and status,
  * exportable as CSV. Money stays a decimal string all the way into the CSV.

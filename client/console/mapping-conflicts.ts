@@ -2,7 +2,7 @@
  * Mapping clashes the workbench warns about (pure, from the mapping lists): two platform
  * products on one PSA catalog item / service (their lines could no longer be told apart), and
  * two subscriptions whose lines would land on the same PSA item of one agreement / contract
- * (billing-rules.md §7: "reported as an error instead of guessed at"; Autotask holds a service
+ * (docs/billing-rules.md §7: "reported as an error instead of guessed at"; Autotask holds a service
  * once per contract).
  */
 export interface ProductLinkView {

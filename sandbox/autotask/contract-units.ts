@@ -1,5 +1,5 @@
 /**
- * ContractServiceUnits derived from adjustments (psa-apis.md §2.8–2.9): the contract's billing
+ * ContractServiceUnits derived from adjustments (docs/psa-apis.md §2.8–2.9): the contract's billing
  * periods, each split at every adjustment's effective date; units are the running sum of
  * `unitChange`. Pure, so the rules are testable without HTTP.
  */

@@ -1,6 +1,6 @@
 /**
  * Which Autotask object endpoint a request path addresses, for the per-endpoint thread limit and
- * for routing child paths (psa-apis.md §2.3, §2.7): the sandbox's own table, not the client's.
+ * for routing child paths (docs/psa-apis.md §2.3, §2.7): the sandbox's own table, not the client's.
  * A child path (`/Contracts/12/ServiceAdjustments`) counts as the child entity it writes.
  */
 export const CHILD_ENTITIES: Readonly<Record<string, Readonly<Record<string, string>>>> = {

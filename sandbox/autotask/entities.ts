@@ -1,5 +1,5 @@
 /**
- * The Autotask records the sandbox keeps, with Autotask's own field names (psa-apis.md §2.8).
+ * The Autotask records the sandbox keeps, with Autotask's own field names (docs/psa-apis.md §2.8).
  * Amounts are JSON numbers as on the wire; dates are `YYYY-MM-DDT00:00:00Z` strings.
  */
 

@@ -1,5 +1,5 @@
 /**
- * Evaluates Autotask query filters (psa-apis.md §2.4) against in-memory records. Field names and
+ * Evaluates Autotask query filters (docs/psa-apis.md §2.4) against in-memory records. Field names and
  * string comparisons are case-insensitive; datetimes compare as instants, so "2026-03-01" and
  * "2026-03-01T00:00:00Z" are equal, as the real API treats them.
  */

@@ -1,7 +1,7 @@
 /**
  * The Autotask PSA sandbox: zone discovery and the REST v1.0 API on one loopback port, with
  * Autotask's envelopes, query grammar, paging, error bodies, per-endpoint thread limit and
- * hourly request threshold (psa-apis.md §2, checklist §2.10). Control routes live under
+ * hourly request threshold (docs/psa-apis.md §2, checklist §2.10). Control routes live under
  * `/__sandbox` (sandbox/README.md).
  */
 import { randomUUID } from 'node:crypto';

@@ -1,6 +1,6 @@
 /**
  * The sandbox's Autotask database: state plus the business rules Autotask enforces on writes
- * (psa-apis.md §2.8–2.9, peers-and-user-pains.md). Rule violations throw AutotaskRuleError,
+ * (docs/psa-apis.md §2.8–2.9, docs/psa-apis.md). Rule violations throw AutotaskRuleError,
  * which the server answers the way Autotask does: HTTP 500 with `{"errors": [...]}`.
  */
 import { z } from 'zod';

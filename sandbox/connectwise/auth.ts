@@ -1,4 +1,4 @@
-/** ConnectWise's request authentication (psa-apis.md §1.2): Basic `company+public:private` and a `clientId`. */
+/** ConnectWise's request authentication (docs/psa-apis.md §1.2): Basic `company+public:private` and a `clientId`. */
 export interface CwCredentials {
   companyId: string;
   publicKey: string;

@@ -1,5 +1,5 @@
 /**
- * ConnectWise `conditions` filters (psa-apis.md §1.5): a tokenizer, a recursive-descent parser
+ * ConnectWise `conditions` filters (docs/psa-apis.md §1.5): a tokenizer, a recursive-descent parser
  * and an evaluator over plain JSON records. Pure TypeScript.
  *
  *   expr       := and ( "or" and )*

@@ -1,5 +1,5 @@
 /**
- * Create/update rules of the four entities the connector touches (psa-apis.md §1.8-1.9):
+ * Create/update rules of the four entities the connector touches (docs/psa-apis.md §1.8-1.9):
  * required fields, lengths, uniqueness, references that must exist, and the addition rules
  * (effective date not before the agreement's billing start; no back-dating into an invoiced
  * period on a non-prorated agreement; invoiced additions are locked). Each builder returns

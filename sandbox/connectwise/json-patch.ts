@@ -1,5 +1,5 @@
 /**
- * PATCH bodies (RFC 6902 subset ConnectWise accepts, psa-apis.md §1.6): an array of
+ * PATCH bodies (RFC 6902 subset ConnectWise accepts, docs/psa-apis.md §1.6): an array of
  * `{ op: add | replace | remove, path, value }`; `path` with or without a leading slash, a
  * top-level field (`quantity`) or a field of a reference (`product/id`, as RFC 6902 pointers and
  * clients such as connectwise-rest write them).

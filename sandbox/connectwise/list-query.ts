@@ -1,6 +1,6 @@
 /**
  * Collection GETs: `conditions`, `orderBy`, `fields`, `page`/`pageSize` with an RFC 5988 `Link`
- * header, and forward-only paging (`pagination-type: forward-only` + `pageId`) — psa-apis.md §1.4-1.5.
+ * header, and forward-only paging (`pagination-type: forward-only` + `pageId`) — docs/psa-apis.md §1.4-1.5.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ConditionsError, evaluate, parseConditions, readPath, type Condition } from './conditions';

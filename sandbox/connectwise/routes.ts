@@ -55,7 +55,7 @@ export function registerConnectWiseRoutes(app: FastifyInstance, deps: CwRouteDep
   app.addHook('preSerialization', async (req: FastifyRequest, _reply: FastifyReply, payload: unknown) =>
     req.url.startsWith(CW_API_PREFIX) ? withoutNulls(payload) : payload);
 
-  // Codebase discovery (psa-apis.md §1.1): no credentials; clients build their base URL from it.
+  // Codebase discovery (docs/psa-apis.md §1.1): no credentials; clients build their base URL from it.
   app.get<{ Params: { company: string } }>('/login/companyinfo/:company', async (req, reply) => {
     if (req.params.company.toLowerCase() !== deps.credentials.companyId.toLowerCase()) {
       return reply.code(404).send({ code: 'NotFound', message: `Company ${req.params.company} was not found.` });

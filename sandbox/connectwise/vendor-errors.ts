@@ -1,4 +1,4 @@
-/** ConnectWise's error body (`ErrorResponseMessage`, psa-apis.md §1.7). */
+/** ConnectWise's error body (`ErrorResponseMessage`, docs/psa-apis.md §1.7). */
 export interface CwFieldError {
   code: string;
   message: string;

@@ -5,6 +5,7 @@
  */
 import { planScenario } from '../../domain/plan';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { cwConnection, demoCustomers, demoProducts, report, request, messagesOf, startHarness, type Harness } from './harness';
 
 const C = 'cw-map';
@@ -268,7 +269,7 @@ describe('admin API: mapping on ConnectWise', () => {
   });
 
   it('previews a plan (the plan command over HTTP)', async () => {
-    const scenario = JSON.parse(readFileSync('/work/shared/design/examples/worked-example.scenario.json', 'utf8')) as unknown;
+    const scenario = JSON.parse(readFileSync(join(__dirname, '../fixtures/examples/worked-example.scenario.json'), 'utf8')) as unknown;
     const res = await call('POST', '/api/plan', scenario);
     expect(res).toMatchObject({ status: 200, body: JSON.parse(JSON.stringify(planScenario(scenario))) as object });
     const bad = await call('POST', '/api/plan?asOf=soon', scenario);

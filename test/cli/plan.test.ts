@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'client', 'bin', 'psa-connector.js');
-const EXAMPLES = '/work/shared/design/examples';
+const EXAMPLES = join(__dirname, '../fixtures/examples');
 
 function cli(args: string[], input?: string) {
   const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', timeout: 60_000 });

@@ -23,7 +23,6 @@ async function setup(options: AutotaskSandboxOptions = {}, journal: MemoryJourna
     credentials: { username: C.username, secret: C.secret, integrationCode: C.integrationCode },
     journal,
     now: () => Date.parse(`${TODAY}T12:00:00Z`),
-    retry: { baseDelayMs: 1, maxDelayMs: 5 },
   });
   return { sandbox, gateway, journal };
 }

@@ -1,26 +1,20 @@
 /**
  * The Autotask client and gateway under the sandbox's faults and limits: injected 429/500s,
  * lost answers, hangs, crashes between a write and the journal, the thread limit, the hourly
- * threshold, and secrets that must never reach a log line or an error.
+ * threshold, and secrets that must never reach a log line or an error. Transient errors the
+ * HTTP core does not absorb reach the caller; the tests retry like the activity does
+ * (test/support/apply-like-the-activity.ts, docs/retries.md).
  */
-import type { AppliedOperation, JournalEntry, KeyedOperation, OperationJournal, PsaTarget } from '../../activities/psa/psa-gateway.port';
+import type { KeyedOperation, PsaTarget } from '../../activities/psa/psa-gateway.port';
 import type { AtOperation } from '../../domain/psa-operations';
 import { addDays } from '../../domain/dates';
 import { createAutotaskGateway, type AutotaskGatewayDeps } from '../../activities/psa/autotask/autotask-gateway';
+import { applyLikeTheActivity } from '../support/apply-like-the-activity';
+import { createMemoryJournal } from '../support/memory-journal';
 import type { FaultRule } from '../../sandbox/shared/faults';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS as CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';
 
 const TODAY = '2026-03-10';
-
-function memoryJournal(): OperationJournal & { entries: Map<string, JournalEntry> } {
-  const entries = new Map<string, JournalEntry>();
-  return {
-    entries,
-    get: async (key) => entries.get(key) ?? null,
-    begin: async (key) => void entries.set(key, { idempotencyKey: key, state: 'started' }),
-    complete: async (result: AppliedOperation) => void entries.set(result.idempotencyKey, { idempotencyKey: result.idempotencyKey, state: 'done', result }),
-  };
-}
 
 const logLines: string[] = [];
 const captureLogger = {
@@ -56,15 +50,13 @@ const faults = (rules: FaultRule[]) => control('POST', '/faults', rules);
 
 const noWait = async () => {};
 function gatewayWith(overrides: Partial<AutotaskGatewayDeps> = {}) {
-  const journal = overrides.journal ?? memoryJournal();
+  const journal = overrides.journal ?? createMemoryJournal();
   return createAutotaskGateway({
     discoveryUrl: sandbox.url,
     credentials: CREDENTIALS,
     journal,
     logger: captureLogger,
     sleep: noWait,
-    retry: { maxAttempts: 8, baseDelayMs: 1, maxDelayMs: 5 },
-    writeAttempts: 8,
     now: () => Date.parse(`${TODAY}T12:00:00Z`),
     ...overrides,
   });
@@ -87,7 +79,7 @@ const keyed = (ops: AtOperation[], prefix: string): KeyedOperation[] => ops.map(
 const adjustmentsOf = (csId: number) => sandbox.state.adjustments.filter((a) => a.contractServiceID === csId);
 
 describe('Autotask gateway under faults', () => {
-  it('completes a batch of 200 operations through 20% injected 429/500s with no duplicate', async () => {
+  it('completes a batch of 200 operations through 20% injected 429/500s, retried like the activity does, with no duplicate', async () => {
     const gateway = gatewayWith();
     const target = await fixture(gateway);
     await faults([
@@ -102,9 +94,11 @@ describe('Autotask gateway under faults', () => {
       'batch',
     );
     expect(ops).toHaveLength(200);
-    const applied = await gateway.apply(target, ops, {});
+    const run = await applyLikeTheActivity(gateway, target, ops, {}, { attempts: 500 });
+    const applied = run.applied;
     await control('DELETE', '/faults');
 
+    expect(run.attempts).toBeGreaterThan(1);
     expect(applied).toHaveLength(200);
     const counters = (await control('GET', '/requests')) as { counters: { byStatus: Record<string, number> } };
     expect((counters.counters.byStatus['429'] ?? 0) + (counters.counters.byStatus['500'] ?? 0)).toBeGreaterThan(10);
@@ -120,28 +114,21 @@ describe('Autotask gateway under faults', () => {
   });
 
   it('writes once when a crash falls between the PSA write and the journal', async () => {
-    const inner = memoryJournal();
-    let crashes = 1; // after the contract service is created; later, after an adjustment
-    const journal: OperationJournal = {
-      ...inner,
-      complete: async (result) => {
-        if (crashes-- > 0) throw new Error('worker crashed before the journal write');
-        await inner.complete(result);
-      },
-    };
+    const journal = createMemoryJournal();
     const gateway = gatewayWith({ journal });
     const target = await fixture(gateway);
     const ops = keyed([createOp('a')], 'crash-cs');
-    await expect(gateway.apply(target, ops, {})).rejects.toThrow('worker crashed');
+    journal.failNextComplete(); // the worker dies after the contract service is created
+    await expect(gateway.apply(target, ops, {})).rejects.toThrow('simulated crash');
     const [created] = await gateway.apply(target, ops, {});
     expect(sandbox.state.contractServices.filter((cs) => cs.contractID === 2001 && cs.serviceID === target.productIds['prod-a'])).toHaveLength(1);
     const ids = { 'line-a': created!.psaId! };
 
     // An earlier adjustment holds 03-20, so the crashed one had been shifted to 03-21.
     await gateway.apply(target, keyed([adjustOp('a', '2026-03-20', 4)], 'earlier'), ids);
-    crashes = 1;
+    journal.failNextComplete(); // and after an adjustment
     const shiftedOps = keyed([adjustOp('a', '2026-03-20', 2)], 'crash-adj');
-    await expect(gateway.apply(target, shiftedOps, ids)).rejects.toThrow('worker crashed');
+    await expect(gateway.apply(target, shiftedOps, ids)).rejects.toThrow('simulated crash');
     const [retried] = await gateway.apply(target, shiftedOps, ids);
     expect(retried).toMatchObject({ effectiveDate: '2026-03-21', shiftedFrom: '2026-03-20', replayed: false });
     expect(adjustmentsOf(ids['line-a']).map((a) => [a.effectiveDate.slice(0, 10), a.unitChange])).toEqual([['2026-03-20', 4], ['2026-03-21', 2]]);
@@ -149,17 +136,63 @@ describe('Autotask gateway under faults', () => {
     expect((await gateway.apply(target, shiftedOps, ids))[0]).toMatchObject({ replayed: true, effectiveDate: '2026-03-21' });
   });
 
+  it('a crash between the completions of one netted adjustment completes the rest from the journal, writing nothing again', async () => {
+    const journal = createMemoryJournal();
+    const gateway = gatewayWith({ journal });
+    const target = await fixture(gateway);
+    const [created] = await gateway.apply(target, keyed([createOp('a')], 'net-cs'), {});
+    const ids = { 'line-a': created!.psaId! };
+    // +3 and +1 on one day are one adjustment of +4; the worker dies after the first key is completed.
+    const ops = keyed([adjustOp('a', '2026-05-10', 3), adjustOp('a', '2026-05-10', 1)], 'net-adj');
+    let completes = 0;
+    const dying = { ...journal, complete: async (r: Parameters<typeof journal.complete>[0]) => {
+      if (++completes === 2) throw new Error('worker crashed between two completions');
+      await journal.complete(r);
+    } };
+    await expect(gatewayWith({ journal: dying }).apply(target, ops, ids)).rejects.toThrow('between two completions');
+    const again = await gateway.apply(target, ops, ids);
+    expect(again.map((a) => [a.replayed, a.effectiveDate, a.shiftedFrom])).toEqual([[true, '2026-05-10', undefined], [false, '2026-05-10', undefined]]);
+    expect(adjustmentsOf(ids['line-a']).map((a) => [a.effectiveDate.slice(0, 10), a.unitChange])).toEqual([['2026-05-10', 4]]);
+  });
+
   it('recovers from a lost answer and from a hung request without a second adjustment', async () => {
     const gateway = gatewayWith({ timeoutMs: 300 });
     const target = await fixture(gateway);
     const [created] = await gateway.apply(target, keyed([createOp('a')], 'lost'), {});
     const ids = { 'line-a': created!.psaId! };
+    // The adjustment lands, its answer is lost: the gateway's one look finds it, in the same call.
     await faults([{ fault: { type: 'status', status: 500, afterWrite: true }, times: 1, method: 'POST', pathIncludes: 'ServiceAdjustments' }]);
     await gateway.apply(target, keyed([adjustOp('a', '2026-04-01', 3)], 'lost-adj'), ids);
+    expect(logLines.some((l) => l.includes('autotask adjustment: the answer was lost but the write had landed; adopted'))).toBe(true);
+    // The request hangs (nothing written): the one look finds nothing, the timeout goes to the
+    // activity, whose second call (the key resumed) looks again and writes once.
     await faults([{ fault: { type: 'hang' }, times: 1, method: 'POST', pathIncludes: 'ServiceAdjustments' }]);
-    await gateway.apply(target, keyed([adjustOp('a', '2026-04-02', 1)], 'hung-adj'), ids);
+    const hung = await applyLikeTheActivity(gateway, target, keyed([adjustOp('a', '2026-04-02', 1)], 'hung-adj'), ids, { attempts: 3 });
+    expect(hung.attempts).toBe(2);
+    expect(hung.errors).toEqual([expect.objectContaining({ kind: 'timeout', retryable: true, maybeApplied: true })]);
     expect(adjustmentsOf(ids['line-a']).map((a) => [a.effectiveDate.slice(0, 10), a.unitChange])).toEqual([['2026-04-01', 3], ['2026-04-02', 1]]);
-    expect(logLines.some((l) => l.includes('autotask write retry'))).toBe(true);
+  });
+
+  it('looks once after a write that may have landed, and never loops: the activity owns the retry', async () => {
+    const gateway = gatewayWith();
+    const target = await fixture(gateway);
+    const [created] = await gateway.apply(target, keyed([createOp('a')], 'once'), {});
+    const ids = { 'line-a': created!.psaId! };
+    await control('DELETE', '/requests');
+    // A 500 before the write, on every POST of an adjustment, for as long as it lasts.
+    await faults([{ fault: { type: 'status', status: 500 }, probability: 1, method: 'POST', pathIncludes: 'ServiceAdjustments' }]);
+    const error = await gateway.apply(target, keyed([adjustOp('a', '2026-04-03', 2)], 'once-adj'), ids).then(() => null, (e: unknown) => e);
+    await control('DELETE', '/faults');
+    expect(error).toMatchObject({ kind: 'unavailable', retryable: true, maybeApplied: true });
+    const { log } = (await control('GET', '/requests')) as { log: { method: string; url: string }[] };
+    // The contract service's service id (the key 'line-a' names no product), one write, one
+    // look at the unit periods (did it land?), nothing more.
+    expect(log.map((r) => `${r.method} ${r.url.split('?')[0]!.replace(/^.*\/v1\.0/i, '')}`)).toEqual([
+      `GET /ContractServices/${ids['line-a']}`,
+      'POST /Contracts/2001/ServiceAdjustments',
+      'GET /ContractServiceUnits/query',
+    ]);
+    expect(adjustmentsOf(ids['line-a'])).toEqual([]);
   });
 
   it('honours Retry-After and does not retry validation errors', async () => {

@@ -5,23 +5,14 @@
  * contract the suite may add services and adjustments to).
  */
 import { addDays } from '../../domain/dates';
-import type { AppliedOperation, JournalEntry, KeyedOperation, OperationJournal, PsaTarget } from '../../activities/psa/psa-gateway.port';
+import type { KeyedOperation, PsaTarget } from '../../activities/psa/psa-gateway.port';
+import { createMemoryJournal, type MemoryJournal } from '../support/memory-journal';
 import type { AtOperation } from '../../domain/psa-operations';
 import { createAutotaskGateway, type AutotaskGateway } from '../../activities/psa/autotask/autotask-gateway';
 import type { AutotaskCredentials } from '../../activities/psa/autotask/autotask-client';
 import { DEFAULT_AUTOTASK_SANDBOX_CREDENTIALS, startAutotaskSandbox, type AutotaskSandbox } from '../../sandbox/autotask/server';
 
 const TODAY = '2026-03-10';
-
-function memoryJournal(): OperationJournal & { entries: Map<string, JournalEntry> } {
-  const entries = new Map<string, JournalEntry>();
-  return {
-    entries,
-    get: async (key) => entries.get(key) ?? null,
-    begin: async (key) => void entries.set(key, { idempotencyKey: key, state: 'started' }),
-    complete: async (result: AppliedOperation) => void entries.set(result.idempotencyKey, { idempotencyKey: result.idempotencyKey, state: 'done', result }),
-  };
-}
 
 interface Fixture {
   /** A recurring-service contract, monthly, covering TODAY ± a year. */
@@ -95,20 +86,19 @@ else if (!realTarget.canWrite) console.info('Autotask contract tests: real Autot
 const targets = [sandboxTarget, ...(realTarget ? [realTarget] : [])];
 
 describe.each(targets)('Autotask gateway against $name', (target) => {
-  let journal: ReturnType<typeof memoryJournal>;
+  let journal: MemoryJournal;
   let gateway: AutotaskGateway;
   const writeIt = target.canWrite ? it : it.skip;
 
   beforeAll(() => target.setup());
   afterAll(() => target.teardown());
   beforeEach(() => {
-    journal = memoryJournal();
+    journal = createMemoryJournal();
     gateway = createAutotaskGateway({
       discoveryUrl: target.discoveryUrl(),
       credentials: target.credentials,
       journal,
       now: () => Date.parse(`${TODAY}T12:00:00Z`),
-      retry: { baseDelayMs: 5, maxDelayMs: 50 },
     });
   });
 

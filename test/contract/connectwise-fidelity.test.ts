@@ -17,7 +17,7 @@ async function setup(options: ConnectWiseSandboxOptions = {}, journal: MemoryJou
   const sandbox = await startConnectWiseSandbox({ seed: 'demo', rateLimit: { limit: 0, windowMs: 1 }, ...options });
   sandboxes.push(sandbox);
   const gateway: PsaGateway = createConnectWiseGateway({
-    baseUrl: sandbox.apiUrl, credentials: sandbox.credentials, journal, sleep: async () => {}, retry: { baseDelayMs: 1, maxDelayMs: 2 },
+    baseUrl: sandbox.apiUrl, credentials: sandbox.credentials, journal, sleep: async () => {},
   });
   const acme = sandbox.state.agreements.find((a) => String(a.name).startsWith('Acme'))!;
   const bp = sandbox.state.catalog.find((c) => c.identifier === 'M365-BP')!;

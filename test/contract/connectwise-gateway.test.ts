@@ -9,6 +9,7 @@ import { createConnectWiseClient, type ConnectWiseCredentials } from '../../acti
 import { createConnectWiseGateway, type ConnectWiseGatewayDeps } from '../../activities/psa/connectwise/connectwise-gateway';
 import { operationTag } from '../../activities/psa/connectwise/operation-tag';
 import { PsaError } from '../../activities/psa/http/psa-error';
+import { applyLikeTheActivity } from '../support/apply-like-the-activity';
 import { createMemoryJournal, type MemoryJournal } from '../support/memory-journal';
 import type { KeyedOperation, PsaGateway, PsaTarget } from '../../activities/psa/psa-gateway.port';
 import type { CwAddition, CwOperation } from '../../domain/psa-operations';
@@ -241,7 +242,7 @@ describe('ConnectWise gateway under injected faults (sandbox)', () => {
     },
   });
 
-  test('with 20% injected 429/500 (some after the write) a batch of 200 operations completes with no duplicate line', async () => {
+  test('with 20% injected 429/500 (some after the write) a batch of 200 operations, retried like the activity does, completes with no duplicate line', async () => {
     sandbox.faults.add({ fault: { type: 'status', status: 429, retryAfterSeconds: 1 }, probability: 0.08 });
     sandbox.faults.add({ fault: { type: 'status', status: 500 }, probability: 0.06 });
     sandbox.faults.add({ fault: { type: 'status', status: 500, afterWrite: true }, probability: 0.07 });
@@ -252,8 +253,12 @@ describe('ConnectWise gateway under injected faults (sandbox)', () => {
     for (let i = 0; i < 50; i++) {
       ops.push({ idempotencyKey: `subscription/conn-1/sub-9/u${i}/0`, operation: { type: 'cw.update-addition', lineKey: `line-${i}`, set: { quantity: 1000 + i } } });
     }
-    const results = await gatewayWith(journal).apply(target, ops, {});
+    // The core absorbs 429s that say when to come back; every other fault reaches the
+    // activity, which calls apply again with the same keys.
+    const run = await applyLikeTheActivity(gatewayWith(journal), target, ops, {}, { attempts: 200 });
+    const results = run.applied;
 
+    expect(run.attempts).toBeGreaterThan(1);
     expect(results).toHaveLength(200);
     const mine = sandbox.state.additions.slice(before);
     expect(mine).toHaveLength(150);
@@ -277,6 +282,35 @@ describe('ConnectWise gateway under injected faults (sandbox)', () => {
     const third = await gatewayWith(journal).apply(target, ops, {});
     expect(third.every((r) => r.replayed)).toBe(true);
     expect(sandbox.state.additions.length - before).toBe(20);
+  });
+
+  test('a create that may have landed is looked up once: not found, the error goes to the activity, whose retry writes it once', async () => {
+    const journal = createMemoryJournal();
+    const gateway = gatewayWith(journal);
+    const additionRequests = () => sandbox.traffic.log().filter((r) => r.url.includes(`/agreements/${target.agreementId}/additions`)).map((r) => r.method);
+    const before = sandbox.state.additions.length;
+    sandbox.traffic.clear();
+    sandbox.faults.add({ fault: { type: 'status', status: 500 }, times: 1, method: 'POST', pathIncludes: '/additions' });
+    const error = await gateway.apply(target, [create(6000)], {}).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'PsaError', status: 500, retryable: true, maybeApplied: true });
+    expect(additionRequests()).toEqual(['POST', 'GET']); // one write, one look, no loop
+    expect((await journal.get(create(6000).idempotencyKey))?.state).toBe('started');
+
+    const [applied] = await gateway.apply(target, [create(6000)], {}); // the activity's retry: same key
+    expect(additionRequests()).toEqual(['POST', 'GET', 'GET', 'POST']); // resumed: looks before writing
+    expect(sandbox.state.additions.length - before).toBe(1);
+    expect(applied).toMatchObject({ replayed: false, psaId: sandbox.state.additions.at(-1)!.id });
+  });
+
+  test('a create whose answer was lost after the write is adopted by the one look, in the same call', async () => {
+    const journal = createMemoryJournal();
+    const before = sandbox.state.additions.length;
+    sandbox.traffic.clear();
+    sandbox.faults.add({ fault: { type: 'status', status: 500, afterWrite: true }, times: 1, method: 'POST', pathIncludes: '/additions' });
+    const [applied] = await gatewayWith(journal).apply(target, [create(6001)], {});
+    expect(sandbox.state.additions.length - before).toBe(1);
+    expect(applied).toMatchObject({ replayed: false, psaId: sandbox.state.additions.at(-1)!.id });
+    expect(sandbox.traffic.log().filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 
   test('an invoiced line refuses changes with the PSA message (no retry)', async () => {

@@ -1,7 +1,8 @@
 /**
- * The shared PSA HTTP plumbing (activities/psa/http) as the ConnectWise client uses it:
- * retries and backoff, Retry-After, timeouts, classification, the concurrency limiter, and
- * that no credential ever reaches an error or a log line.
+ * The shared PSA HTTP plumbing (activities/psa/http) as the ConnectWise client uses it: the
+ * core's own retries (only what the PSA refused and said when to come back, or a refused
+ * connection; docs/retries.md), timeouts, classification, the concurrency limiter, and that no
+ * credential ever reaches an error or a log line.
  */
 import { z } from 'zod';
 import { createConnectWiseClient, basicAuthorization, type ConnectWiseCredentials } from '../../activities/psa/connectwise/connectwise-client';
@@ -9,7 +10,7 @@ import { createKeyedLimiter, createLimiter } from '../../activities/psa/http/con
 import { createHttpClient, kindOfStatus } from '../../activities/psa/http/http-client';
 import type { Logger } from '../../activities/psa/http/logger';
 import { PsaError } from '../../activities/psa/http/psa-error';
-import { backoffDelay, defaultRetryPolicy, parseRetryAfter } from '../../activities/psa/http/retry';
+import { defaultRetryPolicy, parseRetryAfter } from '../../activities/psa/http/retry';
 import { startConnectWiseSandbox, type ConnectWiseSandbox } from '../../sandbox/connectwise/server';
 
 const credentials: ConnectWiseCredentials = {
@@ -46,10 +47,8 @@ const fastDeps = () => {
 };
 
 describe('retry policy', () => {
-  test('backoff grows exponentially with equal jitter and is capped', () => {
-    const p = { ...defaultRetryPolicy, baseDelayMs: 100, maxDelayMs: 1000 };
-    expect([1, 2, 3, 4, 5].map((n) => backoffDelay(n, p, () => 0))).toEqual([50, 100, 200, 400, 500]);
-    expect([1, 2, 3].map((n) => backoffDelay(n, p, () => 1))).toEqual([100, 200, 400]);
+  test('the core\'s budget: 3 tries, 60 s of waiting in all', () => {
+    expect(defaultRetryPolicy).toMatchObject({ maxAttempts: 3, maxWaitMs: 60_000 });
   });
   test('Retry-After as seconds or HTTP date', () => {
     expect(parseRetryAfter('5', 0)).toBe(5000);
@@ -73,14 +72,75 @@ describe('ConnectWise client over the shared HTTP core', () => {
     expect(headers.Accept).toMatch(/^application\/vnd\.connectwise\.com\+json; version=2025\.8/);
   });
 
-  test('retries 429 honouring Retry-After and 5xx with backoff, then succeeds', async () => {
+  test('retries a 429 and a 503 that say when to come back, waiting what they say, then succeeds', async () => {
     const { delays, sleep, random } = fastDeps();
-    const f = scriptedFetch([json(429, { code: 'TooManyRequests' }, { 'retry-after': '3' }), json(503, {}), json(200, { version: 'x' })]);
+    const f = scriptedFetch([json(429, { code: 'TooManyRequests' }, { 'retry-after': '3' }), json(503, {}, { 'retry-after': '2' }), json(200, { version: 'x' })]);
     const logger = capturingLogger();
-    const client = createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: f, sleep, random, logger, retry: { baseDelayMs: 100 } });
+    const client = createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: f, sleep, random, logger });
     await expect(client.systemInfo()).resolves.toMatchObject({ version: 'x' });
-    expect(delays).toEqual([3000, 150]);
+    expect(delays).toEqual([3000, 2000]);
     expect(logger.lines.filter((l) => (l as { level: string }).level === 'warn')).toHaveLength(2);
+  });
+
+  test.each([
+    ['a 500', json(500, { code: 'ConnectWiseApi', message: 'boom' }), 'unavailable'],
+    ['a 503 without Retry-After', json(503, {}), 'unavailable'],
+    ['a 429 without Retry-After', json(429, { code: 'TooManyRequests' }), 'rate-limited'],
+    ['a 504', json(504, {}), 'timeout'],
+  ])('%s is not retried by the core: thrown at once, retryable, for the activity to retry', async (_name, answer, kind) => {
+    const { delays, sleep } = fastDeps();
+    const f = scriptedFetch([answer, json(200, { version: 'x' })]);
+    const error = await createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: f, sleep }).systemInfo().catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind, retryable: true });
+    expect(f.calls).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+
+  test('gives up after 3 tries, and before waiting past 60 s in all', async () => {
+    const { delays, sleep } = fastDeps();
+    const busy = (seconds: number) => json(429, {}, { 'retry-after': String(seconds) });
+    const tries = scriptedFetch([busy(1), busy(1), busy(1), json(200, { version: 'x' })]);
+    await expect(createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: tries, sleep }).systemInfo()).rejects.toMatchObject({ kind: 'rate-limited', retryable: true, retryAfterMs: 1000 });
+    expect(tries.calls).toHaveLength(3);
+    expect(delays).toEqual([1000, 1000]);
+
+    delays.length = 0;
+    const waits = scriptedFetch([busy(45), busy(30), json(200, { version: 'x' })]);
+    await expect(createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: waits, sleep }).systemInfo()).rejects.toMatchObject({ kind: 'rate-limited', retryAfterMs: 30_000 });
+    expect(waits.calls).toHaveLength(2);
+    expect(delays).toEqual([45_000]); // 45 + 30 s would pass the 60 s budget
+
+    delays.length = 0;
+    const long = scriptedFetch([busy(3600), json(200, { version: 'x' })]);
+    await expect(createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: long, sleep }).systemInfo()).rejects.toMatchObject({ kind: 'rate-limited', retryAfterMs: 3_600_000 });
+    expect(long.calls).toHaveLength(1);
+    expect(delays).toEqual([]);
+  });
+
+  test('a refused connection is tried once more, even for a POST; a dropped one is not', async () => {
+    const { delays, sleep, random } = fastDeps();
+    const network = (code: string) => () => Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error(code), { code }) }));
+    const body = { product: { id: 1 }, billCustomer: 'Billable' as const, quantity: 1 };
+    const once = scriptedFetch([network('ECONNREFUSED'), json(201, { id: 7, agreementId: 4, product: { id: 1 }, billCustomer: 'Billable', quantity: 1 })]);
+    await expect(createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: once, sleep, random }).additions.create(4, body)).resolves.toMatchObject({ id: 7 });
+    expect(once.calls).toHaveLength(2);
+    expect(delays).toEqual([750]); // refusedConnectionDelayMs 1 s: half fixed, half random
+
+    const twice = scriptedFetch([network('ECONNREFUSED'), network('ECONNREFUSED'), json(200, { version: 'x' })]);
+    await expect(createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: twice, sleep, random }).systemInfo()).rejects.toMatchObject({ kind: 'unavailable', retryable: true });
+    expect(twice.calls).toHaveLength(2);
+
+    const reset = scriptedFetch([network('ECONNRESET'), json(201, { id: 8 })]);
+    const error = await createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: reset, sleep, random }).additions.create(4, body).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'unavailable', retryable: true, maybeApplied: true, psaMessage: 'network error ECONNRESET' });
+    expect(reset.calls).toHaveLength(1);
+  });
+
+  test('a POST answered 503 with Retry-After was refused, not applied: the core sends it again', async () => {
+    const { delays, sleep } = fastDeps();
+    const f = scriptedFetch([json(503, {}, { 'retry-after': '5' }), json(201, { id: 9, agreementId: 4, product: { id: 1 }, billCustomer: 'Billable', quantity: 1 })]);
+    await expect(createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: f, sleep }).additions.create(4, { product: { id: 1 }, billCustomer: 'Billable', quantity: 1 })).resolves.toMatchObject({ id: 9 });
+    expect(delays).toEqual([5000]);
   });
 
   test('validation errors are not retried and carry the PSA message and field details', async () => {
@@ -109,7 +169,7 @@ describe('ConnectWise client over the shared HTTP core', () => {
   test('a 500 whose text says timeout is a retryable timeout', async () => {
     const { sleep } = fastDeps();
     const f = scriptedFetch([json(500, { code: 'ConnectWiseApi', message: 'Execution Timeout Expired' }), json(200, { version: 'x' })]);
-    await expect(createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: f, sleep }).systemInfo()).resolves.toBeDefined();
+    await expect(createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: f, sleep }).systemInfo()).rejects.toMatchObject({ kind: 'timeout', retryable: true });
   });
 
   test('404 means not-found with a NotFound body, auth on a bare 404 of a collection', async () => {
@@ -119,14 +179,14 @@ describe('ConnectWise client over the shared HTTP core', () => {
     await expect(client.companies.list()).rejects.toMatchObject({ kind: 'auth', retryable: false });
   });
 
-  test('per-attempt timeout aborts a silent server and is retried for a GET', async () => {
+  test('per-attempt timeout aborts a silent server; the timeout is thrown retryable, not retried by the core', async () => {
     const { sleep } = fastDeps();
     const hang = (init: RequestInit) =>
       new Promise<Response>((_resolve, reject) => init.signal!.addEventListener('abort', () => reject(init.signal!.reason)));
     const f = scriptedFetch([hang, json(200, { version: 'x' })]);
     const client = createConnectWiseClient({ baseUrl: 'https://cw.test', credentials, fetch: f, sleep, timeoutMs: 50 });
-    await expect(client.systemInfo()).resolves.toBeDefined();
-    expect(f.calls).toHaveLength(2);
+    await expect(client.systemInfo()).rejects.toMatchObject({ kind: 'timeout', retryable: true, maybeApplied: false });
+    expect(f.calls).toHaveLength(1);
   });
 
   test('an answer of the wrong shape is a protocol error; extra fields pass through', async () => {
@@ -182,9 +242,9 @@ describe('no secret in errors or logs', () => {
     await capture(ok.additions.get(agreement, 424242)); // not-found
     sandbox.faults.add({ fault: { type: 'status', status: 429, retryAfterSeconds: 1 }, times: 2 });
     await capture(ok.systemInfo()); // rate-limited
-    sandbox.faults.add({ fault: { type: 'status', status: 502, body: { code: 'ConnectWiseApi', message: 'Bad gateway' } }, times: 2 });
+    sandbox.faults.add({ fault: { type: 'status', status: 502, body: { code: 'ConnectWiseApi', message: 'Bad gateway' } }, times: 1 });
     await capture(ok.systemInfo()); // unavailable
-    sandbox.faults.add({ fault: { type: 'hang' }, times: 2 });
+    sandbox.faults.add({ fault: { type: 'hang' }, times: 1 });
     await capture(createConnectWiseClient({ ...deps, credentials: good, timeoutMs: 100 }).systemInfo()); // timeout
     // A server that echoes the credentials back, as a conflict and as a bad shape.
     const echo = (status: number) => async (_u: unknown, init: RequestInit) => {

@@ -1,4 +1,4 @@
-/** billing-rules.md §5 Autotask projection: contract service + unit adjustments. */
+/** docs/billing-rules.md §5 Autotask projection: contract service + unit adjustments. */
 import { planOutput, type ReplayResult } from '../../domain';
 import { adjustments, plan, replay, scenario } from './helpers';
 

@@ -1,4 +1,4 @@
-/** billing-rules.md §7 other billing modes. */
+/** docs/billing-rules.md §7 other billing modes. */
 import {
   agreementMappingProblems,
   BillCustomerSchema,

@@ -1,4 +1,4 @@
-/** billing-rules.md §4 ConnectWise projection: every rule and the worked example. */
+/** docs/billing-rules.md §4 ConnectWise projection: every rule and the worked example. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -459,8 +459,8 @@ describe('§4 worked example', () => {
   });
 });
 
-describe('shared example files (architecture.md plan)', () => {
-  const dir = '/work/shared/design/examples';
+describe('shared example files (docs/architecture.md plan)', () => {
+  const dir = join(__dirname, '../fixtures/examples');
   const read = (f: string): unknown => JSON.parse(readFileSync(join(dir, f), 'utf8'));
   it('worked-example.scenario.json produces worked-example.plan.json exactly (arrays as sets)', () => {
     expect(sortDeep(planScenario(read('worked-example.scenario.json')))).toEqual(sortDeep(read('worked-example.plan.json')));

@@ -1,4 +1,4 @@
-/** billing-rules.md §6 monthly billing reconciliation: status table, cutover table, accept ops. */
+/** docs/billing-rules.md §6 monthly billing reconciliation: status table, cutover table, accept ops. */
 import {
   AcceptedReconciliationSchema,
   cutoverCalendar,

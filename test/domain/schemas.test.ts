@@ -8,7 +8,7 @@ const lines = (input: unknown) => {
 };
 
 describe('scenario validation', () => {
-  it('accepts the architecture.md scenario shape', () => {
+  it('accepts the docs/architecture.md scenario shape', () => {
     expect(lines(scenario([{ type: 'quantity-changed', date: '2026-03-15', quantity: 15 }]))).toEqual([]);
   });
   it('unsorted events', () => {

@@ -1,4 +1,4 @@
-/** billing-rules.md §2 and §3: sync rules and the billed-quantity timeline, rule by rule. */
+/** docs/billing-rules.md §2 and §3: sync rules and the billed-quantity timeline, rule by rule. */
 import { changeEffectiveDate, DEFAULT_SYNC_RULES, inPurchaseWindow, SyncRulesSchema } from '../../domain';
 import { plan, scenario, timeline } from './helpers';
 

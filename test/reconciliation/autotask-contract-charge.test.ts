@@ -31,7 +31,6 @@ describe('Autotask contract charge (§6 accepted SaaS reconciliation)', () => {
       discoveryUrl: sandbox.url,
       credentials: { username: c.username, secret: c.secret, integrationCode: c.integrationCode },
       journal,
-      retry: { baseDelayMs: 5, maxDelayMs: 50 },
     });
     // The subscription's product is the demo service 3001 (billing code 29682803).
     const target: PsaTarget = { companyId: 1001, agreementId: 2001, productIds: { 'm365-bp': 3001 }, description: 'Subscription sub-9' };

@@ -12,7 +12,7 @@ export interface TestServers {
 export function testServers(): TestServers {
   const env = process.env;
   if (!env.TEST_TEMPORAL_ADDRESS || !env.TEST_MONGO_URL || !env.TEST_SMTP_URL || !env.TEST_SMTP_API_URL || !env.TEST_TEMPORAL_TEST_SERVER || !env.TEST_WORKFLOW_BUNDLE) {
-    throw new Error('test servers are not running (TEST_SERVERS=none?) — run this test through `npm test` or `npx jest`');
+    throw new Error('test servers are not running — run this test through `npm test` or `npx jest`');
   }
   return {
     temporalAddress: env.TEST_TEMPORAL_ADDRESS,

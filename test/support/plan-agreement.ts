@@ -4,7 +4,7 @@
  *
  * - ConnectWise: every line of the plan is there under its line key with the same product,
  *   quantity, prices and dates; any other line holds quantity 0 (a line that billed before a
- *   late event removed it stays as history, billing-rules.md §4).
+ *   late event removed it stays as history, docs/billing-rules.md §4).
  * - Autotask: every contract service of the plan is there with its price and cost, and the units
  *   posted for each effective date net to the plan's; an adjustment posted on a later free day
  *   than its own (§5 shift) counts for the date it was meant for.

@@ -5,21 +5,15 @@
  * order, month-start folds and future-dated events on timers, a step retried with the same keys
  * after the PSA stayed unreachable, a refusal and the admin's retry, continue-as-new, closing.
  */
-import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { ApplicationFailure } from '@temporalio/common';
-import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import type { SubscriptionActivities } from '../../activities/subscription.activities';
-import type { KeyedOperation } from '../../activities/psa/psa-gateway.port';
-import { createPlatformClient } from '../../client/platform-client';
-import { subscriptionWorkflowId, type SubscriptionPlacement, type SubscriptionWorkflowState } from '../../contracts/subscription';
+import { subscriptionWorkflowId, type SubscriptionWorkflowState } from '../../contracts/subscription';
 import { addDays, isoDateOf, type IsoDate } from '../../domain/dates';
 import { allSearchAttributes } from '../../workflows/search-attributes';
 import { subscriptionWorkflow } from '../../workflows/subscription.workflow';
 import { cwDisagreements } from '../support/plan-agreement';
 import { planLedgers, type SentEvent } from '../support/plan-for';
-import { applyToMemory, memoryPsa, type MemoryPsa } from '../support/live-simulator';
+import { mockedConnector, samplePlacement, sampleReport, wire, type Fault, type MockedConnector } from '../support/mocked-connector';
 import { workflowBundle, temporalTestServer } from '../setup/workflow-setup-env';
 
 const DAY_MS = 86_400_000;
@@ -36,92 +30,25 @@ describe('subscription workflow with mocked activities (time skipping)', () => {
       searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
     });
   });
-  const workers: Array<() => Promise<void>> = [];
-  const leftovers: string[] = [];
+  const connectors: MockedConnector[] = [];
   afterEach(async () => {
-    for (const id of leftovers.splice(0)) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
-    for (const stop of workers.splice(0)) await stop();
+    // A timer left behind would fire for a stopped worker, and the test server would wait for it
+    // before letting time skip again: every subscription a test reported is terminated after it.
+    for (const c of connectors.splice(0)) {
+      for (const id of c.reported) await env.client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+      await c.stop();
+    }
   });
   afterAll(() => env?.teardown());
 
-  /** A worker whose activities write to an in-memory PSA; `fault` decides what a step meets. */
-  async function connector(fault: (ops: KeyedOperation[], attempt: number) => 'ok' | 'unreachable' | 'refuse' = () => 'ok') {
-    const taskQueue = `wf-${randomUUID().slice(0, 8)}`;
-    const psa: MemoryPsa = memoryPsa();
-    const keysSeen: string[][] = [];
-    const archived: Record<string, unknown> = {};
-    let attempts = 0;
-    const client = createPlatformClient(env.client, { taskQueue, acceptTimeoutMs: 5_000 });
-    // Every subscription the test reports is terminated after it: a timer left behind would fire
-    // for a stopped worker, and the test server would wait for it before letting time skip again.
-    const platform: typeof client = {
-      ...client,
-      reportSubscription: (connectionId, r) => {
-        leftovers.push(subscriptionWorkflowId(connectionId, r.subscription.id));
-        return client.reportSubscription(connectionId, r);
-      },
-    };
-    const activities: SubscriptionActivities = {
-      async recordSubscription() {
-        return { autoPlacement: null };
-      },
-      async applyOperations(input) {
-        keysSeen.push(input.operations.map((o) => o.idempotencyKey));
-        const verdict = fault(input.operations, ++attempts);
-        if (verdict === 'unreachable') throw ApplicationFailure.retryable('connectwise POST /additions failed with timeout', 'PsaError.timeout');
-        if (verdict === 'refuse') return { applied: input.operations.map(() => null), refused: { message: 'connectwise POST failed with validation (HTTP 400): the agreement is cancelled', idempotencyKey: input.operations[0]!.idempotencyKey } };
-        const applied = applyToMemory(psa, input.operations.map((o) => o.operation), input.lineIds);
-        return { applied: applied.map((a, i) => ({ ...a, idempotencyKey: input.operations[i]!.idempotencyKey, replayed: false })), refused: null };
-      },
-      async recordSyncFailure() {},
-      async handOverPartialUpgrade() {},
-      async restoreSubscription(input) {
-        return { carried: archived[input.workflowId] ?? null, recordedLines: 0 };
-      },
-      async archiveSubscription(input) {
-        archived[input.workflowId] = input.state;
-      },
-    };
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { codePath: workflowBundle() }, activities });
-    const running = worker.run();
-    let stopped = false;
-    const stop = async () => {
-      if (stopped) return;
-      stopped = true;
-      worker.shutdown();
-      await running;
-    };
-    workers.push(stop);
-    return {
-      taskQueue,
-      psa,
-      platform,
-      keysSeen,
-      archived,
-      /** Lines the memory PSA holds for a state, in the plan comparison's shape. */
-      lines: (s: SubscriptionWorkflowState) =>
-        Object.values(s.held.connectwise).map((h) => ({ lineKey: h.lineKey, ...pick(psa.cw.get(h.psaId)!) })),
-      stop,
-    };
+  async function connector(fault?: Fault): Promise<MockedConnector> {
+    const c = await mockedConnector(env, workflowBundle(), fault);
+    connectors.push(c);
+    return c;
   }
-
-  const report = (id: string, startDate: IsoDate) => ({
-    customerId: 'c1',
-    subscription: { id, productId: 'bp', quantity: 10, unitPrice: '22.00', unitCost: '18.70', startDate, endDate: addDays(startDate, 364), billingFrequency: 'monthly' as const, autoRenew: true, kind: 'saas' as const },
-  });
-  const placement = (startDate: IsoDate): SubscriptionPlacement => ({
-    psa: 'connectwise', companyId: 1, agreementId: 2, agreement: { startDate, periodType: 'monthly' },
-    rules: { positiveChange: 'actual-date', negativeChange: 'actual-date', cancellation: 'cancellation-date' }, description: 'x',
-  });
-  const wire = (e: SentEvent) => ({ id: e.id, ...e.event });
-  const quiet = async (c: { platform: ReturnType<typeof createPlatformClient> }, id: string, until: (s: SubscriptionWorkflowState) => boolean) => {
-    for (let i = 0; i < 200; i++) {
-      const s = await c.platform.state('conn', id);
-      if (!s.syncing && until(s)) return s;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`subscription ${id} did not settle: ${JSON.stringify(await c.platform.state('conn', id))}`);
-  };
+  const quiet = (c: MockedConnector, id: string, until: (s: SubscriptionWorkflowState) => boolean) => c.quiet('conn', id, until);
+  const report = sampleReport;
+  const placement = (startDate: IsoDate) => samplePlacement(startDate);
 
   it('bills events sent in reverse order as the plan of the sorted events; a repeat is a duplicate', async () => {
     const c = await connector();
@@ -194,6 +121,26 @@ describe('subscription workflow with mocked activities (time skipping)', () => {
     await c.stop();
   });
 
+  it('an admin skips the refused event: nothing left to write, the failure is over and the workflow rests', async () => {
+    let refuse = false;
+    const c = await connector(() => (refuse ? 'refuse' : 'ok'));
+    const start = addDays(await today(), -5);
+    await c.platform.reportSubscription('conn', report('s-skip', start));
+    await c.platform.place('conn', 's-skip', placement(start));
+    await quiet(c, 's-skip', (x) => x.step === 1);
+    refuse = true;
+    await c.platform.sendEvent('conn', 's-skip', wire({ id: 'bad', event: { type: 'quantity-changed', date: addDays(start, 2), quantity: 30 } }));
+    await quiet(c, 's-skip', (x) => x.status === 'failed');
+    expect(await c.platform.skipEvent('conn', 's-skip', { eventId: 'bad', reason: 'sent by mistake', by: 'admin' })).toEqual({ outcome: 'skipped' });
+    const rested = await quiet(c, 's-skip', (x) => x.status === 'mapped');
+    expect(rested).toMatchObject({ lastError: null, counts: { skipped: 1, applied: 0 } });
+    // No busy loop on a stale retry time: the history stays small while time passes.
+    await env.sleep(60_000);
+    const { events } = await env.client.workflow.getHandle(subscriptionWorkflowId('conn', 's-skip')).fetchHistory();
+    expect(events!.length).toBeLessThan(80);
+    expect(c.lines(await c.platform.state('conn', 's-skip'))).toHaveLength(1);
+  });
+
   it('continues as new with its log, lines and step counter, and bills on', async () => {
     const c = await connector();
     const start = addDays(await today(), -60);
@@ -236,6 +183,3 @@ describe('subscription workflow with mocked activities (time skipping)', () => {
   });
 });
 
-function pick(a: { productId: string; quantity: number; unitPrice: string; unitCost: string; effectiveDate: string; cancelledDate: string | null }) {
-  return { productId: a.productId, quantity: a.quantity, unitPrice: a.unitPrice, unitCost: a.unitCost, effectiveDate: a.effectiveDate, cancelledDate: a.cancelledDate };
-}

@@ -1,4 +1,4 @@
-/** The worked example of billing-rules.md §4 as platform data and lifecycle events. */
+/** The worked example of docs/billing-rules.md §4 as platform data and lifecycle events. */
 import type { SubscriptionPlacement, SubscriptionReport } from '../../contracts/subscription';
 import type { SentEvent } from '../support/plan-for';
 import type { Harness } from './harness';
@@ -23,7 +23,7 @@ export const workedExampleEvents: SentEvent[] = [
 /** A platform event as sent: `{ id, sequence?, ...event }`. */
 export const wire = (e: SentEvent): Record<string, unknown> => ({ id: e.id, ...(e.sequence !== undefined ? { sequence: e.sequence } : {}), ...e.event });
 
-/** The rules of the worked example (billing-rules.md §4). */
+/** The rules of the worked example (docs/billing-rules.md §4). */
 export const workedExampleRules: SubscriptionPlacement['rules'] = { positiveChange: 'actual-date', negativeChange: 'actual-date', cancellation: 'cancellation-date' };
 
 /** Maps the demo customer Acme and the product M365 Business Premium (both seeded in each sandbox). */

@@ -38,7 +38,7 @@ describe('subscription workflow on ConnectWise (real Temporal, FerretDB, sandbox
   });
   afterAll(() => h.close());
 
-  it('performs the worked example of billing-rules.md §4 and ends with exactly its additions', async () => {
+  it('performs the worked example of docs/billing-rules.md §4 and ends with exactly its additions', async () => {
     const sub = 'sub-we';
     await h.platform.reportSubscription(h.connectionId, workedExampleReport(sub));
     for (const e of workedExampleEvents) expect(await h.platform.sendEvent(h.connectionId, sub, wire(e))).toMatchObject({ eventId: e.id, outcome: 'accepted' });

@@ -1,5 +1,5 @@
 /**
- * Same-date rules for Autotask unit adjustments (billing-rules.md §5). Autotask keeps one unit
+ * Same-date rules for Autotask unit adjustments (docs/billing-rules.md §5). Autotask keeps one unit
  * period per contract service per date and refuses a second adjustment on a date, and
  * adjustments cannot be queried. What can be read is ContractServiceUnits, split at every
  * adjustment's date — enough to tell which dates already hold one. Pure functions.

@@ -1,5 +1,5 @@
 /**
- * Autotask REST v1.0 client (psa-apis.md §2): zone discovery, the three credential headers,
+ * Autotask REST v1.0 client (docs/psa-apis.md §2): zone discovery, the three credential headers,
  * the JSON query grammar with paging, creates/updates returning `{itemId}`, and Autotask's
  * limits — 3 requests in flight per endpoint and the hourly request threshold. Transport,
  * retries and secret scrubbing come from the shared HTTP core.
@@ -45,7 +45,7 @@ export interface AutotaskClientDeps extends TransportOptions {
   discoveryUrl: string;
   credentials: AutotaskCredentials;
   budget?: Partial<RequestBudgetPolicy>;
-  /** Requests in flight per endpoint; Autotask rejects a 4th (psa-apis.md §2.7). */
+  /** Requests in flight per endpoint; Autotask rejects a 4th (docs/psa-apis.md §2.7). */
   threadsPerEndpoint?: number;
 }
 
@@ -78,7 +78,8 @@ function errorMessages(body: unknown): string[] {
  * What an Autotask failure means. Most validation and business-rule failures arrive as HTTP 500
  * with a plain-English `errors` entry, so a 500 is a validation error unless its text says it
  * is a server fault (the generic "unexpected error … Error ID" sentence, a timeout) or the
- * thread limit (`Itgenatr005`, whatever its status).
+ * thread limit (`Itgenatr005`, whatever its status). Other 5xx (502, 503, 504) come from in
+ * front of the application and are never a refusal of the record.
  */
 export function classifyAutotaskFailure(f: HttpFailure): Classification {
   const details = errorMessages(f.body);
@@ -89,7 +90,8 @@ export function classifyAutotaskFailure(f: HttpFailure): Classification {
   if (f.status === 401) return out('auth');
   if (f.status === 403 || /adequate permission/i.test(text)) return out('forbidden');
   if (/integration ?code/i.test(text) && /invalid|not valid/i.test(text)) return out('auth');
-  if (f.status >= 500) {
+  if (f.status > 500) return out(kindOfStatus(f.status, f.on404));
+  if (f.status === 500) {
     if (details.length === 0) return out('unavailable');
     if (/time[d ]?out/i.test(text)) return out('timeout');
     if (/unexpected error|error id/i.test(text)) return out('unavailable');

@@ -1,5 +1,5 @@
 /**
- * Autotask's JSON query grammar (psa-apis.md §2.4) as the client builds it. The sandbox reads
+ * Autotask's JSON query grammar (docs/psa-apis.md §2.4) as the client builds it. The sandbox reads
  * queries with its own parser (sandbox/autotask/query-parser.ts), so a mistake here shows up
  * there as Autotask would report it.
  */

@@ -1,5 +1,5 @@
 /**
- * Shapes of Autotask REST answers (psa-apis.md §2.1–2.8), validated at the boundary. Objects
+ * Shapes of Autotask REST answers (docs/psa-apis.md §2.1–2.8), validated at the boundary. Objects
  * keep only the fields we use and ignore the rest, so new vendor fields never break us.
  * Amounts stay JSON numbers here; the gateway converts them with moneyFromJsonNumber.
  */

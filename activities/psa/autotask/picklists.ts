@@ -1,5 +1,5 @@
 /**
- * Autotask picklist values are per tenant (psa-apis.md §2.5): values differ, and admins rename
+ * Autotask picklist values are per tenant (docs/psa-apis.md §2.5): values differ, and admins rename
  * labels ("Client" for "Customer", "Annually" for "Yearly", "Recurring Service Code" for
  * "Recurring Contract Service"). So nothing is looked up by one fixed label: each value the
  * connector needs is a *concept* recognised in the labels of the entity's field metadata

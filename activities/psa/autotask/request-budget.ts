@@ -1,5 +1,5 @@
 /**
- * Autotask's hourly request threshold (psa-apis.md §2.7): 10,000 requests per rolling hour for
+ * Autotask's hourly request threshold (docs/psa-apis.md §2.7): 10,000 requests per rolling hour for
  * the whole database, every integration together. Past it the tenant's API is switched off, so
  * we slow down early and stop short of it instead of finding out.
  *

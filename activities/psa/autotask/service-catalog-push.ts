@@ -1,5 +1,5 @@
 /**
- * Service catalog push (billing-rules.md §7, the Datto Workplace flow): the vendor's plans
+ * Service catalog push (docs/billing-rules.md §7, the Datto Workplace flow): the vendor's plans
  * become Autotask Services with a unique name, unit cost, unit price, period and billing code.
  * All plans are pushed together. Names are checked up front — against each other and against
  * Autotask's services — and a clash fails the whole push naming the clashing name, before

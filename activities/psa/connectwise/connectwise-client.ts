@@ -1,6 +1,6 @@
 /**
  * A typed ConnectWise PSA REST 3.0 client for the records the connector touches: companies,
- * catalog items, agreements and agreement additions (psa-apis.md §1). Transport, retries,
+ * catalog items, agreements and agreement additions (docs/psa-apis.md §1). Transport, retries,
  * timeouts and errors come from ../http; this file knows ConnectWise's paths, headers and
  * list conventions.
  */
@@ -35,7 +35,7 @@ export interface ConnectWiseCredentials {
   clientId: string;
 }
 
-/** Pinned API version sent in the Accept header (psa-apis.md §1.2). */
+/** Pinned API version sent in the Accept header (docs/psa-apis.md §1.2). */
 export const CW_DEFAULT_API_VERSION = '2025.8';
 export const CW_MAX_PAGE_SIZE = 1000;
 

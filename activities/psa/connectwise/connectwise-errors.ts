@@ -1,5 +1,5 @@
 /**
- * What a failed ConnectWise answer means (psa-apis.md §1.3, §1.7). Status alone misleads:
+ * What a failed ConnectWise answer means (docs/psa-apis.md §1.3, §1.7). Status alone misleads:
  * ConnectWise cloud often answers bad credentials with a bare 404, while a missing record
  * gets a 404 with a `NotFound` body; some timeouts arrive as 500 whose text says "timeout".
  */

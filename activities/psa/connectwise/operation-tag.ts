@@ -1,5 +1,5 @@
 /**
- * ConnectWise has no idempotency keys (psa-apis.md §1.3), so the connector writes a short tag
+ * ConnectWise has no idempotency keys (docs/psa-apis.md §1.3), so the connector writes a short tag
  * derived from the operation's key into the addition's description. After a crash between the
  * PSA write and the journal entry, the gateway searches for the tag before creating again.
  *

@@ -1,5 +1,5 @@
 /**
- * ConnectWise REST 3.0 records at the client boundary (psa-apis.md §1.8). Only the fields the
+ * ConnectWise REST 3.0 records at the client boundary (docs/psa-apis.md §1.8). Only the fields the
  * connector reads are declared; everything else passes through untouched, so a newer API
  * version adding fields never breaks the client.
  */
@@ -60,7 +60,7 @@ export const cwAdditionSchema = z
   })
   .passthrough();
 
-/** `ErrorResponseMessage` (psa-apis.md §1.7). */
+/** `ErrorResponseMessage` (docs/psa-apis.md §1.7). */
 export const cwErrorSchema = z
   .object({
     code: z.string().nullish(),

@@ -1,7 +1,8 @@
 /**
  * The JSON-over-HTTP core both PSA clients are built on: base URL + fixed headers, a deadline
- * per attempt (AbortSignal), retries with backoff for retryable failures, zod validation of
- * every answer, and one PsaError for every failure. What a failure *means* is PSA-specific
+ * per attempt (AbortSignal), retries of what the PSA refused before doing anything (429/503 with
+ * Retry-After, a refused connection; retry.ts, docs/retries.md), zod validation of every answer,
+ * and one PsaError for every failure. What a failure *means* is PSA-specific
  * (Autotask reports validation errors as HTTP 500, ConnectWise cloud answers bad credentials
  * with 404), so each client supplies a `classify` function that looks at status, body and the
  * request's context.
@@ -10,9 +11,9 @@ import type { z } from 'zod';
 import type { PsaKind } from '../../../domain/psa-operations';
 import { type KeyedLimiter } from './concurrency';
 import { silentLogger, type Logger } from './logger';
-import { PsaError, type PsaErrorKind } from './psa-error';
+import { isPsaError, PsaError, type PsaErrorKind } from './psa-error';
 import { createRedactor, pathOnly } from './redact';
-import { defaultRetryPolicy, parseRetryAfter, withRetries, type RetryPolicy } from './retry';
+import { defaultRetryPolicy, parseRetryAfter, refusalOf, withRetries, type RetryPolicy } from './retry';
 import { realSleep, type Sleep } from './sleep';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -28,8 +29,8 @@ export interface HttpRequest<T> {
   schema: z.ZodType<T, z.ZodTypeDef, unknown>;
   /**
    * Whether repeating the request is harmless. Defaults to true for every method but POST.
-   * A non-idempotent request is retried only when the PSA surely did not process it (429,
-   * connection refused); after a 5xx or a timeout the caller must look before writing again.
+   * A non-idempotent request that failed after it may have reached the PSA (a 5xx, a timeout, a
+   * dropped connection) is thrown `maybeApplied`: the caller looks before writing again.
    */
   idempotent?: boolean;
   /** What a 404 means here: a missing record, or (ConnectWise cloud) bad credentials. */
@@ -82,6 +83,7 @@ export interface HttpClientConfig {
   now?: () => number;
   /** Deadline of one attempt. */
   timeoutMs?: number;
+  /** The core's own retry budget (429/503 with Retry-After, refused connections); see retry.ts. */
   retry?: Partial<RetryPolicy>;
   /** Bounds requests in flight per key (Autotask: 3 per endpoint). */
   limit?: { limiter: KeyedLimiter; keyOf: (method: HttpMethod, path: string) => string };
@@ -116,6 +118,8 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
   const policy: RetryPolicy = { ...defaultRetryPolicy, ...config.retry };
   const redact = createRedactor(config.secrets);
   const baseUrl = config.baseUrl.replace(/\/+$/, '');
+  /** Failures of requests that never reached the PSA (connection refused): safe to send again. */
+  const neverSent = new WeakSet<PsaError>();
 
   function url(req: HttpRequest<unknown>): string {
     const params = new URLSearchParams();
@@ -160,11 +164,14 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
       }
       const code = (cause as { cause?: { code?: string } }).cause?.code;
       // A refused connection never reached the PSA, so even a POST may be repeated.
-      throw fail(req, {
+      const refused = code === 'ECONNREFUSED';
+      const error = fail(req, {
         kind: 'unavailable',
         psaMessage: `network error${code ? ` ${code}` : ''}`,
-        maybeApplied: !idempotent && code !== 'ECONNREFUSED',
+        maybeApplied: !idempotent && !refused,
       });
+      if (refused) neverSent.add(error);
+      throw error;
     }
     logger.debug('psa request', {
       psa: config.psa,
@@ -184,14 +191,17 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
     }
     if (!res.ok) {
       const c = config.classify({ status: res.status, body, headers: res.headers, method: req.method, path: req.path, on404: req.on404 ?? 'not-found' });
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), now());
+      // A 5xx may come after the write was done; a 4xx (429 included) means it was refused, and
+      // so does a 503 that says when to come back.
+      const refusedWithDate = res.status === 503 && retryAfterMs !== undefined;
       throw fail(req, {
         kind: c.kind,
         status: res.status,
-        // A 5xx may come after the write was done; a 4xx (429 included) means it was refused.
-        maybeApplied: !idempotent && res.status >= 500 && c.kind !== 'validation',
+        maybeApplied: !idempotent && res.status >= 500 && !refusedWithDate && c.kind !== 'validation',
         psaMessage: c.psaMessage,
         details: c.details,
-        retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), now()),
+        retryAfterMs,
       });
     }
     if (typeof body === 'string') throw fail(req, { kind: 'protocol', status: res.status, psaMessage: 'answer is not JSON' });
@@ -209,13 +219,14 @@ export function createHttpClient(config: HttpClientConfig): HttpClient {
       config.limit
         ? config.limit.limiter(config.limit.keyOf(req.method, req.path), () => attempt(req, idempotent))
         : attempt(req, idempotent);
+    // Only refusals are retried here (never a write that may have landed: no refusal is
+    // `maybeApplied`); the rest is the activity's to retry (docs/retries.md).
     return withRetries(once, {
         policy,
         sleep,
         random,
         signal: req.signal,
-        // A write that may have landed is not repeated blindly: the caller looks first.
-        canRetry: (error) => !error.maybeApplied,
+        refusal: (error) => (isPsaError(error) ? refusalOf(error, neverSent.has(error)) : null),
         onRetry: ({ attempt: n, delayMs, error }) =>
           logger.warn('psa request retry', {
             psa: config.psa,

@@ -10,6 +10,8 @@
  * our own noon, both give back the day meant).
  */
 import { isIsoDate, type IsoDate } from '../../../domain/dates';
+import type { PsaKind } from '../../../domain/psa-operations';
+import { PsaError } from './psa-error';
 
 const HALF_DAY_MS = 12 * 3_600_000;
 
@@ -26,3 +28,14 @@ export function psaDateOf(value: string): IsoDate | null {
   // Noon itself belongs to its own day, hence the millisecond.
   return new Date(ms + HALF_DAY_MS - 1).toISOString().slice(0, 10);
 }
+
+/** The calendar day of a date field a PSA answered with; a protocol PsaError naming the field when it is not one. */
+export function psaDateField(psa: PsaKind, field: string, value: string, where: string): IsoDate {
+  const day = psaDateOf(value);
+  if (day === null) throw new PsaError({ psa, kind: 'protocol', method: 'GET', path: where, psaMessage: `${field} is not a date: ${value}` });
+  return day;
+}
+
+/** The same for a field that may be empty (null then). */
+export const psaOptionalDateField = (psa: PsaKind, field: string, value: string | null | undefined, where: string): IsoDate | null =>
+  value ? psaDateField(psa, field, value, where) : null;

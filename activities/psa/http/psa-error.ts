@@ -16,7 +16,11 @@ export type PsaErrorKind =
   | 'timeout' // our deadline passed, or the PSA says it timed out
   | 'protocol'; // the answer did not have the documented shape
 
-/** Kinds worth retrying as they are (a validation error will fail the same way again). */
+/**
+ * Kinds worth retrying as they are (a validation error will fail the same way again). Who
+ * retries them is docs/retries.md: the HTTP core only what the PSA refused and said when to come
+ * back, the activity's retry policy everything else.
+ */
 export const RETRYABLE_KINDS: ReadonlySet<PsaErrorKind> = new Set(['rate-limited', 'unavailable', 'timeout']);
 
 export interface PsaErrorInit {
@@ -30,7 +34,7 @@ export interface PsaErrorInit {
   psaMessage?: string;
   /** Item-level messages, e.g. ConnectWise `errors[].message` or Autotask `errors[]`. */
   details?: string[];
-  /** Server-requested wait before retrying (Retry-After), when given. */
+  /** Server-requested wait before retrying (Retry-After), when given; also on errors the HTTP core did not wait for. */
   retryAfterMs?: number;
   /** Overrides the default retryable flag of the kind. */
   retryable?: boolean;

@@ -75,7 +75,7 @@ export function register(program: Command): void {
     .description('Delete a connection and its mapping records (refused while subscriptions are mapped).')
     .action(action(async (api, id: string) => api.call('DELETE', `/api/connections/${seg(id)}`)));
 
-  const rules = connections.command('rules').description('Global sync rules (billing-rules.md §2) and the §7 one-agreement-per-company switch.');
+  const rules = connections.command('rules').description('Global sync rules (docs/billing-rules.md §2) and the §7 one-agreement-per-company switch.');
   rules
     .command('get <id>')
     .description('Show the rules.')

@@ -1,6 +1,6 @@
 /**
  * `psa-connector plan --scenario FILE [--as-of YYYY-MM-DD]`: the dry-run preview of what the
- * PSAs would hold after a scenario's events (architecture.md "The `plan` command"). Needs no
+ * PSAs would hold after a scenario's events (docs/architecture.md "The `plan` command"). Needs no
  * server. FILE `-` reads stdin. A bad scenario exits 2 with one line per problem
  * (field path: reason) on stderr.
  */

@@ -1,0 +1,141 @@
+/**
+ * ConnectWise's lines: agreement additions (docs/billing-rules.md §4). Each operation is one
+ * journaled write (journaled-write.ts), so applying a key twice never creates a second line:
+ * a key left `started` is looked up by the `op:` tag its addition carries in its description
+ * (operation-tag.ts) before anything is written again. Nothing is retried here: a create that
+ * may have landed is looked up once, and a transient error goes to the activity, whose retry
+ * (same keys) resumes (docs/retries.md).
+ */
+import { moneyFromJsonNumber, moneyToJsonNumber } from '../../../domain/money';
+import type { CwOperation, PsaOperation } from '../../../domain/psa-operations';
+import type { Logger } from '../http/logger';
+import { psaDateTime, psaOptionalDateField } from '../http/psa-dates';
+import { isPsaError } from '../http/psa-error';
+import { journaledWrite, writeOrAdopt, type AppliedFields } from '../journaled-write';
+import type { KeyedOperation, OperationJournal, PsaLines, PsaLineSnapshot, PsaTarget } from '../psa-gateway.port';
+import { PsaSetupError } from '../psa-setup-error';
+import type { ConnectWiseClient } from './connectwise-client';
+import { describeWithTag, operationTag, tagConditions } from './operation-tag';
+import type { CwAddition, CwAdditionInput, CwPatchOp } from './schemas';
+
+export interface ConnectWiseLinesDeps {
+  journal: OperationJournal;
+  logger: Logger;
+}
+
+const isCw = (op: PsaOperation): op is CwOperation => op.type.startsWith('cw.');
+
+function catalogIdOf(target: PsaTarget, productId: string): number {
+  const id = target.productIds[productId];
+  if (id === undefined) throw new PsaSetupError(`product ${productId} is not mapped to a ConnectWise catalog item`);
+  return id;
+}
+
+function patchOf(op: Extract<CwOperation, { type: 'cw.update-addition' }>, target: PsaTarget): CwPatchOp[] {
+  const s = op.set;
+  const patch: CwPatchOp[] = [];
+  if (s.quantity !== undefined) patch.push({ op: 'replace', path: 'quantity', value: s.quantity });
+  if (s.unitPrice !== undefined) patch.push({ op: 'replace', path: 'unitPrice', value: moneyToJsonNumber(s.unitPrice) });
+  if (s.unitCost !== undefined) patch.push({ op: 'replace', path: 'unitCost', value: moneyToJsonNumber(s.unitCost) });
+  if (s.cancelledDate !== undefined) patch.push({ op: 'replace', path: 'cancelledDate', value: s.cancelledDate === null ? null : psaDateTime(s.cancelledDate) });
+  if (s.productId !== undefined) patch.push({ op: 'replace', path: 'product', value: { id: catalogIdOf(target, s.productId) } });
+  return patch;
+}
+
+export function createConnectWiseLines(client: ConnectWiseClient, deps: ConnectWiseLinesDeps): PsaLines {
+  const { logger } = deps;
+
+  const findByTag = async (agreementId: number, tag: string): Promise<CwAddition | null> => {
+    const { items } = await client.additions.list(agreementId, { conditions: tagConditions(tag), orderBy: 'id asc', pageSize: 10 });
+    if (items.length > 1) logger.warn('connectwise: several additions carry one operation tag', { agreementId, tag, ids: items.map((i) => i.id) });
+    return items[0] ?? null;
+  };
+
+  /** One operation's write. `resumed`: an earlier attempt may have created the line already. */
+  async function write(target: PsaTarget, key: string, op: CwOperation, lineIds: ReadonlyMap<string, number>, resumed: boolean): Promise<AppliedFields> {
+    const lineIdOf = (lineKey: string): number => {
+      const id = lineIds.get(lineKey);
+      if (id === undefined) throw new PsaSetupError(`no ConnectWise addition is known for line ${lineKey}`);
+      return id;
+    };
+    switch (op.type) {
+      case 'cw.create-addition': {
+        const a = op.addition;
+        const tag = operationTag(key);
+        const body: CwAdditionInput = {
+          product: { id: catalogIdOf(target, a.productId) },
+          billCustomer: target.billCustomer ?? 'Billable',
+          quantity: a.quantity,
+          unitPrice: moneyToJsonNumber(a.unitPrice),
+          unitCost: moneyToJsonNumber(a.unitCost),
+          effectiveDate: psaDateTime(a.effectiveDate),
+          // An addition without an end leaves the field out (the model has no null for it).
+          ...(a.cancelledDate === null ? {} : { cancelledDate: psaDateTime(a.cancelledDate) }),
+          description: describeWithTag(target.description, tag),
+        };
+        const look = () => findByTag(target.agreementId, tag);
+        const earlier = resumed ? await look() : null;
+        if (earlier) logger.info('connectwise addition found after an unfinished write', { agreementId: target.agreementId, id: earlier.id });
+        const line = earlier ?? (await writeOrAdopt(() => client.additions.create(target.agreementId, body), look, { logger, what: 'connectwise addition create' }));
+        return { lineKey: a.lineKey, psaId: line.id };
+      }
+      case 'cw.update-addition': {
+        const id = lineIdOf(op.lineKey);
+        const patch = patchOf(op, target);
+        if (patch.length) await client.additions.update(target.agreementId, id, patch); // a PATCH of values is safe to repeat
+        return { lineKey: op.lineKey, psaId: id };
+      }
+      case 'cw.delete-addition': {
+        const id = lineIdOf(op.lineKey);
+        try {
+          await client.additions.delete(target.agreementId, id);
+        } catch (error) {
+          // Gone already (an earlier attempt deleted it): the goal is reached.
+          if (!(isPsaError(error) && error.kind === 'not-found')) throw error;
+        }
+        return { lineKey: op.lineKey, psaId: null };
+      }
+    }
+  }
+
+  async function apply(target: PsaTarget, operations: KeyedOperation[], lineIds: Record<string, number>) {
+    for (const { operation } of operations) if (!isCw(operation)) throw new PsaSetupError(`ConnectWise cannot apply ${operation.type}`);
+    const known = new Map(Object.entries(lineIds));
+    const results = [];
+    // In plan order, one write per operation: later operations may touch lines created earlier.
+    for (const keyed of operations) {
+      const [result] = await journaledWrite(deps.journal, {
+        members: [keyed],
+        write: (_open, resumed) => write(target, keyed.idempotencyKey, keyed.operation as CwOperation, known, resumed),
+        applied: (_member, outcome) => outcome,
+      });
+      if (result!.psaId === null) known.delete(result!.lineKey);
+      else known.set(result!.lineKey, result!.psaId);
+      results.push(result!);
+    }
+    return results;
+  }
+
+  async function readLine(target: PsaTarget, psaId: number): Promise<PsaLineSnapshot> {
+    const [line, agreement] = await Promise.all([
+      client.additions.get(target.agreementId, psaId),
+      client.agreements.get(target.agreementId),
+    ]);
+    const where = `/finance/agreements/${target.agreementId}/additions/${psaId}`;
+    const dateOf = (field: string, value: string | null | undefined) => psaOptionalDateField('connectwise', field, value, where);
+    const effective = dateOf('effectiveDate', line.effectiveDate);
+    const nextInvoice = dateOf('nextInvoiceDate', agreement.nextInvoiceDate);
+    return {
+      psaId: line.id,
+      quantity: line.quantity,
+      unitPrice: moneyFromJsonNumber(line.unitPrice ?? 0),
+      unitCost: moneyFromJsonNumber(line.unitCost ?? 0),
+      // A line whose first day precedes the agreement's next invoice date has been on an invoice.
+      invoiced: !!effective && !!nextInvoice && effective < nextInvoice,
+      effectiveDate: effective,
+      cancelledDate: dateOf('cancelledDate', line.cancelledDate),
+    };
+  }
+
+  return { apply, readLine };
+}
