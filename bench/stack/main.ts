@@ -19,7 +19,7 @@ import { measureFold } from './metrics/fold';
 import { measureLatency, measureOpenLatency } from './metrics/latency';
 import { measureReconciliationRun, reconciliationScaling } from './metrics/reconciliation';
 import { measureSync } from './metrics/sync';
-import { OptionError, parseOptions, type BenchOptions } from './options';
+import { HelpRequested, OptionError, parseOptions, USAGE, type BenchOptions } from './options';
 import { sandboxTraffic, type Traffic } from './http';
 import { stopAll } from './processes';
 import { markdownTable, newResults, updateReadme, writeResults, type StackResults } from './report';
@@ -58,8 +58,12 @@ async function main(): Promise<void> {
   try {
     options = parseOptions(process.argv.slice(2));
   } catch (e) {
+    if (e instanceof HelpRequested) {
+      console.log(USAGE);
+      process.exit(0);
+    }
     if (!(e instanceof OptionError)) throw e;
-    console.error(e.message);
+    console.error(`${e.message}\n(npm run bench:stack -- --help lists the flags)`);
     process.exit(2);
   }
   const resultsFile = path.resolve(options.out ?? path.join(projectRoot, 'bench/results', `stack-${options.label ?? 'last-run'}.json`));

@@ -33,21 +33,45 @@ export interface BenchOptions {
 const QUICK = { latencySamples: 6, openLatencySamples: 4, burstSubscriptions: 20, burstEvents: 100, foldSizes: [40], syncRecords: 40 };
 const FULL = { latencySamples: 40, openLatencySamples: 15, burstSubscriptions: 200, burstEvents: 1000, foldSizes: [1000], syncRecords: 1000 };
 
+const KNOWN = ['quick', 'only', 'latency-samples', 'open-latency-samples', 'subscriptions', 'events', 'fold', 'sync', 'reconciliation', 'phase-timeout-minutes', 'out', 'label', 'keep-data'];
+
 export class OptionError extends Error {}
+/** `--help` (or `-h`): the caller prints USAGE and stops, measuring nothing. */
+export class HelpRequested extends Error {}
+
+export const USAGE = `npm run bench:stack -- [flags]   (bench/README.md: what each metric measures)
+
+Starts the real stack on free ports, measures the connector and a bare Temporal baseline on the
+same server, writes the raw figures (git-ignored) and prints the table of ratios.
+
+  --quick                      small sizes (a smoke run): ${QUICK.burstSubscriptions} subscriptions / ${QUICK.burstEvents} events, fold ${QUICK.foldSizes.join(',')}, sync ${QUICK.syncRecords}
+  --only a,b                   metrics: ${METRICS.join(', ')} (memory is always sampled)   [BENCH_ONLY]
+  --latency-samples N          timed samples per side and PSA (default ${FULL.latencySamples})   [BENCH_LATENCY_SAMPLES]
+  --open-latency-samples N     ConnectWise latency again with every workflow open, 0 skips (default ${FULL.openLatencySamples})   [BENCH_OPEN_LATENCY_SAMPLES]
+  --subscriptions N            subscriptions of the sustained burst (default ${FULL.burstSubscriptions})   [BENCH_SUBSCRIPTIONS]
+  --events N                   events of the burst, a multiple of --subscriptions (default ${FULL.burstEvents})   [BENCH_EVENTS]
+  --fold N,M                   month-start sizes, each on its own connection (default ${FULL.foldSizes.join(',')})   [BENCH_FOLD]
+  --sync N                     customers of the global sync (default ${FULL.syncRecords})   [BENCH_SYNC]
+  --reconciliation N,M         subscriptions per reconciliation month (default: the burst's and folds' sizes)   [BENCH_RECONCILIATION]
+  --phase-timeout-minutes N    longest wait for one phase to land (default 60)   [BENCH_PHASE_TIMEOUT_MINUTES]
+  --label NAME                 raw figures to bench/results/stack-NAME.json and the table into bench/README.md   [BENCH_LABEL]
+  --out FILE                   raw figures to FILE (default bench/results/stack-last-run.json)   [BENCH_OUT]
+  --keep-data                  keep the servers' data folder and logs (.data/bench/run-<pid>/)
+  --help, -h                   this text`;
 
 export function parseOptions(argv: readonly string[], env: Record<string, string | undefined> = process.env): BenchOptions {
   const flags = new Map<string, string | true>();
+  if (argv.includes('--help') || argv.includes('-h')) throw new HelpRequested();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (!a.startsWith('--')) throw new OptionError(`${a}: unexpected argument (flags start with --)`);
     const [name, inline] = a.slice(2).split('=', 2) as [string, string | undefined];
+    if (!KNOWN.includes(name)) throw new OptionError(`--${name}: unknown flag (known: ${KNOWN.map((k) => `--${k}`).join(' ')})`);
     if (['quick', 'keep-data'].includes(name)) flags.set(name, true);
     else if (inline !== undefined) flags.set(name, inline);
     else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) flags.set(name, argv[++i]!);
     else throw new OptionError(`--${name}: needs a value`);
   }
-  const known = ['quick', 'only', 'latency-samples', 'open-latency-samples', 'subscriptions', 'events', 'fold', 'sync', 'reconciliation', 'phase-timeout-minutes', 'out', 'label', 'keep-data'];
-  for (const name of flags.keys()) if (!known.includes(name)) throw new OptionError(`--${name}: unknown flag (known: ${known.map((k) => `--${k}`).join(' ')})`);
 
   const quick = flags.get('quick') === true || env.BENCH_QUICK === '1';
   const d = quick ? QUICK : FULL;

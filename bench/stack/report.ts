@@ -147,7 +147,7 @@ export function markdownTable(r: StackResults): string {
   const head = ['metric', 'ours', 'bare Temporal', 'ratio', 'load avg (1 min)'];
   const c = r.commit;
   return [
-    `Run of ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC, commit \`${c.id.slice(0, 12)}\`${c.dirty ? ' (with uncommitted changes)' : ''}; ${r.machine.cpus} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. Raw figures: \`bench/results/stack-${r.label ?? 'last-run'}.json\`.`,
+    `Run of ${r.startedAt.slice(0, 16).replace('T', ' ')} UTC, commit \`${c.id.slice(0, 12)}\`${c.dirty ? ' (with uncommitted changes)' : ''}; ${r.machine.cpus} cores (${r.machine.cpuModel}), ${r.machine.memoryGiB} GiB, Node ${r.machine.node}. Raw figures (git-ignored): \`bench/results/stack-${r.label ?? 'last-run'}.json\`.`,
     '',
     `| ${head.join(' | ')} |`,
     `| ${head.map(() => '---').join(' | ')} |`,
