@@ -3,6 +3,7 @@
  * library, no database), against the same sandbox routes our connector writes to. A non-2xx
  * answer throws, so Temporal retries it like any failed activity.
  */
+import { heartbeat } from '@temporalio/activity';
 import { createLimiter } from '../../activities/psa/http/concurrency';
 import { psaDateTime } from '../../activities/psa/http/psa-dates';
 import type { BareWrite } from './messages';
@@ -27,49 +28,63 @@ export function createBareActivities(t: BareTargets) {
     return text ? JSON.parse(text) : null;
   }
 
+  /** Heartbeats every 2 s while `fn` runs, as our applyOperations does (the workflow sets a heartbeat timeout like ours). */
+  async function beating<T>(fn: () => Promise<T>): Promise<T> {
+    const beat = setInterval(() => heartbeat(), 2_000);
+    try {
+      return await fn();
+    } finally {
+      clearInterval(beat);
+    }
+  }
+
   return {
-    async postWrite(w: BareWrite): Promise<void> {
-      if (w.psa === 'connectwise') {
-        await send(`${t.connectwise.apiUrl}/finance/agreements/${w.agreementId}/additions`, {
-          method: 'POST',
-          headers: cwHeaders,
-          body: JSON.stringify({
-            product: { id: w.catalogItemId },
-            billCustomer: 'Billable',
-            quantity: w.quantity,
-            unitPrice: 22,
-            unitCost: 18.7,
-            effectiveDate: psaDateTime(w.effectiveDate),
-            description: w.description,
-          }),
-        });
-        return;
-      }
-      await atSlot(() =>
-        send(`${t.autotask.apiUrl}/Contracts/${w.contractId}/ServiceAdjustments`, {
-          method: 'POST',
-          headers: atHeaders,
-          body: JSON.stringify({ contractID: w.contractId, serviceID: w.serviceId, effectiveDate: psaDateTime(w.effectiveDate), unitChange: w.unitChange }),
-        }),
-      );
-    },
-
-    async patchCompanies(ids: number[]): Promise<number> {
-      for (const id of ids) {
-        await send(`${t.connectwise.apiUrl}/company/companies/${id}`, {
-          method: 'PATCH',
-          headers: cwHeaders,
-          body: JSON.stringify([{ op: 'replace', path: 'city', value: `Bare ${id}` }]),
-        });
-      }
-      return ids.length;
-    },
-
-    async readAdditions(agreementIds: number[]): Promise<number> {
-      for (const id of agreementIds) await send(`${t.connectwise.apiUrl}/finance/agreements/${id}/additions?pageSize=1000`, { method: 'GET', headers: cwHeaders });
-      return agreementIds.length;
-    },
+    postWrite: (w: BareWrite): Promise<void> => beating(() => postWrite(w)),
+    patchCompanies: (ids: number[]): Promise<number> => beating(() => patchCompanies(ids)),
+    readAdditions: (agreementIds: number[]): Promise<number> => beating(() => readAdditions(agreementIds)),
   };
+
+  async function postWrite(w: BareWrite): Promise<void> {
+    if (w.psa === 'connectwise') {
+      await send(`${t.connectwise.apiUrl}/finance/agreements/${w.agreementId}/additions`, {
+        method: 'POST',
+        headers: cwHeaders,
+        body: JSON.stringify({
+          product: { id: w.catalogItemId },
+          billCustomer: 'Billable',
+          quantity: w.quantity,
+          unitPrice: 22,
+          unitCost: 18.7,
+          effectiveDate: psaDateTime(w.effectiveDate),
+          description: w.description,
+        }),
+      });
+      return;
+    }
+    await atSlot(() =>
+      send(`${t.autotask.apiUrl}/Contracts/${w.contractId}/ServiceAdjustments`, {
+        method: 'POST',
+        headers: atHeaders,
+        body: JSON.stringify({ contractID: w.contractId, serviceID: w.serviceId, effectiveDate: psaDateTime(w.effectiveDate), unitChange: w.unitChange }),
+      }),
+    );
+  }
+
+  async function patchCompanies(ids: number[]): Promise<number> {
+    for (const id of ids) {
+      await send(`${t.connectwise.apiUrl}/company/companies/${id}`, {
+        method: 'PATCH',
+        headers: cwHeaders,
+        body: JSON.stringify([{ op: 'replace', path: 'city', value: `Bare ${id}` }]),
+      });
+    }
+    return ids.length;
+  }
+
+  async function readAdditions(agreementIds: number[]): Promise<number> {
+    for (const id of agreementIds) await send(`${t.connectwise.apiUrl}/finance/agreements/${id}/additions?pageSize=1000`, { method: 'GET', headers: cwHeaders });
+    return agreementIds.length;
+  }
 }
 
 export type BareActivities = ReturnType<typeof createBareActivities>;

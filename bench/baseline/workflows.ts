@@ -14,8 +14,18 @@ import { condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { BareActivities } from './activities';
 import { bareEventSignal, bareProgressQuery, type BareProgress, type BareWrite } from './messages';
 
-const { postWrite, patchCompanies, readAdditions } = proxyActivities<BareActivities>({
+// The PSA write runs under the same timeouts and retry policy as ours (applyOperations in
+// workflows/subscription.workflow.ts): with no heartbeat timeout, an activity task the overloaded
+// dev server records as started but never delivers waits out the whole start-to-close timeout
+// (5 minutes) — which once made the baseline's burst 4× slower than it was.
+const { postWrite } = proxyActivities<BareActivities>({
   startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+const { patchCompanies, readAdditions } = proxyActivities<BareActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
