@@ -101,7 +101,7 @@ export function markdownTable(r: StackResults): string {
     // The rate to the median landing: what a tail of a few stuck tasks (an overloaded dev server loses some) leaves out.
     const half = (t: Timed) => t.items / 2 / t.p50Seconds;
     rows.push([
-      'the same, events/s until half had landed (first send → median landing)',
+      'the same, to the median subscription done (half the subscriptions had every event landed)',
       `${n(half(c.ours), 1)} events/s (${n(c.ours.p50Seconds)} s)`,
       `${n(half(c.baseline), 1)} events/s (${n(c.baseline.p50Seconds)} s)`,
       share(half(c.ours) / half(c.baseline)),
