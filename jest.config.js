@@ -24,6 +24,9 @@ const unit = [
   '<rootDir>/test/worker/worker-logger.test.ts',
   '<rootDir>/test/sandbox/autotask-rules.test.ts',
   '<rootDir>/test/cli/plan.test.ts',
+  '<rootDir>/test/admin/renewals-service.test.ts',
+  '<rootDir>/test/app/shared-psa-targets.test.ts',
+  '<rootDir>/test/app/decision-answer.test.ts',
 ];
 const contract = [
   '<rootDir>/test/contract/**/*.test.ts',
@@ -48,7 +51,7 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/domain/', '<rootDir>/test/workflow/', '<rootDir>/test/contract/', '<rootDir>/test/conformance/', '<rootDir>/test/sandbox/',
         'test/store/line-keys\\.test\\.ts$', 'test/store/secrets\\.test\\.ts$', 'test/worker/config\\.test\\.ts$', 'test/worker/startup-retry\\.test\\.ts$', 'test/worker/worker-logger\\.test\\.ts$',
-        'test/cli/plan\\.test\\.ts$', 'test/reconciliation/autotask-contract-charge\\.test\\.ts$'],
+        'test/cli/plan\\.test\\.ts$', 'test/admin/renewals-service\\.test\\.ts$', 'test/reconciliation/autotask-contract-charge\\.test\\.ts$'],
       globalSetup: '<rootDir>/test/setup/global-setup.ts',
       globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
     },

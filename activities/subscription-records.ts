@@ -6,16 +6,91 @@
 import type { AppliedOperation } from './psa/psa-gateway.port';
 import { mappedProductIds } from './psa-targets';
 import type { GatewayRegistry } from './psa/gateway-registry';
-import type { Store } from './store';
+import { placementRules, type Store } from './store';
 import type { SubscriptionPlacement } from '../contracts/subscription';
 import type { SubscriptionMappingPort } from './subscription.activities';
+import { AUTOMATIC_PARTS, lineDescription, type DescriptionSource } from '../domain/line-description';
+
+
+/** What an automatic placement needs of a subscription. */
+export interface PlaceableSubscription {
+  id: string;
+  customerId: string;
+  productId: string;
+  quantity: number;
+  billingFrequency: 'monthly' | 'yearly';
+}
 
 /**
- * Line description: the subscription id always comes first, so it survives the PSA's length
- * limit (ConnectWise: 60 characters) and drift or hand-made copies can be found by it.
+ * A subscription's placement when nothing is ambiguous (README "Events before mapping"): its
+ * own linked mapping, or its customer and product mapped and the company holding exactly one
+ * agreement/contract; the mapping is then recorded as linked. Otherwise why it waits.
  */
-export function lineDescription(parts: { subscriptionId: string; productName?: string }): string {
-  return parts.productName ? `${parts.subscriptionId} ${parts.productName}` : parts.subscriptionId;
+export async function automaticPlacement(
+  deps: { store: Store; gateways: GatewayRegistry; now?: () => number },
+  connectionId: string,
+  s: PlaceableSubscription,
+): Promise<{ placement: SubscriptionPlacement } | { waiting: string }> {
+  const { store } = deps;
+  const existing = await store.mappings.subscriptions.get(connectionId, s.id);
+  const connection = await store.connections.get(connectionId);
+  if (!connection) return { waiting: `connection ${connectionId} does not exist` };
+  const gateway = await deps.gateways.forConnection(connectionId);
+  let companyId = existing?.linked ? existing.companyId : undefined;
+  let agreementId = existing?.linked ? existing.agreementId : undefined;
+  if (companyId === undefined || agreementId === undefined) {
+    const customer = await store.mappings.customers.get(connectionId, s.customerId);
+    const product = await store.mappings.products.get(connectionId, s.productId);
+    if (customer?.status !== 'mapped' || customer.psaId === undefined) return { waiting: `customer ${s.customerId} is not mapped` };
+    if (product?.status !== 'mapped') return { waiting: `product ${s.productId} is not mapped` };
+    const agreements = await gateway.listAgreements(customer.psaId);
+    if (agreements.length !== 1) return { waiting: `company ${customer.psaId} has ${agreements.length} agreements: an admin chooses (map the subscription)` };
+    companyId = customer.psaId;
+    agreementId = agreements[0]!.id;
+    // Cutover: a line of this product the MSP bills by hand would be billed twice by a new
+    // one. An admin adopts it (`services map --adopt`) or maps without (docs/adopt-and-drift.md).
+    const hand = await unownedLinesOf(deps, connectionId, agreementId, product.psaId!);
+    if (hand.length > 0) {
+      const why = `not mapped automatically: ${connection.psa === 'connectwise' ? 'agreement' : 'contract'} ${agreementId} already has line(s) ${hand.join(', ')} of this product that no subscription owns (billed by hand?); adopt one with \`services map ${s.id} --adopt\`, or map the subscription to bill a new line`;
+      await store.mappings.subscriptions.markFailed(connectionId, s.id, why);
+      return { waiting: why };
+    }
+  }
+  const agreement = (await gateway.listAgreements(companyId)).find((a) => a.id === agreementId);
+  if (!agreement) return { waiting: `agreement ${agreementId} is not on company ${companyId}` };
+  const product = await store.platform.getProduct(s.productId);
+  // `sub <id> | <product>` (docs/mapping.md "Line descriptions"); a line of a later product names that one.
+  const descriptionSource: DescriptionSource = { productId: s.productId, text: '', include: { ...AUTOMATIC_PARTS }, quantity: s.quantity, billingFrequency: s.billingFrequency };
+  const placement: SubscriptionPlacement = {
+    psa: connection.psa,
+    companyId,
+    agreementId,
+    agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
+    ...placementRules(connection),
+    ...(existing?.description ? { description: existing.description } : { description: lineDescription(s.id, descriptionSource, product ?? undefined), descriptionSource }),
+    // How an admin said it bills (docs/billing-modes.md): a seat-count or bundled mapping stays so.
+    ...(existing?.linked && existing.billing ? { billing: existing.billing } : {}),
+  };
+  if (!existing?.linked) {
+    await store.mappings.subscriptions.markMapped(connectionId, s.id, { companyId, agreementId, productIds: {}, description: placement.description });
+  }
+  return { placement };
+}
+
+/** PSA lines of a product on an agreement, still billing, that no subscription of the connection owns. */
+async function unownedLinesOf(deps: { store: Store; gateways: GatewayRegistry; now?: () => number }, connectionId: string, agreementId: number, psaProductId: number): Promise<number[]> {
+  const today = new Date(deps.now?.() ?? Date.now()).toISOString().slice(0, 10);
+  const lines = (await (await deps.gateways.forConnection(connectionId)).listLines(agreementId)).filter(
+    (l) => l.psaProductId === psaProductId && (l.cancelledDate === null || l.cancelledDate >= today),
+  );
+  if (lines.length === 0) return [];
+  const owned = new Set<number>();
+  for (let skip = 0; ; skip += 500) {
+    const page = await deps.store.mappings.subscriptions.list(connectionId, { linked: true, limit: 500, skip });
+    for (const m of page.items) for (const id of Object.values(m.lineIds ?? {})) owned.add(id);
+    if (page.items.length < 500) break;
+  }
+  return lines.filter((l) => !owned.has(l.psaId)).map((l) => l.psaId);
 }
 
 export function createSubscriptionMappingPort(deps: { store: Store; gateways: GatewayRegistry; now?: () => number }): SubscriptionMappingPort {
@@ -46,47 +121,8 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
     },
 
     async autoPlacement(connectionId, report) {
-      const s = report.subscription;
-      const existing = await store.mappings.subscriptions.get(connectionId, s.id);
-      const connection = await store.connections.get(connectionId);
-      if (!connection) return null;
-      const rules = {
-        positiveChange: connection.rules.positiveChange,
-        negativeChange: connection.rules.negativeChange,
-        cancellation: connection.rules.cancellation,
-      };
-      const gateway = await deps.gateways.forConnection(connectionId);
-      let companyId = existing?.linked ? existing.companyId : undefined;
-      let agreementId = existing?.linked ? existing.agreementId : undefined;
-      if (companyId === undefined || agreementId === undefined) {
-        const customer = await store.mappings.customers.get(connectionId, report.customerId);
-        const product = await store.mappings.products.get(connectionId, s.productId);
-        if (customer?.status !== 'mapped' || customer.psaId === undefined || product?.status !== 'mapped') return null;
-        const agreements = await gateway.listAgreements(customer.psaId);
-        if (agreements.length !== 1) return null; // none, or several: an admin chooses
-        companyId = customer.psaId;
-        agreementId = agreements[0]!.id;
-      }
-      const agreement = (await gateway.listAgreements(companyId)).find((a) => a.id === agreementId);
-      if (!agreement) return null;
-      const productName = (await store.platform.getProduct(s.productId))?.name;
-      const mapping: SubscriptionPlacement = {
-        psa: connection.psa,
-        companyId,
-        agreementId,
-        agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
-        rules,
-        description: existing?.description ?? lineDescription({ subscriptionId: s.id, productName }),
-      };
-      if (!existing?.linked) {
-        await store.mappings.subscriptions.markMapped(connectionId, s.id, {
-          companyId,
-          agreementId,
-          productIds: {},
-          description: mapping.description,
-        });
-      }
-      return mapping;
+      const found = await automaticPlacement(deps, connectionId, { customerId: report.customerId, ...report.subscription });
+      return 'placement' in found ? found.placement : null;
     },
 
     // Cached per connection for a short while: a step then reads no product mappings; a product
@@ -105,6 +141,33 @@ export function createSubscriptionMappingPort(deps: { store: Store; gateways: Ga
 
     async recordFailure(connectionId, subscriptionId, message) {
       await store.mappings.subscriptions.markFailed(connectionId, subscriptionId, message);
+    },
+
+    async recordCommitment(connectionId, subscriptionId, report) {
+      // Names as the platform calls them now, for lists and mails (read only when the view changes).
+      const [customer, product] = await Promise.all([
+        report.customerId ? store.platform.getCustomer(report.customerId) : null,
+        store.platform.getProduct(report.productId),
+      ]);
+      await store.commitments.record({
+        connectionId,
+        subscriptionId,
+        customerId: report.customerId,
+        ...(customer ? { customerName: customer.name } : {}),
+        productId: report.productId,
+        ...(product ? { productName: product.name } : {}),
+        quantity: report.quantity,
+        asOf: report.asOf,
+        ...report.commitment,
+      });
+    },
+    async productDetails(productIds) {
+      const out: Record<string, { name: string; partNumber: string }> = {};
+      for (const id of new Set(productIds)) {
+        const p = await store.platform.getProduct(id);
+        if (p) out[id] = { name: p.name, partNumber: p.partNumber };
+      }
+      return out;
     },
 
     async recordedLineCount(connectionId, subscriptionId) {

@@ -6,7 +6,10 @@
  */
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import type { SpawnNotice, SubscriptionPlacement, SubscriptionReport } from '../contracts/subscription';
+import type { SubscriptionCommitment } from '../domain/commitment';
+import type { IsoDate } from '../domain/dates';
 import type { PsaOperation } from '../domain/psa-operations';
+import { lineDescription } from '../domain/line-description';
 import type { AppliedOperation, KeyedOperation, OperationJournal, PsaGateway, PsaTarget } from './psa/psa-gateway.port';
 import { withFailureTypes } from './psa-failure';
 
@@ -23,6 +26,19 @@ export interface SubscriptionMappingPort {
   recordFailure(connectionId: string, subscriptionId: string, message: string): Promise<void>;
   /** PSA line ids recorded for the subscription (by an earlier run of its workflow). */
   recordedLineCount(connectionId: string, subscriptionId: string): Promise<number>;
+  /** Name and part number of platform products (those the platform has pushed). */
+  productDetails(productIds: readonly string[]): Promise<Record<string, { name: string; partNumber: string }>>;
+  /** The subscription's commitment as its workflow computed it (for `renewals due` and the renewals mail). */
+  recordCommitment(connectionId: string, subscriptionId: string, report: CommitmentReport): Promise<void>;
+}
+
+/** What the subscription workflow reports about its commitment (docs/renewals.md). */
+export interface CommitmentReport {
+  customerId: string | null;
+  productId: string;
+  quantity: number;
+  asOf: IsoDate;
+  commitment: SubscriptionCommitment;
 }
 
 /** Where a closed subscription workflow leaves its state (one document per workflow id). */
@@ -57,6 +73,19 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
     return out;
   }
 
+  /**
+   * The description of lines of a product other than the one the placement's description names
+   * (a full upgrade's new product, a partial upgrade's new subscription): built the same way,
+   * naming the line's own product (docs/mapping.md "Line descriptions"). Undefined when none.
+   */
+  async function otherProductDescriptions(subscriptionId: string, placement: SubscriptionPlacement, productIds: string[]): Promise<Record<string, string> | undefined> {
+    const source = placement.descriptionSource;
+    const others = source ? productIds.filter((p) => p !== source.productId) : [];
+    if (!source || others.length === 0) return undefined;
+    const details = await deps.mappings.productDetails(others);
+    return Object.fromEntries(others.map((p) => [p, lineDescription(subscriptionId, source, details[p])]));
+  }
+
   return {
     async recordSubscription(input: { connectionId: string; report: SubscriptionReport; placed: boolean }): Promise<{ autoPlacement: SubscriptionPlacement | null }> {
       return withFailureTypes(async () => {
@@ -88,11 +117,13 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
         await deps.mappings.recordFailure(input.connectionId, input.subscriptionId, message);
         return { applied: input.operations.map(() => null), refused: { message, idempotencyKey: null } };
       }
+      const descriptions = await withFailureTypes(() => otherProductDescriptions(input.subscriptionId, input.placement, needed));
       const target: PsaTarget = {
         companyId: input.placement.companyId,
         agreementId: input.placement.agreementId,
         productIds,
         description: input.placement.description,
+        ...(descriptions ? { descriptions } : {}),
         ...(input.placement.billCustomer ? { billCustomer: input.placement.billCustomer } : {}),
       };
       // Heartbeats while the PSA works, so a worker that dies mid-write is noticed in seconds
@@ -117,6 +148,11 @@ export function createSubscriptionActivities(deps: SubscriptionActivityDeps) {
       } finally {
         clearInterval(beat);
       }
+    },
+
+    /** Keeps the subscription's commitment view where lists and the renewals mail read it. */
+    async recordCommitment(input: { connectionId: string; subscriptionId: string; report: CommitmentReport }): Promise<void> {
+      await withFailureTypes(() => deps.mappings.recordCommitment(input.connectionId, input.subscriptionId, input.report));
     },
 
     async recordSyncFailure(input: { connectionId: string; subscriptionId: string; error: string }): Promise<void> {

@@ -18,10 +18,12 @@ import {
   SkipEventSchema,
   SpawnNoticeSchema,
   SubscriptionReportSchema,
+  RulesMessageSchema,
   checkMessage,
   subscriptionWorkflowId,
   type EventReceipt,
   type QueuedMessage,
+  type RulesMessage,
   type SkipEvent,
   type SpawnNotice,
   type SubscriptionPlacement,
@@ -38,10 +40,14 @@ import {
   queuedMessageSignal,
   reportUpdate,
   retryUpdate,
+  rulesUpdate,
   skipEventUpdate,
   spawnUpdate,
   stateQuery,
+  driftFoundSignal,
+  takeOverLinesUpdate,
 } from '../workflows/messages';
+import { TakeOverLinesSchema, type DriftReport, type TakeOverLines } from '../contracts/owned-lines';
 import { PsaConnectionId, PsaMappingStatus, PsaSubscriptionId } from '../workflows/search-attributes';
 import type { subscriptionWorkflow } from '../workflows/subscription.workflow';
 
@@ -151,6 +157,13 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
       return out === 'queued' ? { outcome: 'queued' } : out;
     },
 
+    /** The connection's §2 rules changed: the placed subscription takes the new history (update-with-start: a closed one reopens to keep it). */
+    async setRules(connectionId: string, subscriptionId: string, rules: RulesMessage): Promise<{ outcome: 'updated' | 'unchanged' | 'unmapped' | 'queued' }> {
+      const message = checked(RulesMessageSchema, rules, 'rules');
+      const out = await deliver(connectionId, subscriptionId, rulesUpdate, 'rules', message);
+      return out === 'queued' ? { outcome: 'queued' } : out;
+    },
+
     /** Admin: try the failed step again. */
     async retry(connectionId: string, subscriptionId: string, by?: string): Promise<{ outcome: 'retrying' | 'nothing-to-retry' }> {
       try {
@@ -196,6 +209,21 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
       } finally {
         clearTimeout(timer);
       }
+    },
+
+    /** Admin: the PSA holds these lines (adopt at cutover, restore after drift); refusals name the field. */
+    async takeOverLines(connectionId: string, subscriptionId: string, message: TakeOverLines): Promise<{ outcome: 'recorded' | 'unchanged' }> {
+      const checkedMessage = checked(TakeOverLinesSchema, message, 'takeOverLines');
+      try {
+        return await handle(connectionId, subscriptionId).executeUpdate(takeOverLinesUpdate, { args: [checkedMessage] });
+      } catch (e) {
+        throw refusal(e);
+      }
+    },
+
+    /** The global sync's drift findings, shown in the subscription's state. */
+    async reportDrift(connectionId: string, subscriptionId: string, report: DriftReport): Promise<void> {
+      await handle(connectionId, subscriptionId).signal(driftFoundSignal, report);
     },
 
     /** True when the subscription's workflow exists (running or closed). */

@@ -70,6 +70,9 @@ export interface ScheduleRow {
   recentRuns: Array<{ scheduledAt: string; workflowId: string }>;
 }
 
+/** `<prefix><kind>/<connectionId>`: the id of a connection's daily schedule. */
+const dailyScheduleId = (kind: Exclude<ScheduleKind, 'reconciliation'>, connectionId: string, prefix: string) => `${prefix}${kind}/${connectionId}`;
+
 /** Every schedule the connections imply, sorted by id. */
 export function plannedSchedules(connections: readonly Connection[], settings: ScheduleSettings): PlannedSchedule[] {
   const prefix = settings.idPrefix ?? '';
@@ -80,7 +83,7 @@ export function plannedSchedules(connections: readonly Connection[], settings: S
   for (const c of connections) {
     if (c.rules.autoSync) {
       // §2: "the scheduled global sync runs daily at 00:00 UTC"; off by default.
-      const id = `${prefix}global-sync/${c.id}`;
+      const id = dailyScheduleId('global-sync', c.id, prefix);
       out.push({
         scheduleId: id, kind: 'global-sync', connectionId: c.id,
         description: `Global sync of ${c.name} (${c.id}) daily at 00:00 UTC`,
@@ -99,9 +102,9 @@ export function plannedSchedules(connections: readonly Connection[], settings: S
       });
     }
     const n = c.notifications;
-    if (n.enabled && n.recipients.length > 0 && (n.templates.serviceMapping || n.templates.billingReconciliation)) {
+    if (n.enabled && n.recipients.length > 0 && Object.values(n.templates).some(Boolean)) {
       // §8: daily, opt-in; the workflow itself still checks the toggles on the day.
-      const id = `${prefix}notification-digest/${c.id}`;
+      const id = dailyScheduleId('notification-digest', c.id, prefix);
       out.push({
         scheduleId: id, kind: 'notification-digest', connectionId: c.id,
         description: `Notification digest of ${c.name} (${c.id}) daily at ${String(digestHour).padStart(2, '0')}:00 UTC`,
@@ -110,7 +113,7 @@ export function plannedSchedules(connections: readonly Connection[], settings: S
       });
     }
     {
-      const id = `${prefix}seat-count/${c.id}`;
+      const id = dailyScheduleId('seat-count', c.id, prefix);
       out.push({
         scheduleId: id, kind: 'seat-count', connectionId: c.id,
         description: `Seat-count (high-water mark) update of ${c.name} (${c.id}) daily at ${String(seatHour).padStart(2, '0')}:00 UTC`,
@@ -167,13 +170,12 @@ async function ourScheduleIds(client: Client, prefix: string): Promise<string[]>
   return ids.sort();
 }
 
-/** Creates, updates and deletes schedules until the server holds exactly the planned ones. */
-export async function applySchedules(client: Client, connections: readonly Connection[], settings: ScheduleSettings): Promise<ApplyResult> {
+/** Creates or updates each planned schedule, then deletes `stale` ids no longer planned (gone already is fine). */
+async function reconcile(client: Client, planned: readonly PlannedSchedule[], stale: readonly string[], taskQueue: string): Promise<ApplyResult> {
   const result: ApplyResult = { created: [], updated: [], unchanged: [], deleted: [] };
-  const planned = plannedSchedules(connections, settings);
   for (const p of planned) {
-    const fp = fingerprint(p, settings.taskQueue);
-    const options = scheduleOptions(p, settings.taskQueue);
+    const fp = fingerprint(p, taskQueue);
+    const options = scheduleOptions(p, taskQueue);
     const current = await describeOrNull(client, p.scheduleId);
     if (!current) {
       await client.schedule.create({ scheduleId: p.scheduleId, ...options, memo: { managedBy: 'psa-connector' }, state: { note: noteOf(p, fp) } });
@@ -187,16 +189,47 @@ export async function applySchedules(client: Client, connections: readonly Conne
     }
   }
   const wanted = new Set(planned.map((p) => p.scheduleId));
-  for (const id of await ourScheduleIds(client, settings.idPrefix ?? '')) {
+  for (const id of [...new Set(stale)].sort()) {
     if (wanted.has(id)) continue;
     try {
       await client.schedule.getHandle(id).delete();
       result.deleted.push(id);
     } catch (e) {
-      if (!(e instanceof ScheduleNotFoundError)) throw e; // deleted meanwhile: the goal is reached
+      if (!(e instanceof ScheduleNotFoundError)) throw e; // deleted meanwhile (or never made): the goal is reached
     }
   }
   return result;
+}
+
+/** Creates, updates and deletes schedules until the server holds exactly the planned ones. */
+export async function applySchedules(client: Client, connections: readonly Connection[], settings: ScheduleSettings): Promise<ApplyResult> {
+  return reconcile(client, plannedSchedules(connections, settings), await ourScheduleIds(client, settings.idPrefix ?? ''), settings.taskQueue);
+}
+
+/** The connection a schedule id of ours belongs to (connection ids never hold a `/`). */
+function connectionOfSchedule(scheduleId: string, prefix: string): string | null {
+  const kind = scheduleKindOf(scheduleId, prefix);
+  return kind ? (scheduleId.slice(prefix.length + kind.length + 1).split('/')[0] ?? null) : null;
+}
+
+/**
+ * One connection's schedules brought in line with `connection` — or, for null (a deleted
+ * connection), all of them removed: what adding, changing and deleting a connection does by
+ * itself (docs/operations.md "Schedules"). Idempotent. The ids it may have made are tried
+ * directly (the schedule list is eventually consistent, so a schedule made a moment ago may not
+ * be listed yet), the list adds any older ones (a provider since dropped from the calendar).
+ */
+export async function applyConnectionSchedules(client: Client, connectionId: string, connection: Connection | null, settings: ScheduleSettings): Promise<ApplyResult> {
+  if (connection && connection.id !== connectionId) throw new Error(`connection ${connection.id} given for ${connectionId}`);
+  const prefix = settings.idPrefix ?? '';
+  const planned = connection ? plannedSchedules([connection], settings) : [];
+  const calendar = settings.cutoverCalendar ?? DEFAULT_CUTOVER_CALENDAR;
+  const possible = [
+    ...(['global-sync', 'notification-digest', 'seat-count'] as const).map((kind) => dailyScheduleId(kind, connectionId, prefix)),
+    ...reconciliationScheduleSpecs(connectionId, calendar).map((r) => `${prefix}${r.scheduleId}`),
+  ];
+  const listed = (await ourScheduleIds(client, prefix)).filter((id) => connectionOfSchedule(id, prefix) === connectionId);
+  return reconcile(client, planned, [...possible, ...listed], settings.taskQueue);
 }
 
 /** Our schedules with their next and recent runs. `connectionId` narrows to one connection. */
@@ -205,7 +238,7 @@ export async function listSchedules(client: Client, opts: { idPrefix?: string; c
   const rows: ScheduleRow[] = [];
   for (const id of await ourScheduleIds(client, prefix)) {
     const kind = scheduleKindOf(id, prefix)!;
-    if (opts.connectionId && id.slice(prefix.length + kind.length + 1).split('/')[0] !== opts.connectionId) continue;
+    if (opts.connectionId && connectionOfSchedule(id, prefix) !== opts.connectionId) continue;
     const d = await describeOrNull(client, id);
     if (!d) continue;
     rows.push({

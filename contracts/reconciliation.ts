@@ -85,6 +85,21 @@ export interface DecisionResult {
   items: Array<{ subscriptionId: string; status: ReconciliationStatus; reason: string }>;
 }
 
+/** Statuses a decided item can end in that mean the decision did not go through (the PSA refused, or could not be read). */
+export const FAILED_DECISION_STATUSES: ReadonlySet<ReconciliationStatus> = new Set<ReconciliationStatus>(['failed', 'failed-review']);
+
+/** What the API answers for a decision: the items, and those that ended failed (docs/reconciliation.md "Decisions that fail"). */
+export interface DecisionAnswer extends DecisionResult {
+  /** `done` when every item went through; `items-failed` when at least one ended failed / failed-review. */
+  outcome: 'done' | 'items-failed';
+  failed: DecisionResult['items'];
+}
+
+export function decisionAnswer(result: DecisionResult): DecisionAnswer {
+  const failed = result.items.filter((i) => FAILED_DECISION_STATUSES.has(i.status));
+  return { ...result, outcome: failed.length > 0 ? 'items-failed' : 'done', failed };
+}
+
 /** A provider name as an id segment: "Microsoft CSP" → "microsoft-csp". */
 export const providerSlug = (provider: string): string =>
   provider

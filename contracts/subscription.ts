@@ -5,14 +5,19 @@
  */
 import { z } from 'zod';
 import type { IsoDate } from '../domain/dates';
+import type { SubscriptionCommitment } from '../domain/commitment';
 import type { EventStatus } from '../domain/event-log';
 import type { HeldLines } from '../domain/psa-diff';
 import type { Ledger } from '../domain/ledger-types';
+import { BillingSchema, type Billing } from '../domain/billing-mode';
+import type { DriftReport, TakeOverLines } from './owned-lines';
 import { zodProblems, type Problem } from '../domain/problems';
+import { DescriptionSourceSchema } from '../domain/line-description';
 import {
   AgreementSchema,
   BillCustomerSchema,
   PsaKindSchema,
+  RulesHistorySchema,
   SubscriptionSchema,
   SyncRulesSchema,
   type SubscriptionEvent,
@@ -50,12 +55,19 @@ export const SubscriptionPlacementSchema = z
     companyId: z.number({ required_error: 'is required', invalid_type_error: 'must be a number' }).int('must be a whole number').positive('must be positive'),
     agreementId: z.number({ required_error: 'is required', invalid_type_error: 'must be a number' }).int('must be a whole number').positive('must be positive'),
     agreement: AgreementSchema,
+    /** The connection's §2 rules before the first change of `rulesHistory`. */
     rules: SyncRulesSchema,
+    /** The connection's later rule changes, each for events dated on or after its day (docs/mapping.md "Rules change"). */
+    rulesHistory: RulesHistorySchema.optional(),
     /** Text written into each line's description; starts with the subscription id. */
     description: z.string({ required_error: 'is required', invalid_type_error: 'must be a string' }).min(1, 'must not be empty').max(1000, 'is too long'),
+    /** What `description` was built from: a line of another product (after an upgrade) gets the description naming it. */
+    descriptionSource: DescriptionSourceSchema.optional(),
     billCustomer: BillCustomerSchema.optional(),
     /** S1's id when this is the new subscription of a partial upgrade (§4 rule 6). */
     parentSubscriptionId: z.string().min(1).max(200).nullable().optional(),
+    /** How it bills (docs/billing-modes.md); absent = standard. */
+    billing: BillingSchema.optional(),
   })
   .strict();
 export type SubscriptionPlacement = z.infer<typeof SubscriptionPlacementSchema>;
@@ -63,6 +75,13 @@ export type SubscriptionPlacement = z.infer<typeof SubscriptionPlacementSchema>;
 /** What the mapping message carries: a placement, or null to disconnect (lines stay as history). */
 export const PlacementMessageSchema = z.object({ placement: SubscriptionPlacementSchema.nullable() }).strict();
 export type PlacementMessage = z.infer<typeof PlacementMessageSchema>;
+
+/**
+ * The connection's §2 rules changed (docs/mapping.md "Rules change"): the initial rules and every
+ * change since, for a placed subscription to bill later-dated events under.
+ */
+export const RulesMessageSchema = z.object({ rules: SyncRulesSchema, rulesHistory: RulesHistorySchema }).strict();
+export type RulesMessage = z.infer<typeof RulesMessageSchema>;
 
 /** An admin skips an event that cannot apply; the reason and who stay in the history. */
 export const SkipEventSchema = z
@@ -99,7 +118,7 @@ export type SpawnNotice = z.infer<typeof SpawnNoticeSchema>;
  * one that fails the check is recorded with the reason (state `rejectedMessages`).
  */
 export interface QueuedMessage {
-  kind: 'event' | 'report' | 'placement';
+  kind: 'event' | 'report' | 'placement' | 'rules';
   payload: unknown;
 }
 
@@ -126,12 +145,18 @@ export interface SubscriptionMessenger {
   reportSubscription(connectionId: string, report: SubscriptionReportInput): Promise<{ workflowId: string; outcome: 'recorded' | 'unchanged' | 'queued' }>;
   sendEvent(connectionId: string, subscriptionId: string, event: unknown): Promise<EventReceipt & { workflowId: string; type: string }>;
   place(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement | null): Promise<{ outcome: 'placed' | 'disconnected' | 'unchanged' | 'queued' }>;
+  /** The connection's rules changed: a placed subscription takes them (`unmapped`: it has no placement, its mapping will carry them). */
+  setRules(connectionId: string, subscriptionId: string, rules: RulesMessage): Promise<{ outcome: 'updated' | 'unchanged' | 'unmapped' | 'queued' }>;
   retry(connectionId: string, subscriptionId: string, by?: string): Promise<{ outcome: 'retrying' | 'nothing-to-retry' }>;
   skipEvent(connectionId: string, subscriptionId: string, skip: SkipEvent): Promise<{ outcome: 'skipped' }>;
   handOver(connectionId: string, notice: SpawnNotice): Promise<void>;
   /** The workflow's state; `timeoutMs` bounds the wait (without a worker a query never answers). */
   state(connectionId: string, subscriptionId: string, opts?: { timeoutMs?: number }): Promise<SubscriptionWorkflowState>;
   exists(connectionId: string, subscriptionId: string): Promise<boolean>;
+  /** The PSA holds these lines: adopt hand-made ones at cutover, or restore drifted ones (contracts/owned-lines.ts). */
+  takeOverLines(connectionId: string, subscriptionId: string, message: TakeOverLines): Promise<{ outcome: 'recorded' | 'unchanged' }>;
+  /** The daily comparison of the owned lines with the ledger, for the state query. */
+  reportDrift(connectionId: string, subscriptionId: string, report: DriftReport): Promise<void>;
 }
 
 /** Parses a message with its schema; the problems name each field and why. */
@@ -153,6 +178,8 @@ export interface EventView {
   /** Why it was rejected, or the admin's reason for skipping it. */
   reason?: string;
   skippedBy?: string;
+  /** How an applied event was placed when not on its own date, e.g. "scheduled for 2027-03-01 (commitment)" (docs/renewals.md). */
+  note?: string;
 }
 
 export interface HistoryEntry {
@@ -204,4 +231,10 @@ export interface SubscriptionWorkflowState {
   spawned: Record<string, { subscriptionId: string; withdrawn: boolean }>;
   /** Payloads that could not be read at all, with why (the worker never fails on them). */
   rejectedMessages: RejectedMessage[];
+  /** Its billing mode and why this workflow writes (or does not write) lines (docs/billing-modes.md). */
+  billing: Billing & { note: string; bundle?: { revision: number; sentAt: string } };
+  /** Commitment term, its end, the next renewal and any decrease waiting for it, as of today (docs/renewals.md); null before the platform reported the subscription. */
+  commitment: SubscriptionCommitment | null;
+  /** The last daily comparison of the owned lines with the ledger (docs/adopt-and-drift.md); null before the first. */
+  drift?: DriftReport | null;
 }

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { divMoney, sumMoney, mulMoney, type Money } from './money';
 import { MoneySchema, QuantitySchema } from './schemas';
 
-export const BundleModeSchema = z.enum(['quantity-only', 'average', 'total']);
+export const BundleModeSchema = z.enum(['quantity-only', 'average', 'total'], { errorMap: () => ({ message: 'must be one of quantity-only, average, total' }) });
 export type BundleMode = z.infer<typeof BundleModeSchema>;
 export const BundleLineSchema = z.object({ quantity: QuantitySchema, unitCost: MoneySchema, unitPrice: MoneySchema }).strict();
 export type BundleLine = z.infer<typeof BundleLineSchema>;

@@ -74,5 +74,29 @@ export function firstOfNextMonth(d: IsoDate): IsoDate {
 }
 /** EOM(d): last day of d's month. */
 export const endOfMonth = (d: IsoDate): IsoDate => addDays(firstOfNextMonth(d), -1);
+/**
+ * The same day `n` months later (or earlier, n < 0); when that month has no such day, its last
+ * day (2026-01-31 + 1 → 2026-02-28, 2024-02-29 + 12 → 2025-02-28). Always counted from `d`
+ * itself, so repeated anniversaries of a 31st come back to the 31st where the month has one.
+ */
+export function addMonths(d: IsoDate, n: number): IsoDate {
+  const index = Number(d.slice(0, 4)) * 12 + Number(d.slice(5, 7)) - 1 + n;
+  const y = Math.floor(index / 12);
+  const m = index - y * 12 + 1;
+  const day = Math.min(Number(d.slice(8, 10)), daysInMonth(y, m));
+  return `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${day < 10 ? '0' : ''}${day}`;
+}
+/**
+ * The period of `months` months containing `day`, in a series of periods that start on `anchor`
+ * and on its `addMonths` anniversaries (day ≥ anchor): its first day and the next period's.
+ */
+export function periodContaining(anchor: IsoDate, months: number, day: IsoDate): { start: IsoDate; next: IsoDate } {
+  const monthIndex = (d: IsoDate) => Number(d.slice(0, 4)) * 12 + Number(d.slice(5, 7));
+  let k = Math.max(0, Math.floor((monthIndex(day) - monthIndex(anchor)) / months));
+  // The month count can be one period off around the anniversary day; settle it exactly.
+  while (k > 0 && addMonths(anchor, k * months) > day) k--;
+  while (addMonths(anchor, (k + 1) * months) <= day) k++;
+  return { start: addMonths(anchor, k * months), next: addMonths(anchor, (k + 1) * months) };
+}
 /** `YYYY-MM` of a date (billing month). */
 export const monthOf = (d: IsoDate): string => d.slice(0, 7);

@@ -28,7 +28,8 @@
  * cutoverWindow / cutoverCalendar / DEFAULT_CUTOVER_CALENDAR (§6, cutover-calendar.ts),
  * seatCountUpdate / highWaterMark / currentBillingPeriodStart (§7, seat-count.ts),
  * bundle (§7, bundling.ts), agreementMappingProblems (§7, agreement-check.ts),
- * BillCustomer (§7, schemas.ts).
+ * BillCustomer (§7, schemas.ts), commitmentOf / commitmentDecreaseDate (§3 "Commitment",
+ * commitment.ts).
  */
 export * from './dates';
 export * from './money';
@@ -38,6 +39,8 @@ export * from './schemas';
 export * from './scenario';
 export * from './subscription-state';
 export * from './effective-date';
+export { rulesOn, withRulesChange } from './rules-history';
+export * from './line-description';
 export * from './ledger-types';
 export { currentLane, billedQuantityOn, laneQuantityOn, timelineSegments, type TimelineSegment } from './timeline';
 export { cwQuantityOn, currentBase, lineKey, mappingProblems } from './connectwise-projection';
@@ -49,3 +52,11 @@ export * from './cutover-calendar';
 export * from './seat-count';
 export * from './bundling';
 export * from './agreement-check';
+export * from './billing-mode';
+export * from './seat-count-lines';
+export { BundleTermsSchema, bundleLineOwner, bundleValues, memberValues, replayBundle, type BilledValues, type BundleReplay, type BundleTerms } from './bundle-billing';
+export { parseBundlePlan } from './bundle-plan';
+export { planBundle } from './plan';
+export { endStandardBilling } from './ledger';
+export { replaySubscription, type SubscriptionReplay, type EventOutcome } from './replay';
+export { commitmentOf, commitmentDecreaseDate, commitmentNote, TERM_MONTHS, type SubscriptionCommitment } from './commitment';

@@ -6,7 +6,7 @@
  */
 import type { IsoDate } from './dates';
 import type { AtContractService, AtOperation, CwAddition, CwOperation } from './psa-operations';
-import type { Agreement, BillCustomer, SyncRules } from './schemas';
+import type { Agreement, BillCustomer, RulesChange, SyncRules } from './schemas';
 import type { SubscriptionState } from './subscription-state';
 
 /** A change of the billed quantity (§3), additive: billed(t) = Σ deltas dated ≤ t. */
@@ -46,7 +46,10 @@ export interface LedgerService extends AtContractService {
 
 export interface Ledger {
   version: 1;
+  /** §2 rules in force before the first change of `rulesHistory`. */
   rules: SyncRules;
+  /** Later rule changes, each for events dated on or after its day (rules-history.ts); absent = none. */
+  rulesHistory?: RulesChange[];
   agreement: Agreement;
   /** S1's id when this ledger is the S2 of a partial upgrade (§4 rule 6). */
   parentSubscriptionId: string | null;
@@ -80,6 +83,7 @@ export function cloneLedger(l: Ledger): Ledger {
   return {
     ...l,
     rules: { ...l.rules },
+    ...(l.rulesHistory ? { rulesHistory: l.rulesHistory.map((c) => ({ from: c.from, rules: { ...c.rules } })) } : {}),
     agreement: { ...l.agreement },
     state: { ...l.state },
     lanes: l.lanes.map((ln) => ({ ...ln, points: ln.points.map((p) => ({ ...p })) })),

@@ -12,7 +12,7 @@
  * Every function is pure: the input ledger is never modified, and the same inputs give the
  * same ledger and ops (deterministic line keys), as workflow code requires.
  */
-import { firstOfMonth, maxDate, type IsoDate } from './dates';
+import { addDays, firstOfMonth, maxDate, type IsoDate } from './dates';
 import { atAdjust, atChangePrice, atEnsureService, atStop, findService } from './autotask-projection';
 import {
   cwChangeAfterWindow,
@@ -24,10 +24,13 @@ import {
   cwRenew,
   cwStopAtEndOfMonth,
   cwStopWithReversal,
+  currentBase,
   mappingProblems,
 } from './connectwise-projection';
 import { billingStartDate, cancellationStopDate, changeEffectiveDate, inPurchaseWindow } from './effective-date';
+import { commitmentDecreaseDate, pendingDecreaseAt, pendingRenewalDate } from './commitment';
 import { cloneLedger, emptyOps, type Ledger, type PsaOps } from './ledger-types';
+import { rulesOn } from './rules-history';
 import type { ZodError } from 'zod';
 import { BillingInputError, zodProblems, type Problem } from './problems';
 import {
@@ -70,10 +73,11 @@ export function openLedger(init: LedgerInitInput): StepResult {
 /** @internal openLedger on an already validated init, appending to `ops`. */
 export function openParsed(init: LedgerInit, ops: PsaOps): Ledger {
   const s = init.subscription;
-  const billingStart = billingStartDate(s.startDate, init.agreement.startDate);
+  const billingStart = maxDate(billingStartDate(s.startDate, init.agreement.startDate), init.billedFrom ?? s.startDate);
   const ledger: Ledger = {
     version: 1,
     rules: { ...init.rules },
+    ...(init.rulesHistory?.length ? { rulesHistory: init.rulesHistory.map((c) => ({ from: c.from, rules: { ...c.rules } })) } : {}),
     agreement: { ...init.agreement },
     parentSubscriptionId: init.parentSubscriptionId,
     billCustomer: s.billCustomer ?? null,
@@ -93,6 +97,19 @@ export function openParsed(init: LedgerInit, ops: PsaOps): Ledger {
   const service = atEnsureService(ledger, ops, s.productId, s.unitPrice, s.unitCost);
   atAdjust(ledger, ops, service, billingStart, s.quantity);
   return ledger;
+}
+
+/**
+ * OUR DECISION (docs/billing-modes.md "Switching"): the subscription's standard lines stop
+ * billing from `until` (a first of month) because its billing mode changed — the §4 rule 7
+ * `end-of-month` treatment of a cancellation dated the day before (base line cancelled then,
+ * unbilled later deltas deleted, no reversal) and the §5 stop (−billed units on `until`).
+ * Nothing to do when a cancellation already stopped it.
+ */
+export function endStandardBilling(ledger: Ledger, ops: PsaOps, until: IsoDate): void {
+  if (ledger.state.cancelledOn !== null) return;
+  if (currentBase(ledger)) cwStopAtEndOfMonth(ledger, ops, addDays(until, -1));
+  stopCurrent(ledger, ops, until);
 }
 
 /** Problems of `event` for this ledger (paths relative to the event); empty when it applies. */
@@ -142,14 +159,19 @@ export function foldParsed(ledger: Ledger, monthStart: IsoDate, ops: PsaOps): vo
   ledger.foldedThrough = monthStart;
 }
 
+/** The §2 rules an event dated `date` is billed under (our decision: docs/mapping.md "Rules change"). */
+const rulesAt = (ledger: Ledger, date: IsoDate) => rulesOn(ledger.rules, ledger.rulesHistory ?? [], date);
+
 /**
  * §3 a quantity change of Δ dated `date`: inside the purchase window it applies from the start
  * date (§4 rule 2, §5), after it at its effective date (§4 rule 3, §5). Effective dates after
  * the end date have no billing effect (§3) and are kept in `deferred` for a later renewal.
  * Our clamp also keeps an effective date on or after the current product's first billed day
  * (first-of-month after a mid-month full upgrade must not bill the new product before it existed).
+ * `commitment`: a platform quantity change, to which §3 "Commitment" applies (a partial
+ * upgrade's decrease does not wait for the renewal: the licences move to the new subscription).
  */
-function changeQuantity(ledger: Ledger, ops: PsaOps, date: IsoDate, delta: number): void {
+function changeQuantity(ledger: Ledger, ops: PsaOps, date: IsoDate, delta: number, commitment = false): void {
   if (delta === 0) return;
   const lane = currentLane(ledger);
   if (!lane) return;
@@ -160,7 +182,12 @@ function changeQuantity(ledger: Ledger, ops: PsaOps, date: IsoDate, delta: numbe
     atAdjust(ledger, ops, service, lane.from, delta);
     return;
   }
-  const e = changeEffectiveDate(ledger.rules, date, delta, lane.from);
+  // §3 "Commitment": a decrease waits for the renewal date (or counts from the term's start in
+  // a renewal window); an increase first takes back a decrease waiting for that renewal.
+  const committed = commitment && delta < 0 ? commitmentDecreaseDate(ledger, date) : null;
+  if (commitment && delta > 0) delta -= takeBackScheduledDecrease(ledger, ops, date, delta);
+  if (delta === 0) return;
+  const e = committed ?? changeEffectiveDate(rulesAt(ledger, date), date, delta, lane.from);
   if (ledger.state.endDate !== null && e > ledger.state.endDate) {
     ledger.deferred.push({ date: e, delta });
     return;
@@ -170,7 +197,39 @@ function changeQuantity(ledger: Ledger, ops: PsaOps, date: IsoDate, delta: numbe
   atAdjust(ledger, ops, service, e, delta);
 }
 
-/** Stops billing of the current product from `stopDate` (timeline + Autotask side). */
+/**
+ * §3 "Commitment": an increase dated before a renewal on which a decrease waits first takes that
+ * decrease back (the licences are still held, so nothing changes before the renewal); returns
+ * how much of the increase it used. On the timeline when the renewal falls inside the term,
+ * else among the deferred changes (a bounded term's renewal is after its end, §3).
+ */
+function takeBackScheduledDecrease(ledger: Ledger, ops: PsaOps, date: IsoDate, delta: number): number {
+  const renewal = pendingRenewalDate(ledger, date);
+  if (renewal === null) return 0;
+  const taken = Math.min(delta, -pendingDecreaseAt(ledger, renewal));
+  if (taken <= 0) return 0;
+  const lane = currentLane(ledger)!;
+  if (lane.to === null || renewal <= lane.to) {
+    addPoint(lane, renewal, taken);
+    cwChangeAfterWindow(ledger, ops, renewal, taken, date);
+    atAdjust(ledger, ops, findService(ledger, ledger.state.productId)!, renewal, taken);
+    return taken;
+  }
+  let left = taken;
+  for (const p of ledger.deferred) {
+    if (p.date !== renewal || p.delta >= 0 || left === 0) continue;
+    const used = Math.min(left, -p.delta);
+    p.delta += used;
+    left -= used;
+  }
+  ledger.deferred = ledger.deferred.filter((p) => p.delta !== 0);
+  return taken;
+}
+
+/**
+ * Stops billing of the current product from `stopDate` (timeline + Autotask side). Changes
+ * pending after it are void (§3), a decrease waiting for a renewal too (§3 "Commitment").
+ */
 function stopCurrent(ledger: Ledger, ops: PsaOps, stopDate: IsoDate): void {
   const lane = currentLane(ledger);
   if (lane && !stopLane(lane, stopDate)) ledger.lanes.splice(ledger.lanes.indexOf(lane), 1);
@@ -188,7 +247,7 @@ export function applyParsed(ledger: Ledger, event: SubscriptionEvent, ops: PsaOp
   let spawned: LedgerInit | undefined;
   switch (event.type) {
     case 'quantity-changed':
-      changeQuantity(ledger, ops, event.date, event.quantity - before.quantity);
+      changeQuantity(ledger, ops, event.date, event.quantity - before.quantity, true);
       ledger.state = advanceState(before, event);
       break;
 
@@ -229,6 +288,7 @@ export function applyParsed(ledger: Ledger, event: SubscriptionEvent, ops: PsaOp
       // ... and S2 starts on d with k licenses at its own prices, on the same agreement.
       spawned = {
         rules: { ...ledger.rules },
+        ...(ledger.rulesHistory ? { rulesHistory: ledger.rulesHistory.map((c) => ({ from: c.from, rules: { ...c.rules } })) } : {}),
         agreement: { ...ledger.agreement },
         subscription: spawnedSubscription(before, event),
         parentSubscriptionId: before.id,
@@ -237,8 +297,9 @@ export function applyParsed(ledger: Ledger, event: SubscriptionEvent, ops: PsaOp
 
     case 'cancelled': {
       // §3 cancellation, §4 rule 7, §5.
-      const stop = cancellationStopDate(ledger.rules, event.date);
-      if (ledger.rules.cancellation === 'end-of-month') cwStopAtEndOfMonth(ledger, ops, event.date);
+      const rules = rulesAt(ledger, event.date);
+      const stop = cancellationStopDate(rules, event.date);
+      if (rules.cancellation === 'end-of-month') cwStopAtEndOfMonth(ledger, ops, event.date);
       else cwStopWithReversal(ledger, ops, event.date);
       stopCurrent(ledger, ops, stop);
       ledger.state = advanceState(before, event);

@@ -6,11 +6,12 @@
  * which is why what lands in the PSA equals what `plan` shows for the date-sorted, de-duplicated
  * events, whatever order they arrived in.
  */
+import { commitmentNote } from './commitment';
 import { firstOfMonth, type IsoDate } from './dates';
 import { firstScheduledDate, type EventStatus, type LoggedEvent } from './event-log';
 import { cwNextFoldDate } from './connectwise-projection';
 import type { Ledger, PsaOps } from './ledger-types';
-import { applyParsed, foldParsed, openLedger } from './ledger';
+import { applyParsed, endStandardBilling, foldParsed, openLedger } from './ledger';
 import { problemLine } from './problems';
 import type { LedgerInit, LedgerInitInput } from './schemas';
 import { eventProblems } from './subscription-state';
@@ -20,6 +21,8 @@ export interface EventOutcome {
   status: Exclude<EventStatus, 'waiting'>;
   /** Why a rejected event does not apply (field: reason; ...). */
   reason?: string;
+  /** How an applied event was placed when that is not its own date: "scheduled for <date> (commitment)" (§3 "Commitment"). */
+  note?: string;
 }
 
 export interface SubscriptionReplay {
@@ -47,6 +50,8 @@ export function replaySubscription(input: {
   log: readonly LoggedEvent[];
   asOf: IsoDate;
   skipped?: ReadonlySet<string>;
+  /** Standard billing ends on this first of month (docs/billing-modes.md "Switching"); events from that day on are not its to bill. */
+  billedUntil?: IsoDate;
 }): SubscriptionReplay {
   const skipped = input.skipped ?? new Set<string>();
   const { ledger, ops } = openLedger(input.init);
@@ -56,6 +61,10 @@ export function replaySubscription(input: {
     const { id, event } = logged;
     if (skipped.has(id)) {
       outcomes.push({ id, status: 'skipped' });
+      continue;
+    }
+    if (input.billedUntil !== undefined && event.date >= input.billedUntil) {
+      outcomes.push({ id, status: 'rejected', reason: `dated on or after ${input.billedUntil}, when this subscription's own (standard) lines stopped billing: its billing mode changed` });
       continue;
     }
     if (event.date > input.asOf) {
@@ -72,10 +81,12 @@ export function replaySubscription(input: {
       outcomes.push({ id, status: 'rejected', reason: problems.map(problemLine).join('; ') });
       continue;
     }
+    const note = commitmentNote(ledger, event);
     const init = applyParsed(ledger, event, ops);
     if (init) spawned.push({ eventId: id, init });
-    outcomes.push({ id, status: 'applied' });
+    outcomes.push(note ? { id, status: 'applied', note } : { id, status: 'applied' });
   }
+  if (input.billedUntil !== undefined) endStandardBilling(ledger, ops, input.billedUntil);
   foldParsed(ledger, firstOfMonth(input.asOf), ops);
   const fold = cwNextFoldDate(ledger);
   const scheduled = firstScheduledDate(input.log, input.asOf, skipped);

@@ -6,10 +6,12 @@
 import { z } from 'zod';
 import { mappingProblems } from './connectwise-projection';
 import { formatPath, zodProblems, type Problem } from './problems';
+import { DailyCountSchema } from './seat-count';
 import {
   AgreementSchema,
   IsoDateSchema,
   PsaKindSchema,
+  RulesHistorySchema,
   SubscriptionEventSchema,
   SubscriptionSchema,
   SyncRulesSchema,
@@ -21,11 +23,17 @@ const ScenarioShape = z
     /** Informational: the plan always shows both projections. */
     psa: PsaKindSchema.optional(),
     rules: SyncRulesSchema.default({}),
+    /** Later changes of `rules` (`[{ from, rules }]`, oldest first): each for events dated on or after its day. */
+    rulesHistory: RulesHistorySchema.default([]),
     agreement: AgreementSchema,
     subscription: SubscriptionSchema,
     events: z.array(SubscriptionEventSchema).default([]),
     /** Events after it are ignored; folds happen at each month start up to it. */
     asOf: IsoDateSchema.optional(),
+    /** docs/billing-modes.md: `seat-count` bills the high-water mark of `usage` (§7) instead of the events. */
+    billingMode: z.enum(['standard', 'seat-count'], { errorMap: () => ({ message: 'must be "standard" or "seat-count" (bundles: give "bundle" and "members")' }) }).default('standard'),
+    /** Daily usage counts of a seat-count subscription. */
+    usage: z.array(DailyCountSchema).default([]),
   })
   .strict();
 
@@ -33,6 +41,10 @@ const ScenarioShape = z
 export function scenarioRuleProblems(s: z.infer<typeof ScenarioShape>): Problem[] {
   const problems: Problem[] = [];
   for (const p of mappingProblems(s.agreement, s.subscription)) problems.push(p);
+  if (s.billingMode === 'seat-count' && s.events.length > 0) {
+    problems.push({ path: 'events', message: 'must be empty for billingMode seat-count: its usage counts are billed, not lifecycle events' });
+  }
+  if (s.billingMode === 'standard' && s.usage.length > 0) problems.push({ path: 'usage', message: 'is only for billingMode seat-count' });
   const states = new Map<string, SubscriptionState>([[s.subscription.id, initialState(s.subscription)]]);
   s.events.forEach((event, i) => {
     const at = (path: string) => formatPath(['events', i]) + (path ? `.${path}` : '');

@@ -40,11 +40,22 @@ export const CancellationRuleSchema = z.enum(['cancellation-date', 'end-of-month
   errorMap: () => ({ message: 'must be "cancellation-date" or "end-of-month"' }),
 });
 
+/**
+ * §2 / §3 "Commitment" (project rule): a decrease of a committed subscription takes effect at its
+ * renewal (`at-renewal`, the meaning when absent) or like any other decrease (`negative-change`).
+ * Optional so the rules' shape is unchanged for connections and scenarios that never set it.
+ */
+export const CommittedDecreaseRuleSchema = z.enum(['at-renewal', 'negative-change'], {
+  errorMap: () => ({ message: 'must be "at-renewal" or "negative-change"' }),
+});
+export type CommittedDecreaseRule = z.infer<typeof CommittedDecreaseRuleSchema>;
+
 export const SyncRulesSchema = z
   .object({
     positiveChange: PositiveChangeRuleSchema.default('actual-date'),
     negativeChange: NegativeChangeRuleSchema.default('actual-date'),
     cancellation: CancellationRuleSchema.default('cancellation-date'),
+    committedDecrease: CommittedDecreaseRuleSchema.optional(),
   })
   .strict();
 export type SyncRules = z.infer<typeof SyncRulesSchema>;
@@ -53,6 +64,25 @@ export const DEFAULT_SYNC_RULES: SyncRules = {
   negativeChange: 'actual-date',
   cancellation: 'cancellation-date',
 };
+
+// §2 rules over time (our decision, docs/mapping.md "Rules change"; rules-history.ts).
+/** One change: `rules` apply to events dated `from` or later (until the next change). */
+export const RulesChangeSchema = z.object({ from: IsoDateSchema, rules: SyncRulesSchema }).strict();
+export type RulesChange = z.infer<typeof RulesChangeSchema>;
+
+/** The changes after the initial rules, oldest first, one per day at most. */
+export const RulesHistorySchema = z
+  .array(RulesChangeSchema, { invalid_type_error: 'must be a list of { from, rules }' })
+  .max(500, 'holds more than 500 changes')
+  .superRefine((changes, ctx) => {
+    changes.forEach((c, i) => {
+      const before = changes[i - 1];
+      if (before && c.from <= before.from) {
+        ctx.addIssue({ code: 'custom', path: [i, 'from'], message: `is ${c.from}, not after the change before it (${before.from}); changes are listed oldest first, one per day` });
+      }
+    });
+  });
+export type RulesHistory = z.infer<typeof RulesHistorySchema>;
 
 // §2 field toggles and autoSync are connection settings, not billing inputs: see
 // activities/store/connection-schemas.ts (ConnectionRulesSchema), which reuses the rules above.
@@ -74,6 +104,17 @@ export type BillCustomer = z.infer<typeof BillCustomerSchema>;
 export const SubscriptionKindSchema = z.enum(['saas', 'iaas']);
 export type SubscriptionKind = z.infer<typeof SubscriptionKindSchema>;
 
+/**
+ * The length of one commitment term (docs/renewals.md): the licences are committed for the
+ * whole term and a decrease takes effect at the renewal (§3 "Commitment"). `none` (the meaning
+ * when absent): no commitment, decreases follow §3 at once. Independent of billingFrequency: an
+ * annual commitment is often billed monthly.
+ */
+export const CommitmentTermSchema = z.enum(['none', 'monthly', 'annual', 'triennial'], {
+  errorMap: () => ({ message: 'must be "none", "monthly", "annual" or "triennial"' }),
+});
+export type CommitmentTerm = z.infer<typeof CommitmentTermSchema>;
+
 export const SubscriptionSchema = z
   .object({
     id: IdSchema,
@@ -88,6 +129,7 @@ export const SubscriptionSchema = z
     autoRenew: z.boolean().default(false),
     kind: SubscriptionKindSchema.default('saas'),
     billCustomer: BillCustomerSchema.optional(),
+    commitmentTerm: CommitmentTermSchema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -107,6 +149,8 @@ export const NewSubscriptionSchema = z
     endDate: IsoDateSchema.nullable(),
     billingFrequency: PeriodTypeSchema.optional(),
     autoRenew: z.boolean().optional(),
+    /** Default: the upgraded subscription's commitment term. */
+    commitmentTerm: CommitmentTermSchema.optional(),
   })
   .strict();
 export type NewSubscription = z.infer<typeof NewSubscriptionSchema>;
@@ -178,6 +222,13 @@ export const LedgerInitSchema = z
     subscription: SubscriptionSchema,
     /** Set for S2 of a partial upgrade: rides on its parent's agreement (§4 rule 6). */
     parentSubscriptionId: IdSchema.nullable().default(null),
+    /** Later changes of `rules`, each for events dated on or after its day (rules-history.ts). */
+    rulesHistory: RulesHistorySchema.optional(),
+    /**
+     * Billing starts no earlier than this day (docs/billing-modes.md: a subscription switched to
+     * standard billing from another mode is billed on its own only from the switch).
+     */
+    billedFrom: IsoDateSchema.optional(),
   })
   .strict();
 export type LedgerInit = z.infer<typeof LedgerInitSchema>;

@@ -3,9 +3,9 @@
  * must pass against it (docs/billing-rules.md §3). Shared by the ledger (applyEvent refuses a bad
  * event) and the scenario schema (every problem reported with its path), so the two agree.
  */
-import { isIsoDate, type IsoDate } from './dates';
+import { addDays, isIsoDate, type IsoDate } from './dates';
 import type { Problem } from './problems';
-import type { Subscription, SubscriptionEvent, SubscriptionKind } from './schemas';
+import type { CommitmentTerm, Subscription, SubscriptionEvent, SubscriptionKind } from './schemas';
 import type { Money } from './money';
 
 export interface SubscriptionState {
@@ -22,6 +22,10 @@ export interface SubscriptionState {
   kind: SubscriptionKind;
   cancelledOn: IsoDate | null;
   lastEventDate: IsoDate | null;
+  /** Set only for a committed subscription (docs/renewals.md): the length of one term. */
+  commitmentTerm?: Exclude<CommitmentTerm, 'none'>;
+  /** Committed subscriptions: the first day of the latest term (the start date, then the day after each renewed end). */
+  termStart?: IsoDate;
 }
 
 export function initialState(s: Subscription): SubscriptionState {
@@ -38,6 +42,8 @@ export function initialState(s: Subscription): SubscriptionState {
     kind: s.kind,
     cancelledOn: null,
     lastEventDate: null,
+    // Only when committed, so an uncommitted subscription's state is what it always was.
+    ...(s.commitmentTerm !== undefined && s.commitmentTerm !== 'none' ? { commitmentTerm: s.commitmentTerm, termStart: s.startDate } : {}),
   };
 }
 
@@ -55,6 +61,7 @@ export function spawnedSubscription(state: SubscriptionState, event: Extract<Sub
     billingFrequency: n.billingFrequency ?? state.billingFrequency,
     autoRenew: n.autoRenew ?? state.autoRenew,
     kind: state.kind,
+    ...(n.commitmentTerm !== undefined ? { commitmentTerm: n.commitmentTerm } : state.commitmentTerm ? { commitmentTerm: state.commitmentTerm } : {}),
   };
 }
 
@@ -132,6 +139,8 @@ export function advanceState(state: SubscriptionState, event: SubscriptionEvent)
       break;
     case 'renewed':
       next.endDate = event.endDate;
+      // A committed subscription's new term starts the day after the end it renews (docs/renewals.md).
+      if (state.termStart !== undefined && state.endDate !== null) next.termStart = addDays(state.endDate, 1);
       break;
     case 'price-changed':
       next.unitPrice = event.unitPrice;

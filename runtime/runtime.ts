@@ -13,9 +13,13 @@ import { createSmtpMailer, type Mailer } from '../activities/notifications/maile
 import { createGatewayRegistry, type GatewayRegistry } from '../activities/psa/gateway-registry';
 import { connectMongo, createStore, ensureIndexes, parseEncryptionKey, type Store } from '../activities/store';
 import { createMappingService, type MappingService } from '../app/admin/mapping-service';
+import type { ConnectionSchedules } from '../app/admin/mapping-service.deps';
 import { createMappingSettingsRepository } from '../app/admin/mapping-settings';
 import { createOutboundPolicy } from '../app/admin/outbound-policy';
 import { createPlatformClient } from '../client/platform-client';
+import { applyConnectionSchedules, type ScheduleSettings } from '../client/schedules';
+import { createBundleClient } from '../client/bundle-client';
+import type { BundleMessenger } from '../contracts/bundle';
 import { connectTemporal } from '../client/temporal';
 import type { SubscriptionMessenger } from '../contracts/subscription';
 import type { Config } from './config';
@@ -32,6 +36,8 @@ export interface RuntimeSettings {
   smtp?: { url: string; from: string };
   /** Internal hosts connection URLs may reach (docs/security.md). */
   outboundAllowList?: readonly OutboundAllowEntry[];
+  /** The Schedules' settings (hours, id prefix): with them, connection changes apply their Schedules themselves. */
+  schedules?: Omit<ScheduleSettings, 'taskQueue'>;
 }
 
 export const runtimeSettings = (config: Config): RuntimeSettings => ({
@@ -41,6 +47,7 @@ export const runtimeSettings = (config: Config): RuntimeSettings => ({
   messageAcceptTimeoutMs: config.MESSAGE_ACCEPT_TIMEOUT_MS,
   smtp: { url: config.SMTP_URL, from: config.MAIL_FROM },
   outboundAllowList: config.OUTBOUND_ALLOWLIST,
+  schedules: { digestHourUtc: config.NOTIFICATION_DIGEST_HOUR_UTC, seatCountHourUtc: config.SEAT_COUNT_HOUR_UTC, idPrefix: config.SCHEDULE_ID_PREFIX },
 });
 
 export interface Runtime {
@@ -54,7 +61,11 @@ export interface Runtime {
   connection: Connection;
   /** The client library on `temporal`: what the admin service and the activities tell subscription workflows. */
   subscriptions: SubscriptionMessenger;
+  /** What the admin service and the activities tell bundle workflows (docs/billing-modes.md). */
+  bundles: BundleMessenger;
   mailer: Mailer | undefined;
+  /** A connection's Schedules on this Temporal (present when the settings give the Schedules' settings). */
+  connectionSchedules: ConnectionSchedules | undefined;
   /** Every activity, built from this runtime's dependencies. */
   activities(): Activities;
   /** The admin application service (HTTP API, console). */
@@ -100,7 +111,12 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
       }
     }));
   const subscriptions = createPlatformClient(temporal.client, { taskQueue, ...(settings.messageAcceptTimeoutMs ? { acceptTimeoutMs: settings.messageAcceptTimeoutMs } : {}) });
+  const bundles = createBundleClient(temporal.client, { taskQueue });
   const mailer = settings.smtp ? createSmtpMailer({ smtpUrl: settings.smtp.url, from: settings.smtp.from }) : undefined;
+  const scheduleSettings = settings.schedules;
+  const connectionSchedules: ConnectionSchedules | undefined = scheduleSettings
+    ? { apply: (connectionId, connection) => applyConnectionSchedules(temporal.client, connectionId, connection, { ...scheduleSettings, taskQueue }) }
+    : undefined;
 
   return {
     settings,
@@ -111,16 +127,20 @@ export async function createRuntime(settings: RuntimeSettings, options: RuntimeO
     temporal: temporal.client,
     connection: temporal.connection,
     subscriptions,
+    bundles,
     mailer,
-    activities: () => createActivities({ store, gateways, subscriptions, taskQueue, db, ...(mailer ? { mailer } : {}) }),
+    connectionSchedules,
+    activities: () => createActivities({ store, gateways, subscriptions, bundles, taskQueue, db, ...(mailer ? { mailer } : {}) }),
     mappingService: (opts = {}) =>
       createMappingService({
         store,
         gateways,
         journal: store.journal,
         platform: subscriptions,
+        bundles,
         settings: createMappingSettingsRepository(db),
         outbound: createOutboundPolicy(settings.outboundAllowList ?? []),
+        ...(connectionSchedules ? { schedules: connectionSchedules } : {}),
         ...(opts.stateQueryTimeoutMs !== undefined ? { stateQueryTimeoutMs: opts.stateQueryTimeoutMs } : {}),
       }),
     async close() {

@@ -8,7 +8,8 @@
  * lands on its mapping (synced / failed with the PSA's message); the run returns the totals and
  * shows them in its memo.
  */
-import { proxyActivities, upsertMemo } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertMemo } from '@temporalio/workflow';
+import type { DriftActivities, DriftPageResult, DriftRow } from '../activities/sync/drift.activities';
 import type { GlobalSyncActivities, SyncEntityResult, SyncKind, SyncPageResult, SyncTally } from '../activities/sync/global-sync.activities';
 
 const { planGlobalSync } = proxyActivities<GlobalSyncActivities>({
@@ -18,6 +19,12 @@ const { planGlobalSync } = proxyActivities<GlobalSyncActivities>({
 // A page is up to `pageSize` PSA round trips; transient PSA errors retry the page, and records
 // already pushed are `unchanged` the second time round (their hash was stored).
 const { syncPage, syncEntity } = proxyActivities<GlobalSyncActivities>({
+  startToCloseTimeout: '10 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 8 },
+});
+
+// Drift (docs/adopt-and-drift.md): the owned lines of every mapped subscription vs its ledger.
+const { checkDrift } = proxyActivities<DriftActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 8 },
 });
@@ -42,6 +49,8 @@ export interface GlobalSyncResult extends SyncTally {
   problems: SyncEntityResult[];
   /** Pages whose activity failed even after retries (their records were not all visited). */
   failedPages: Array<{ kind: SyncKind; skip: number; error: string }>;
+  /** Owned lines compared with the ledgers (absent on runs started before drift existed, and on one-record syncs). */
+  drift?: { checked: number; drifted: number; findings: DriftRow[]; error?: string };
 }
 
 const MAX_PROBLEMS_LISTED = 200;
@@ -90,12 +99,32 @@ export async function globalSyncWorkflow(input: GlobalSyncInput): Promise<Global
     });
     upsertMemo({ summary: `${summaryOf(result)} — page ${Math.min(i + parallel, pages.length)}/${pages.length}` });
   }
+  if (patched('drift-check')) result.drift = await driftOf(input.connectionId, pageSize);
   return finish(result, input);
+}
+
+/** Every mapped subscription's owned lines vs its ledger, page by page; a page that fails ends the check with its error. */
+async function driftOf(connectionId: string, pageSize: number): Promise<NonNullable<GlobalSyncResult['drift']>> {
+  const drift: NonNullable<GlobalSyncResult['drift']> = { checked: 0, drifted: 0, findings: [] };
+  for (let skip: number | null = 0; skip !== null; ) {
+    try {
+      const page: DriftPageResult = await checkDrift({ connectionId, skip, limit: pageSize });
+      drift.checked += page.checked;
+      drift.drifted += page.drifted;
+      drift.findings.push(...page.findings.slice(0, Math.max(0, MAX_PROBLEMS_LISTED - drift.findings.length)));
+      skip = page.next;
+    } catch (e) {
+      drift.error = e instanceof Error ? e.message : String(e);
+      break;
+    }
+  }
+  return drift;
 }
 
 function summaryOf(r: GlobalSyncResult): string {
   const pages = r.failedPages.length ? `, ${r.failedPages.length} page(s) failed` : '';
-  return `Global sync of ${r.connectionId}: ${r.pushed} pushed, ${r.unchanged} unchanged, ${r.failed} failed, ${r.skipped} skipped${pages}`;
+  const drift = r.drift ? `; drift on ${r.drift.drifted} of ${r.drift.checked} subscription(s)${r.drift.error ? ` (check failed: ${r.drift.error})` : ''}` : '';
+  return `Global sync of ${r.connectionId}: ${r.pushed} pushed, ${r.unchanged} unchanged, ${r.failed} failed, ${r.skipped} skipped${pages}${drift}`;
 }
 
 function finish(r: GlobalSyncResult, input: GlobalSyncInput): GlobalSyncResult {

@@ -4,3 +4,4 @@ export { reconciliationWorkflow, scheduledReconciliationWorkflow } from './recon
 export { globalSyncWorkflow } from './global-sync.workflow';
 export { notificationDigestWorkflow } from './notification-digest.workflow';
 export { seatCountWorkflow } from './seat-count.workflow';
+export { bundleWorkflow } from './bundle.workflow';

@@ -9,11 +9,13 @@ import type {
   PlacementMessage,
   QueuedMessage,
   RetryRequest,
+  RulesMessage,
   SkipEvent,
   SpawnNotice,
   SubscriptionReportInput,
   SubscriptionWorkflowState,
 } from '../contracts/subscription';
+import type { DriftReport, TakeOverLines } from '../contracts/owned-lines';
 
 /** A lifecycle event `{ id, sequence?, type, date, ... }` (any JSON: the validator checks it). */
 export const platformEventUpdate = defineUpdate<EventReceipt, [unknown]>('platformEvent');
@@ -26,6 +28,8 @@ export const queuedMessageSignal = defineSignal<[QueuedMessage]>('queuedMessage'
 export const reportUpdate = defineUpdate<{ outcome: 'recorded' | 'unchanged' }, [SubscriptionReportInput]>('report');
 /** An admin (or auto-mapping) places the subscription on a PSA agreement, or disconnects it (`placement: null`). */
 export const placementUpdate = defineUpdate<{ outcome: 'placed' | 'disconnected' | 'unchanged' }, [PlacementMessage]>('placement');
+/** The connection's §2 rules changed: a placed subscription bills later-dated events under them. */
+export const rulesUpdate = defineUpdate<{ outcome: 'updated' | 'unchanged' | 'unmapped' }, [RulesMessage]>('rules');
 /** Admin: try the failed step again. */
 export const retryUpdate = defineUpdate<{ outcome: 'retrying' | 'nothing-to-retry' }, [RetryRequest]>('retry');
 /** Admin: leave out an event that cannot apply (kept in the log with the reason). */
@@ -34,3 +38,8 @@ export const skipEventUpdate = defineUpdate<{ outcome: 'skipped' }, [SkipEvent]>
 export const spawnUpdate = defineUpdate<{ outcome: 'recorded' | 'unchanged' }, [SpawnNotice]>('spawn');
 
 export const stateQuery = defineQuery<SubscriptionWorkflowState>('state');
+
+/** Admin: the PSA holds these lines — adopt a hand-made line at cutover, or restore a drifted one (contracts/owned-lines.ts). */
+export const takeOverLinesUpdate = defineUpdate<{ outcome: 'recorded' | 'unchanged' }, [TakeOverLines]>('takeOverLines');
+/** The daily global sync's comparison of the owned lines with the ledger (shown in the state). */
+export const driftFoundSignal = defineSignal<[DriftReport]>('driftFound');

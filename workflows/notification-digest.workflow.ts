@@ -1,10 +1,10 @@
 /**
  * The daily §8 digest of one connection (schedule `notification-digest/<connectionId>`, or
- * `notifications send-now`): each of the two templates is sent when it is enabled, something
+ * `notifications send-now`): each template (§8's two, and renewals due, docs/renewals.md) is sent when it is enabled, something
  * changed since its last mail, and it has not gone out yet this UTC day. The activity holds
  * the per-day claim, so overlapping runs never mail twice.
  */
-import { proxyActivities, upsertMemo } from '@temporalio/workflow';
+import { patched, proxyActivities, upsertMemo } from '@temporalio/workflow';
 import type { DigestOutcome, NotificationActivities } from '../activities/notifications/notification.activities';
 import type { NotificationTemplate } from '../activities/store/connection-schemas';
 
@@ -14,8 +14,8 @@ const { sendDigest } = proxyActivities<NotificationActivities>({
   retry: { initialInterval: '10 seconds', maximumInterval: '5 minutes', maximumAttempts: 10 },
 });
 
-/** §8's two templates, in the order the seed lists them (activities/store NOTIFICATION_TEMPLATES). */
-const TEMPLATES: readonly NotificationTemplate[] = ['serviceMapping', 'billingReconciliation'];
+/** §8's two templates in the order the seed lists them, then renewals due (activities/store NOTIFICATION_TEMPLATES). */
+const TEMPLATES: readonly NotificationTemplate[] = ['serviceMapping', 'billingReconciliation', 'renewals'];
 
 export interface NotificationDigestInput {
   connectionId: string;
@@ -27,7 +27,9 @@ export async function notificationDigestWorkflow(input: NotificationDigestInput)
   // Workflow time is deterministic: the run's start, stable on replay.
   const day = input.day ?? new Date().toISOString().slice(0, 10);
   const outcomes: DigestOutcome[] = [];
-  for (const template of TEMPLATES) outcomes.push(await sendDigest({ connectionId: input.connectionId, template, day }));
+  // Runs started before the renewals mail existed replay with §8's two templates alone.
+  const templates = patched('renewals-digest') ? TEMPLATES : TEMPLATES.slice(0, 2);
+  for (const template of templates) outcomes.push(await sendDigest({ connectionId: input.connectionId, template, day }));
   upsertMemo({ summary: `Digest of ${input.connectionId} for ${day}: ${outcomes.map((o) => `${o.template} ${o.sent ? 'sent' : `not sent (${o.reason})`}`).join('; ')}` });
   return outcomes;
 }

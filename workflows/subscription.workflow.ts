@@ -14,6 +14,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setDefaultSignalHandler,
   setHandler,
@@ -25,42 +26,55 @@ import {
 import {
   PlacementMessageSchema,
   RetrySchema,
+  RulesMessageSchema,
   SkipEventSchema,
   SpawnNoticeSchema,
   SubscriptionReportSchema,
   checkMessage,
   type EventReceipt,
   type HistoryEntry,
+  type RulesMessage,
   type SpawnNotice,
   type SubscriptionPlacement,
   type SubscriptionReport,
   type SubscriptionStatus,
   type SubscriptionWorkflowState,
 } from '../contracts/subscription';
-import type { SubscriptionActivities } from '../activities/subscription.activities';
+import type { BundleActivities } from '../activities/bundles/bundle.activities';
+import type { CommitmentReport, SubscriptionActivities } from '../activities/subscription.activities';
 import type { KeyedOperation } from '../activities/psa/psa-gateway.port';
+import { commitmentOf } from '../domain/commitment';
 import { addDays, firstOfMonth, isoDateOf, toDayNumber, type IsoDate } from '../domain/dates';
 import { admit, insertLogged, parsePlatformEvent, type LoggedEvent, type PlatformEvent } from '../domain/event-log';
 import { diffLines, emptyHeld, heldAfter, heldLineIds, lineIdsFor, type HeldLines } from '../domain/psa-diff';
 import { problemLine, type Problem } from '../domain/problems';
 import { replaySubscription, type SubscriptionReplay } from '../domain/replay';
+import { billingNote, billingOrStandard, standardRange } from '../domain/billing-mode';
+import { memberValues } from '../domain/bundle-billing';
+import { initialState } from '../domain/subscription-state';
 import {
   placementUpdate,
   platformEventUpdate,
   queuedMessageSignal,
   reportUpdate,
   retryUpdate,
+  rulesUpdate,
   skipEventUpdate,
   spawnUpdate,
   stateQuery,
+  driftFoundSignal,
+  takeOverLinesUpdate,
 } from './messages';
+import { DriftReportSchema, TakeOverLinesSchema, type DriftReport, type TakeOverLines } from '../contracts/owned-lines';
+import { heldAfterTakeOver, takeOverProblems } from './owned-lines';
 import { PsaConnectionId, PsaCustomerId, PsaMappingStatus, PsaSubscriptionId, PsaType } from './search-attributes';
 import { eventViews, subscriptionSummary } from './summary';
 
-const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSubscription, archiveSubscription } = proxyActivities<SubscriptionActivities>({
+const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSubscription, archiveSubscription, recordCommitment } = proxyActivities<SubscriptionActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { maximumInterval: '1 minute' },
 });
+const { reportBundleMember } = proxyActivities<BundleActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } });
 
 // PSA writes: transient errors (429, 5xx, timeouts) retry here for a few minutes under the same
 // idempotency keys; after that the workflow shows the error and tries the same step again later.
@@ -126,6 +140,12 @@ export interface CarriedState {
   synced: { applied: string[]; foldedThrough: IsoDate | null };
   /** Last day something happened; an ended subscription closes `closeAfterDays` later. */
   quietSince: IsoDate | null;
+  /** A bundle member: the billed values last sent to its bundle (docs/billing-modes.md). */
+  bundleSent?: { bundleId: string; revision: number; values: string; at: string };
+  /** The commitment last recorded for lists and the renewals mail (its JSON without the day), so it is written only when it changes. */
+  commitmentRecorded?: string;
+  /** The last daily comparison of the owned lines with the ledger (absent in states carried before it existed). */
+  drift?: DriftReport | null;
 }
 
 const KEPT = 50;
@@ -140,6 +160,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   let s: CarriedState = input.carried ?? freshState(workflowInfo().firstExecutionRunId);
   let restoring = input.carried === undefined;
   let replay: SubscriptionReplay | null = null;
+  // A bundle member's whole-log replay, where its billed values come from (docs/billing-modes.md).
+  let contribution: SubscriptionReplay | null = null;
   // A report the activity has not recorded yet (platform records, mapping document, auto-mapping).
   let pendingReport: SubscriptionReport | null = null;
   let dirty = true;
@@ -175,7 +197,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
         const { placement } = parsed(PlacementMessageSchema, payload, 'placement');
         placementProblem(placement);
         takePlacement(placement);
-      } else throw new Error(`kind must be event, report or placement (got ${JSON.stringify(kind) ?? 'nothing'})`);
+      } else if (kind === 'rules') takeRules(parsed(RulesMessageSchema, payload, 'rules'));
+      else throw new Error(`kind must be event, report, placement or rules (got ${JSON.stringify(kind) ?? 'nothing'})`);
     } catch (err) {
       rejectMessage(`queued ${typeof kind === 'string' ? kind : 'message'}`, err instanceof Error ? err.message : String(err));
     }
@@ -202,6 +225,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       validator: (raw) => placementProblem(parsed(PlacementMessageSchema, raw, 'placement').placement),
       description: 'Place the subscription on a PSA agreement/contract, or disconnect it (placement: null)',
     },
+  );
+
+  setHandler(
+    rulesUpdate,
+    async (raw) => {
+      await condition(() => !restoring);
+      return takeRules(parsed(RulesMessageSchema, raw, 'rules'));
+    },
+    { validator: (raw) => void parsed(RulesMessageSchema, raw, 'rules'), description: "The connection's §2 rules changed: events dated from each change on are billed under it" },
   );
 
   setHandler(
@@ -241,6 +273,26 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     { validator: (raw) => spawnProblem(parsed(SpawnNoticeSchema, raw, 'spawn')), description: "A partial upgrade's new subscription" },
   );
 
+  // Adoption at cutover and restoring a drifted line (docs/adopt-and-drift.md): the admin tools
+  // read the PSA and tell the workflow what it holds; the next diff writes the ledger's values.
+  setHandler(
+    takeOverLinesUpdate,
+    async (raw) => {
+      const m = parsed(TakeOverLinesSchema, raw, 'takeOverLines');
+      await condition(() => !restoring && !working);
+      return takeOver(m);
+    },
+    { validator: (raw) => takeOverCheck(parsed(TakeOverLinesSchema, raw, 'takeOverLines')), description: 'The PSA holds these lines: adopt hand-made ones, or restore drifted ones' },
+  );
+
+  setHandler(driftFoundSignal, (raw) => {
+    const r = DriftReportSchema.safeParse(raw);
+    if (!r.success) return rejectMessage('driftFound', 'not a drift report');
+    // Only findings about lines still held as they were read (a step may have written since).
+    const held = new Map([...Object.values(s.held.connectwise), ...Object.values(s.held.autotask)].map((l) => [l.psaId, l]));
+    s.drift = { ...r.data, findings: r.data.findings.filter((f) => held.has(f.psaId)) };
+  });
+
   // Anything else sent to the workflow (an old or mistyped message name) is recorded, never fatal.
   setDefaultSignalHandler((name) => rejectMessage(name, `unknown message "${name}": send lifecycle events with the platformEvent update`));
 
@@ -263,6 +315,13 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     working = true;
     try {
       await work();
+      // Awaited only when there is something to write: an extra await would reorder this
+      // activation's commands (an update's completion before the memo) against old histories.
+      const commitment = commitmentToRecord();
+      if (commitment) {
+        await recordCommitment({ connectionId, subscriptionId, report: commitment.report });
+        s.commitmentRecorded = commitment.text;
+      }
     } finally {
       working = false;
     }
@@ -321,6 +380,11 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
   function placementProblem(placement: SubscriptionPlacement | null): void {
     if (!placement) return;
     const lines = Object.keys(s.held.connectwise).length + Object.keys(s.held.autotask).length;
+    const billing = billingOrStandard(placement.billing);
+    if (lines > 0 && standardRange(billing) === null) {
+      // docs/billing-modes.md "Switching": lines that billed are ended on a day, never dropped.
+      throw invalid('placement', [{ path: 'billing.standardUntil', message: `is required: subscription ${subscriptionId} bills through ${lines} line(s) of its own, which a switch to ${billing.mode} must end on a day (map it again with force)` }]);
+    }
     if (s.heldOn !== null && lines > 0 && placement.agreementId !== s.heldOn) {
       throw invalid('placement', [
         { path: 'agreementId', message: `is ${placement.agreementId}, but subscription ${subscriptionId} bills through ${lines} line(s) on ${placement.psa === 'connectwise' ? 'agreement' : 'contract'} ${s.heldOn}; it cannot move while they bill` },
@@ -339,6 +403,38 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (s.status === 'unmapped') s.status = 'mapped';
     clearFailure();
     return { outcome: 'placed' };
+  }
+
+  function takeOverCheck(m: TakeOverLines): void {
+    if (restoring) return;
+    const problems = takeOverProblems({ held: s.held, heldOn: s.heldOn, placement: s.placement, writing: s.pendingStep !== null }, m);
+    if (problems.length > 0) throw invalid('takeOverLines', problems);
+  }
+
+  function takeOver(m: TakeOverLines): { outcome: 'recorded' | 'unchanged' } {
+    takeOverCheck(m);
+    const { held, changed } = heldAfterTakeOver(s.held, m);
+    if (changed.length === 0) return { outcome: 'unchanged' };
+    s.held = held;
+    if (s.heldOn === null) s.heldOn = m.agreementId;
+    if (s.drift) s.drift = { ...s.drift, findings: s.drift.findings.filter((f) => !changed.includes(f.lineKey)) };
+    const what = `${m.kind === 'adopt' ? 'adopted' : 'restoring'} ${changed.join(', ')}${m.by ? ` (by ${m.by})` : ''}`;
+    remember({ step: s.step, at: now(), what, operations: 0 });
+    // Like a retry: a subscription whose first write was refused goes on with the adopted line.
+    clearFailure();
+    return { outcome: 'recorded' };
+  }
+
+  /** The connection's rules over time replace the placement's: events dated before a change keep the rules they were billed under. */
+  function takeRules(m: RulesMessage): { outcome: 'updated' | 'unchanged' | 'unmapped' } {
+    if (!s.placement) return { outcome: 'unmapped' };
+    const { rules: _r, rulesHistory: _h, ...rest } = s.placement;
+    const next: SubscriptionPlacement = { ...rest, rules: m.rules, ...(m.rulesHistory.length ? { rulesHistory: m.rulesHistory } : {}) };
+    const same = JSON.stringify({ r: s.placement.rules, h: s.placement.rulesHistory ?? [] }) === JSON.stringify({ r: next.rules, h: next.rulesHistory ?? [] });
+    if (same) return { outcome: 'unchanged' };
+    s.placement = next;
+    dirty = true;
+    return { outcome: 'updated' };
   }
 
   function skipProblem(eventId: string): void {
@@ -422,23 +518,50 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     }
     noteSynced();
     await handOverSpawns(s.placement);
+    // Awaited only for a bundle member: an extra await on every path would move the commands of
+    // a standard subscription against its update handlers, and stored histories would not replay.
+    if (billingOrStandard(s.placement.billing).mode === 'bundled') await reportToBundle();
   }
 
-  /** The ledger the whole log gives as of today (null: bill nothing; undefined: cannot tell — failed). */
+  /**
+   * The ledger the whole log gives as of today (null: bill nothing; undefined: cannot tell — failed).
+   * docs/billing-modes.md: only standard billing writes lines of its own, on the days its mode
+   * gives it; a bundle member's values come from the whole log.
+   */
   function desiredState(report: SubscriptionReport, placement: SubscriptionPlacement) {
+    const billing = billingOrStandard(placement.billing);
+    const range = standardRange(billing);
+    const init = {
+      rules: placement.rules,
+      ...(placement.rulesHistory?.length ? { rulesHistory: placement.rulesHistory } : {}),
+      agreement: placement.agreement,
+      subscription: report.subscription,
+      parentSubscriptionId: placement.parentSubscriptionId ?? null,
+    };
+    const replayWith = (limits: { from?: IsoDate; until?: IsoDate }) =>
+      replaySubscription({ init: { ...init, billedFrom: limits.from }, log: s.log, asOf: today(), skipped: new Set(Object.keys(s.skipped)), billedUntil: limits.until });
     try {
-      replay = replaySubscription({
-        init: { rules: placement.rules, agreement: placement.agreement, subscription: report.subscription, parentSubscriptionId: placement.parentSubscriptionId ?? null },
-        log: s.log,
-        asOf: today(),
-        skipped: new Set(Object.keys(s.skipped)),
-      });
+      replay = replayWith(range ?? {});
+      contribution = billing.mode !== 'bundled' ? null : range?.until ? replayWith({}) : replay;
     } catch (err) {
       replay = null;
+      contribution = null;
       fail('map', `the subscription cannot be billed on this placement: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
     }
-    return s.withdrawn ? null : replay.ledger;
+    return s.withdrawn || range === null ? null : replay.ledger;
+  }
+
+  /** A bundle member sends its billed values to the bundle's workflow when they changed. */
+  async function reportToBundle(): Promise<void> {
+    const billing = billingOrStandard(s.placement?.billing);
+    if (billing.mode !== 'bundled' || !billing.bundleId || !contribution || !s.report) return;
+    const values = s.withdrawn ? [] : memberValues(s.report.subscription, s.log, contribution, billing.from);
+    const text = JSON.stringify(values);
+    if (s.bundleSent?.bundleId === billing.bundleId && s.bundleSent.values === text) return;
+    const revision = (s.bundleSent?.revision ?? -1) + 1;
+    await reportBundleMember({ connectionId, bundleId: billing.bundleId, report: { subscriptionId, revision, values } });
+    s.bundleSent = { bundleId: billing.bundleId, revision, values: text, at: now() };
   }
 
   /** Writes one step; false when the PSA refused (failed) or stayed unreachable (retried later). */
@@ -522,6 +645,10 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
           ...placement,
           parentSubscriptionId: subscriptionId,
           description: placement.description.split(subscriptionId).join(init.subscription.id),
+          // S2's lines are described from its own product and licences (the activity names the product).
+          ...(placement.descriptionSource
+            ? { descriptionSource: { ...placement.descriptionSource, quantity: init.subscription.quantity, billingFrequency: init.subscription.billingFrequency } }
+            : {}),
         },
         parent: { subscriptionId, eventId },
         withdrawn: false,
@@ -534,6 +661,30 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       await handOverPartialUpgrade({ connectionId, notice: { ...known.notice, withdrawn: true } });
       s.spawned[eventId] = { ...known, withdrawn: true };
     }
+  }
+
+  // ---- commitment (docs/renewals.md) ------------------------------------------------------
+
+  /** The commitment as of today: from the replay once mapped, from the report while events wait for a mapping. */
+  function commitmentReport(): CommitmentReport | null {
+    if (!s.report) return null;
+    const state = replay?.ledger.state ?? initialState(s.report.subscription);
+    const commitment = commitmentOf(state, today(), replay?.ledger);
+    // A withdrawn partial upgrade bills nothing: no term to end, nothing to renew.
+    const billed = s.withdrawn ? { ...commitment, termStart: null, commitmentEnd: null, nextRenewal: null, scheduledDecrease: null } : commitment;
+    return { customerId: s.report.customerId, productId: state.productId, quantity: state.quantity, asOf: today(), commitment: billed };
+  }
+
+  /** The commitment to write where `renewals due` and the renewals mail read it: null when it did not change since the last write. */
+  function commitmentToRecord(): { report: CommitmentReport; text: string } | null {
+    const report = commitmentReport();
+    if (!report) return null;
+    const { asOf: _asOf, ...compared } = report;
+    const text = JSON.stringify(compared);
+    if (text === s.commitmentRecorded) return null;
+    // Runs started before commitments were recorded replay without this activity.
+    if (!patched('record-commitment')) return null;
+    return { report, text };
   }
 
   // ---- time --------------------------------------------------------------------------------
@@ -561,6 +712,12 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
     if (s.pendingStep && s.lastError?.retryAt) candidates.push(Date.parse(s.lastError.retryAt));
     if (s.status !== 'failed' && !s.blocked && replay?.nextWake) candidates.push(toDayNumber(replay.nextWake) * DAY_MS + wakeOffsetMs);
     if (s.status === 'ended' && s.quietSince) candidates.push(toDayNumber(addDays(s.quietSince, closeAfterDays)) * DAY_MS);
+    // A committed subscription's term ends by the calendar alone: wake on the renewal date so
+    // the recorded commitment (and the state) moves on to the next term.
+    const commitment = commitmentReport()?.commitment;
+    if (commitment && commitment.term !== 'none' && commitment.nextRenewal && commitment.nextRenewal > today()) {
+      candidates.push(toDayNumber(commitment.nextRenewal) * DAY_MS + wakeOffsetMs);
+    }
     return candidates.length ? Math.min(...candidates) : null;
   }
 
@@ -581,7 +738,8 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       status: s.status,
       report: s.report,
       placement: s.placement,
-      ledger: replay?.ledger ?? null,
+      // A seat-count or bundled subscription bills no ledger of its own (docs/billing-modes.md).
+      ledger: standardRange(billingOrStandard(s.placement?.billing)) === null ? null : (replay?.ledger ?? null),
       asOf: replay?.asOf ?? null,
       held: s.held,
       lineIds: heldLineIds(s.held),
@@ -595,7 +753,15 @@ export async function subscriptionWorkflow(input: SubscriptionWorkflowInput): Pr
       history: s.history,
       spawned: Object.fromEntries(Object.entries(s.spawned).map(([k, v]) => [k, { subscriptionId: v.subscriptionId, withdrawn: v.withdrawn }])),
       rejectedMessages: s.rejectedMessages,
+      billing: billingView(),
+      commitment: commitmentReport()?.commitment ?? null,
+      drift: s.drift ?? null,
     };
+  }
+
+  function billingView(): SubscriptionWorkflowState['billing'] {
+    const billing = billingOrStandard(s.placement?.billing);
+    return { ...billing, note: billingNote(billing), ...(s.bundleSent ? { bundle: { revision: s.bundleSent.revision, sentAt: s.bundleSent.at } } : {}) };
   }
 
   /** Search attributes and memo, so the Web UI lists and explains the subscription; written only when they change. */

@@ -16,7 +16,7 @@ export function eventViews(
     if (skip) return { ...base, status: 'skipped', reason: skip.reason, ...(skip.by ? { skippedBy: skip.by } : {}) };
     const o = byId.get(e.id);
     if (!o) return { ...base, status: 'waiting' };
-    return { ...base, status: o.status, ...(o.reason ? { reason: o.reason } : {}) };
+    return { ...base, status: o.status, ...(o.reason ? { reason: o.reason } : {}), ...(o.note ? { note: o.note } : {}) };
   });
 }
 
@@ -32,5 +32,14 @@ export function subscriptionSummary(s: SubscriptionWorkflowState): string {
   const scheduled = c.scheduled ? `; ${c.scheduled} scheduled (next ${s.nextWake ?? '?'})` : '';
   const rejected = c.rejected ? `; ${c.rejected} rejected` : '';
   const error = s.lastError ? `; last error: ${s.lastError.message}` : '';
-  return `Subscription ${s.subscriptionId}${who}: ${what}, ${s.status} → ${where}; ${c.applied} event(s) billed in ${s.step} step(s)${waiting}${scheduled}${rejected}${error}.`;
+  const mode = s.billing && s.billing.mode !== 'standard' ? `; ${s.billing.mode === 'bundled' ? `billed through bundle ${s.billing.bundleId}` : 'billed by the seat-count job'}, no lines of its own` : '';
+  return `Subscription ${s.subscriptionId}${who}: ${what}, ${s.status} → ${where}${mode}; ${c.applied} event(s) billed in ${s.step} step(s)${commitmentText(s.commitment)}${waiting}${scheduled}${rejected}${error}.`;
+}
+
+/** "; annual commitment to 2027-02-28, renews 2027-03-01 (10 → 7 then)" — only for a committed subscription. */
+function commitmentText(c: SubscriptionWorkflowState['commitment']): string {
+  if (!c || c.term === 'none' || c.commitmentEnd === null) return '';
+  const renews = c.nextRenewal ? `, renews ${c.nextRenewal}` : ', does not renew';
+  const decrease = c.scheduledDecrease ? ` (${c.scheduledDecrease.from} → ${c.scheduledDecrease.to} then)` : '';
+  return `; ${c.term} commitment to ${c.commitmentEnd}${renews}${decrease}`;
 }

@@ -5,14 +5,19 @@
  * not at all when nothing changed since the last mail:
  *  - service mapping: the set of subscriptions needing action (unmapped, or failed with their
  *    error) differs from the set the last mail listed; the mail then lists all of them;
- *  - billing reconciliation: statuses that changed since the last mail (store snapshot).
+ *  - billing reconciliation: statuses that changed since the last mail (store snapshot);
+ *  - renewals (docs/renewals.md): the subscriptions whose commitment ends within the
+ *    connection's renewal days differ from those the last mail listed; it lists all of them.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type { Collection, Db } from 'mongodb';
-import type { IsoDate } from '../../domain/dates';
+import { addDays, type IsoDate } from '../../domain/dates';
 import {
   contentHash,
+  DEFAULT_RENEWAL_DAYS,
   NotFoundError,
+  renewalRow,
+  type RenewalRow,
   statusChangesSince,
   type Connection,
   type NotificationTemplate,
@@ -20,7 +25,8 @@ import {
   type Store,
   type SubscriptionMapping,
 } from '../store';
-import { renderReconciliationDigest, renderServiceMappingDigest, type ReconciliationRow, type RenderedMail, type ServiceMappingRow } from './digest-templates';
+import { driftRows } from '../sync/drift.activities';
+import { renderReconciliationDigest, renderRenewalsDigest, renderServiceMappingDigest, type ReconciliationRow, type RenderedMail, type ServiceMappingRow } from './digest-templates';
 import type { Mailer } from './mailer';
 
 export const MAPPING_DIGEST_SNAPSHOTS = 'notification_mapping_snapshots';
@@ -97,26 +103,57 @@ export function createNotificationActivities(deps: NotificationActivityDeps) {
 
   const capped = <T>(rows: T[]) => rows.slice(0, MAX_ROWS);
 
+  /** Every subscription whose commitment ends between `from` and `through`, soonest first. */
+  async function renewalRows(connectionId: string, from: IsoDate, through: IsoDate): Promise<RenewalRow[]> {
+    const out: RenewalRow[] = [];
+    for (let skip = 0; ; skip += 1000) {
+      const page = await store.commitments.due(connectionId, { from, to: through, skip, limit: 1000 });
+      out.push(...page.items.map(renewalRow));
+      if (page.items.length < 1000) return out;
+    }
+  }
+
+  /**
+   * A mail that lists a set (who needs action, what renews): sent when the set differs from what
+   * the last such mail listed (snapshot `key`), never while it is empty — and an empty set is
+   * remembered, so the next item is news again.
+   */
+  async function whenListChanged(key: string, rows: unknown, itemCount: number, render: () => RenderedMail): Promise<{ mail: RenderedMail; itemCount: number; remember: () => Promise<void> } | null> {
+    const { snapshots } = configured();
+    const hash = contentHash(rows);
+    const last = await snapshots.findOne({ _id: key });
+    if (itemCount === 0 || last?.hash === hash) {
+      if (itemCount === 0 && last && last.hash !== hash) await snapshots.replaceOne({ _id: key }, { hash, savedAt: new Date() }, { upsert: true });
+      return null;
+    }
+    return {
+      mail: render(),
+      itemCount,
+      remember: async () => {
+        await snapshots.replaceOne({ _id: key }, { hash, savedAt: new Date() }, { upsert: true });
+      },
+    };
+  }
+
   /** What one template would send today, with what to remember once it went out; null when nothing changed. */
   async function compose(conn: Connection, template: NotificationTemplate, day: IsoDate): Promise<{ mail: RenderedMail; itemCount: number; remember: () => Promise<void> } | null> {
     if (template === 'serviceMapping') {
-      const { snapshots } = configured();
       const rows = await serviceMappingRows(conn.id);
-      const itemCount = rows.unmapped.length + rows.failed.length;
-      const hash = contentHash(rows);
-      const last = await snapshots.findOne({ _id: conn.id });
-      if (itemCount === 0 || last?.hash === hash) {
-        // Nothing needs action (remember that, so the next problem is news) or nothing changed.
-        if (itemCount === 0 && last && last.hash !== hash) await snapshots.replaceOne({ _id: conn.id }, { hash, savedAt: new Date() }, { upsert: true });
-        return null;
-      }
-      return {
-        mail: renderServiceMappingDigest({ psa: conn.psa, connectionName: conn.name, unmapped: capped(rows.unmapped), failed: capped(rows.failed) }),
-        itemCount,
-        remember: async () => {
-          await snapshots.replaceOne({ _id: conn.id }, { hash, savedAt: new Date() }, { upsert: true });
-        },
-      };
+      const drifted = deps.db ? await driftRows(deps.db, conn.id) : [];
+      // Drift joins the compared list only when there is some, so lists sent before drift existed still compare equal.
+      const listed = drifted.length > 0 ? { ...rows, drifted } : rows;
+      return whenListChanged(conn.id, listed, rows.unmapped.length + rows.failed.length + drifted.length, () =>
+        renderServiceMappingDigest({ psa: conn.psa, connectionName: conn.name, unmapped: capped(rows.unmapped), failed: capped(rows.failed), drifted: capped(drifted) }),
+      );
+    }
+    if (template === 'renewals') {
+      // Connections stored before the setting existed have none: the default.
+      const days = conn.notifications.renewalDays ?? DEFAULT_RENEWAL_DAYS;
+      const through = addDays(day, days);
+      const rows = await renewalRows(conn.id, day, through);
+      return whenListChanged(`renewals/${conn.id}`, rows, rows.length, () =>
+        renderRenewalsDigest({ psa: conn.psa, connectionName: conn.name, days, through, rows: capped(rows), more: Math.max(0, rows.length - MAX_ROWS) }),
+      );
     }
     const records = await store.reconciliations.listForLog({ connectionId: conn.id, from: monthsBack(day, deps.reconciliationMonths ?? 3), to: day });
     const current: NotifiedStatus[] = records.map((r) => ({ connectionId: conn.id, provider: r.provider, month: r.month, subscriptionId: r.subscriptionId, status: r.status }));

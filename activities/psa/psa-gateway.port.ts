@@ -5,7 +5,10 @@
  */
 import type { IsoDate } from '../../domain/dates';
 import type { Money } from '../../domain/money';
+import type { PsaLineFound } from '../../domain/owned-lines';
 import type { PsaKind, PsaOperation } from '../../domain/psa-operations';
+
+export type { PsaLineFound } from '../../domain/owned-lines';
 
 /** Where a subscription's lines live in the PSA, by PSA record id (never by name). */
 export interface PsaTarget {
@@ -16,9 +19,14 @@ export interface PsaTarget {
   productIds: Record<string, number>;
   /** Text put in every line's description; must contain the subscription id (drift detection). */
   description: string;
+  /** Platform product id → the description of lines of that product, where it differs from `description` (a line of an upgrade's new product names it). */
+  descriptions?: Record<string, string>;
   /** ConnectWise `billCustomer` (§7). */
   billCustomer?: 'Billable' | 'DoNotBill' | 'NoCharge';
 }
+
+/** The text a line of `productId` gets (before the PSA's length limit is applied). */
+export const descriptionFor = (target: PsaTarget, productId: string): string => target.descriptions?.[productId] ?? target.description;
 
 /** An operation with its deterministic idempotency key (workflow id + event seq + op index). */
 export interface KeyedOperation {
@@ -137,9 +145,15 @@ export interface PsaGateway {
    * dates with it.
    */
   readLine(target: PsaTarget, psaId: number, on?: IsoDate): Promise<PsaLineSnapshot>;
+  /**
+   * Every line of an agreement (ConnectWise additions) / contract (Autotask contract services,
+   * with the units in force on `on`, default today, and the dates their adjustments sit on),
+   * whoever wrote them: adoption at cutover and drift (docs/adopt-and-drift.md).
+   */
+  listLines(agreementId: number, on?: IsoDate): Promise<PsaLineFound[]>;
 }
 
 /** A gateway's lines part: a subscription's billing lines (written through the journal, read back). */
-export type PsaLines = Pick<PsaGateway, 'apply' | 'readLine'>;
+export type PsaLines = Pick<PsaGateway, 'apply' | 'readLine' | 'listLines'>;
 /** A gateway's directory part: the credentials test, companies, catalog, agreements and the global sync's record updates. */
 export type PsaDirectory = Omit<PsaGateway, 'psa' | keyof PsaLines>;

@@ -10,13 +10,15 @@
  * line key `<sub>/<product>/seat-count/<periodStart>`, created with the first count of the
  * period and its quantity raised in place; Autotask — one contract service per subscription,
  * `<sub>/<product>/seat-count`, whose units move by an adjustment dated the period start.
- * These lines belong to the seat-count job alone: a seat-count subscription is mapped (company,
- * agreement, product) but receives no lifecycle events, so the subscription workflow writes none.
+ * These lines belong to the seat-count job alone: only a subscription whose billing mode is
+ * `seat-count` is billed here (docs/billing-modes.md), and its subscription workflow writes none.
+ * The lines are built by domain/seat-count-lines.ts, which `plan` runs too.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { addDays, minDate, monthOf, type IsoDate } from '../../domain/dates';
-import type { KeyedOperation, PsaGateway } from '../psa/psa-gateway.port';
-import { currentBillingPeriodStart, seatCountUpdate } from '../../domain/seat-count';
+import { billingOrStandard } from '../../domain/billing-mode';
+import { monthOf, type IsoDate } from '../../domain/dates';
+import { seatCountDecision, seatCountEndOperations, seatCountLineBefore, seatCountOperations, type SeatCountOperation, type SeatCountSubject } from '../../domain/seat-count-lines';
+import type { KeyedOperation, PsaGateway, PsaTarget } from '../psa/psa-gateway.port';
 import type { GatewayRegistry } from '../psa/gateway-registry';
 import { withFailureTypes } from '../psa-failure';
 import { resolvePsaTarget } from '../psa-targets';
@@ -42,9 +44,8 @@ export function seatCountIdempotencyKey(connectionId: string, subscriptionId: st
   return `seat-count/${connectionId}/${subscriptionId}/${day}`;
 }
 
-/** First day of the billing period after the one starting `start` (periods are 28–31 or 365–366 days). */
-const nextPeriodStart = (periodType: 'monthly' | 'yearly', anchor: IsoDate, start: IsoDate): IsoDate =>
-  currentBillingPeriodStart(periodType, anchor, addDays(start, periodType === 'monthly' ? 31 : 366));
+const keyed = (key: string, ops: SeatCountOperation[]): KeyedOperation[] =>
+  ops.map(({ part, operation }) => ({ idempotencyKey: part === 'contract-service' ? `${key}/contract-service` : key, operation }));
 
 export function createSeatCountActivities(deps: SeatCountActivityDeps) {
   const { store } = deps;
@@ -52,6 +53,12 @@ export function createSeatCountActivities(deps: SeatCountActivityDeps) {
     if (!deps.usage) throw ApplicationFailure.nonRetryable('this worker was started without a database for usage counts', 'SeatCountNotConfigured');
     return deps.usage;
   };
+
+  async function write(connectionId: string, gateway: PsaGateway, target: PsaTarget, subscriptionId: string, ops: KeyedOperation[], lineIds: Record<string, number>) {
+    const applied = await gateway.apply(target, ops, lineIds);
+    await store.mappings.subscriptions.recordApplied(connectionId, subscriptionId, applied);
+    return applied;
+  }
 
   async function applyOne(connectionId: string, gateway: PsaGateway, subscriptionId: string, day: IsoDate): Promise<SeatCountResult> {
     const base = { subscriptionId };
@@ -61,61 +68,42 @@ export function createSeatCountActivities(deps: SeatCountActivityDeps) {
     const sub = await store.platform.getSubscription(connectionId, subscriptionId);
     const productId = mapping.productId ?? sub?.productId;
     if (!sub || !productId) return { ...base, outcome: 'skipped', reason: 'the platform has no such subscription' };
+    const billing = billingOrStandard(mapping.billing);
+    const state = await usage().getState(connectionId, subscriptionId);
+    // docs/billing-modes.md: the mode decides. Another mode's subscription is billed only for the
+    // days before it switched away from seat count, and its seat-count lines end on the switch day.
+    const stillSeatCount = billing.mode !== 'seat-count' && state !== null && billing.from !== undefined && day < billing.from;
+    const ending = billing.mode !== 'seat-count' && state !== null && state.billedQuantity > 0 && billing.from !== undefined && day >= billing.from;
+    if (billing.mode !== 'seat-count' && !stillSeatCount && !ending) {
+      return { ...base, outcome: 'skipped', reason: `billing mode is ${billing.mode}: its usage counts are not billed (map it with billing mode seat-count to bill them)` };
+    }
+    if (billing.mode === 'seat-count' && billing.from !== undefined && day < billing.from) {
+      return { ...base, outcome: 'skipped', reason: `seat-count billing starts on ${billing.from} (the switch from ${billing.standardUntil ? 'standard' : 'another'} billing); until then the old mode bills` };
+    }
     if (target.productIds[productId] === undefined) return { ...base, outcome: 'skipped', reason: `product ${productId} is not mapped` };
     const agreement = (await gateway.listAgreements(target.companyId)).find((a) => a.id === target.agreementId);
     if (!agreement) return { ...base, outcome: 'failed', reason: `agreement ${target.agreementId} not found on company ${target.companyId}` };
+    const subject: SeatCountSubject = { subscriptionId, productId, unitPrice: sub.unitPrice, unitCost: sub.unitCost, endDate: sub.endDate, agreement };
+    const lineIds = mapping.lineIds;
 
-    const state = await usage().getState(connectionId, subscriptionId);
+    if (ending) {
+      const until = billing.from!;
+      const lineKey = seatCountLineBefore(subject, until);
+      const cancelledDate = gateway.psa === 'connectwise' && lineIds[lineKey] !== undefined ? ((await gateway.readLine(target, lineIds[lineKey]!)).cancelledDate ?? null) : undefined;
+      const ops = seatCountEndOperations(gateway.psa, subject, state!.billedQuantity, until, cancelledDate);
+      await write(connectionId, gateway, target, subscriptionId, keyed(`${seatCountIdempotencyKey(connectionId, subscriptionId, until)}/end`, ops), lineIds);
+      await usage().saveState(connectionId, subscriptionId, { billedQuantity: 0, billedMonth: monthOf(day), lastUpdatedOn: day });
+      return { ...base, outcome: 'updated', quantity: 0, effectiveDate: until, reason: `seat-count billing ended on ${until}: billing mode is now ${billing.mode}` };
+    }
+
     const counts = await usage().countsFor(connectionId, subscriptionId, monthOf(day));
     if (counts.length === 0) return { ...base, outcome: 'skipped', reason: `no counts in ${monthOf(day)}` };
-    const decision = seatCountUpdate({
-      counts,
-      today: day,
-      billedQuantity: state?.billedQuantity ?? 0,
-      billedMonth: state?.billedMonth ?? null,
-      lastUpdatedOn: state?.lastUpdatedOn ?? null,
-      periodType: agreement.periodType,
-      periodAnchor: agreement.startDate,
-    });
+    const decision = seatCountDecision(subject, counts, state, day);
     const at = { quantity: decision.quantity, effectiveDate: decision.effectiveDate };
     if (!decision.update) return { ...base, ...at, outcome: 'unchanged', reason: decision.reason };
 
-    const key = seatCountIdempotencyKey(connectionId, subscriptionId, day);
-    const lineIds = mapping.lineIds;
-    const ops: KeyedOperation[] = [];
-    if (gateway.psa === 'connectwise') {
-      const lineKey = `${subscriptionId}/${productId}/seat-count/${decision.effectiveDate}`;
-      if (lineIds[lineKey] !== undefined) {
-        ops.push({ idempotencyKey: key, operation: { type: 'cw.update-addition', lineKey, set: { quantity: decision.quantity } } });
-      } else {
-        const periodEnd = addDays(nextPeriodStart(agreement.periodType, agreement.startDate, decision.effectiveDate), -1);
-        ops.push({
-          idempotencyKey: key,
-          operation: {
-            type: 'cw.create-addition',
-            addition: {
-              lineKey, subscriptionId, productId, kind: 'base',
-              quantity: decision.quantity, unitPrice: sub.unitPrice, unitCost: sub.unitCost,
-              effectiveDate: decision.effectiveDate,
-              cancelledDate: sub.endDate ? minDate(periodEnd, sub.endDate) : periodEnd,
-            },
-          },
-        });
-      }
-    } else {
-      const serviceKey = `${subscriptionId}/${productId}/seat-count`;
-      if (lineIds[serviceKey] === undefined) {
-        ops.push({
-          idempotencyKey: `${key}/contract-service`,
-          operation: { type: 'at.create-contract-service', service: { serviceKey, subscriptionId, productId, unitPrice: sub.unitPrice, unitCost: sub.unitCost } },
-        });
-      }
-      // Units are cumulative: move them from what is billed now to the new high-water mark.
-      const unitChange = decision.quantity - (state?.billedQuantity ?? 0);
-      if (unitChange !== 0) ops.push({ idempotencyKey: key, operation: { type: 'at.adjust-units', serviceKey, effectiveDate: decision.effectiveDate, unitChange } });
-    }
-    const applied = await gateway.apply(target, ops, lineIds);
-    await store.mappings.subscriptions.recordApplied(connectionId, subscriptionId, applied);
+    const ops = seatCountOperations(gateway.psa, subject, decision, state?.billedQuantity ?? 0, (k) => lineIds[k] !== undefined, billing.mode === 'seat-count' ? billing.from : undefined);
+    const applied = await write(connectionId, gateway, target, subscriptionId, keyed(seatCountIdempotencyKey(connectionId, subscriptionId, day), ops), lineIds);
     await usage().saveState(connectionId, subscriptionId, { billedQuantity: decision.quantity, billedMonth: monthOf(day), lastUpdatedOn: day });
     const shifted = applied.find((a) => a.shiftedFrom);
     return {
@@ -125,9 +113,14 @@ export function createSeatCountActivities(deps: SeatCountActivityDeps) {
   }
 
   return {
-    /** Subscriptions with usage counts in the month of `day`. */
+    /**
+     * Subscriptions with usage counts in the month of `day`, and those the job bills units for
+     * now (a switch away from seat count ends them). Whether a subscription is billed is its
+     * billing mode's decision (applySeatCounts says why one is skipped).
+     */
     async listSeatCountSubscriptions(input: { connectionId: string; day: IsoDate }): Promise<string[]> {
-      return usage().subscriptionsWithCounts(input.connectionId, monthOf(input.day));
+      const ids = new Set([...(await usage().subscriptionsWithCounts(input.connectionId, monthOf(input.day))), ...(await usage().subscriptionsBilled(input.connectionId))]);
+      return [...ids].sort();
     },
 
     /**

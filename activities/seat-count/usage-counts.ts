@@ -35,6 +35,8 @@ export interface UsageCountRepository {
   countsFor(connectionId: string, subscriptionId: string, month: string): Promise<DailyCount[]>;
   /** Subscriptions with at least one count in the month. */
   subscriptionsWithCounts(connectionId: string, month: string): Promise<string[]>;
+  /** Subscriptions whose seat-count lines bill units now (billed quantity above 0). */
+  subscriptionsBilled(connectionId: string): Promise<string[]>;
   getState(connectionId: string, subscriptionId: string): Promise<SeatCountState | null>;
   saveState(connectionId: string, subscriptionId: string, state: SeatCountState): Promise<void>;
 }
@@ -77,6 +79,10 @@ export function createUsageCountRepository(db: Db, now: () => Date = () => new D
       await ready();
       const docs = await counts.find({ connectionId, date: monthRange(month) }, { projection: { subscriptionId: 1 } }).toArray();
       return [...new Set(docs.map((d) => d.subscriptionId))].sort();
+    },
+    async subscriptionsBilled(connectionId) {
+      const docs = await states.find({ connectionId, billedQuantity: { $gt: 0 } }, { projection: { subscriptionId: 1 } }).toArray();
+      return docs.map((d) => d.subscriptionId).sort();
     },
     async getState(connectionId, subscriptionId) {
       const d = await states.findOne({ _id: key(connectionId, subscriptionId) });

@@ -5,7 +5,7 @@
  * notifications are opt-in (off, no recipients, both templates off).
  */
 import { z } from 'zod';
-import { CancellationRuleSchema, NegativeChangeRuleSchema, PositiveChangeRuleSchema } from '../../domain/schemas';
+import { CancellationRuleSchema, CommittedDecreaseRuleSchema, NegativeChangeRuleSchema, PositiveChangeRuleSchema, type RulesChange, type SyncRules } from '../../domain/schemas';
 
 /** `cw-main`: lowercase letters, digits and dashes; it appears in workflow ids. */
 export const ConnectionIdSchema = z
@@ -65,6 +65,8 @@ export const ConnectionRulesSchema = z
     positiveChange: PositiveChangeRuleSchema.default('actual-date'),
     negativeChange: NegativeChangeRuleSchema.default('actual-date'),
     cancellation: CancellationRuleSchema.default('cancellation-date'),
+    /** §3 "Commitment" (project rule): decreases of committed subscriptions wait for the renewal. Connections stored before it hold none: the same as the default. */
+    committedDecrease: CommittedDecreaseRuleSchema.default('at-renewal'),
     fieldToggles: z
       .object({ company: toggles(COMPANY_SYNC_FIELDS).default({}), product: toggles(PRODUCT_SYNC_FIELDS).default({}), addition: toggles(ADDITION_SYNC_FIELDS).default({}) })
       .strict()
@@ -81,6 +83,7 @@ export const ConnectionRulesPatchSchema = z
     positiveChange: PositiveChangeRuleSchema.optional(),
     negativeChange: NegativeChangeRuleSchema.optional(),
     cancellation: CancellationRuleSchema.optional(),
+    committedDecrease: CommittedDecreaseRuleSchema.optional(),
     fieldToggles: z
       .object({ company: togglesPatch(COMPANY_SYNC_FIELDS).optional(), product: togglesPatch(PRODUCT_SYNC_FIELDS).optional(), addition: togglesPatch(ADDITION_SYNC_FIELDS).optional() })
       .strict()
@@ -92,8 +95,8 @@ export type ConnectionRulesPatch = z.infer<typeof ConnectionRulesPatchSchema>;
 
 export const DEFAULT_CONNECTION_RULES: ConnectionRules = ConnectionRulesSchema.parse({});
 
-/** The two §8 digests. */
-export const NOTIFICATION_TEMPLATES = ['serviceMapping', 'billingReconciliation'] as const;
+/** The two §8 digests, and renewals due (docs/renewals.md). */
+export const NOTIFICATION_TEMPLATES = ['serviceMapping', 'billingReconciliation', 'renewals'] as const;
 export type NotificationTemplate = (typeof NOTIFICATION_TEMPLATES)[number];
 export const NotificationTemplateSchema = z.enum(NOTIFICATION_TEMPLATES, {
   errorMap: () => ({ message: `must be one of ${NOTIFICATION_TEMPLATES.join(', ')}` }),
@@ -106,6 +109,15 @@ const RecipientsSchema = z
   .max(50, 'at most 50 recipients')
   .transform((xs) => [...new Set(xs)]);
 
+/** How many days ahead renewals are listed (the renewals mail, `renewals due`): 1 to 366. */
+export const RenewalDaysSchema = z
+  .number({ required_error: 'is required', invalid_type_error: 'must be a number of days' })
+  .int('must be a whole number of days')
+  .min(1, 'must be at least 1 day')
+  .max(366, 'must be at most 366 days');
+/** The renewals mail looks this many days ahead unless the connection says otherwise. */
+export const DEFAULT_RENEWAL_DAYS = 30;
+
 /** §8 notification preferences: opt-in, recipients chosen per connection, per-template toggles. */
 export const NotificationSettingsSchema = z
   .object({
@@ -115,9 +127,11 @@ export const NotificationSettingsSchema = z
       .object({
         serviceMapping: z.boolean({ invalid_type_error: 'must be true or false' }).default(false),
         billingReconciliation: z.boolean({ invalid_type_error: 'must be true or false' }).default(false),
+        renewals: z.boolean({ invalid_type_error: 'must be true or false' }).default(false),
       })
       .strict()
       .default({}),
+    renewalDays: RenewalDaysSchema.default(DEFAULT_RENEWAL_DAYS),
   })
   .strict();
 export type NotificationSettings = z.infer<typeof NotificationSettingsSchema>;
@@ -130,9 +144,11 @@ export const NotificationSettingsPatchSchema = z
       .object({
         serviceMapping: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
         billingReconciliation: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
+        renewals: z.boolean({ invalid_type_error: 'must be true or false' }).optional(),
       })
       .strict()
       .optional(),
+    renewalDays: RenewalDaysSchema.optional(),
   })
   .strict();
 export type NotificationSettingsPatch = z.infer<typeof NotificationSettingsPatchSchema>;
@@ -169,7 +185,31 @@ export const UpdateCredentialsInputSchema = z
   .strict();
 export type UpdateCredentialsInput = z.input<typeof UpdateCredentialsInputSchema>;
 
-/** The three effective-date rules alone, in the shape the billing planner takes. */
-export function effectiveDateRules(rules: ConnectionRules): Pick<ConnectionRules, 'positiveChange' | 'negativeChange' | 'cancellation'> {
-  return { positiveChange: rules.positiveChange, negativeChange: rules.negativeChange, cancellation: rules.cancellation };
+/**
+ * The effective-date rules alone, in the shape the billing planner takes. `committedDecrease`
+ * only when it is not the default (absent means `at-renewal`), so placements made before the
+ * rule existed read the same.
+ */
+export function effectiveDateRules(rules: ConnectionRules): Pick<ConnectionRules, 'positiveChange' | 'negativeChange' | 'cancellation'> & { committedDecrease?: 'negative-change' } {
+  return {
+    positiveChange: rules.positiveChange,
+    negativeChange: rules.negativeChange,
+    cancellation: rules.cancellation,
+    ...(rules.committedDecrease === 'negative-change' ? { committedDecrease: 'negative-change' as const } : {}),
+  };
+}
+
+/**
+ * The effective-date rules over time (docs/mapping.md "Rules change"): those in force before the
+ * first change, then each change with the day it applies from. The last one is `rules` itself.
+ */
+export interface ConnectionRulesHistory {
+  initial: SyncRules;
+  changes: RulesChange[];
+}
+
+/** What a placement carries of a connection's rules: the initial rules and, after a change, the history. */
+export function placementRules(c: { rules: ConnectionRules; rulesHistory?: ConnectionRulesHistory }): { rules: SyncRules; rulesHistory?: RulesChange[] } {
+  if (!c.rulesHistory || c.rulesHistory.changes.length === 0) return { rules: effectiveDateRules(c.rules) };
+  return { rules: { ...c.rulesHistory.initial }, rulesHistory: c.rulesHistory.changes.map((x) => ({ from: x.from, rules: { ...x.rules } })) };
 }

@@ -13,6 +13,7 @@ import {
   UpdateCredentialsInputSchema,
   type AutotaskSettings,
   type ConnectionRules,
+  type ConnectionRulesHistory,
   type ConnectionRulesPatch,
   type ConnectWiseSettings,
   type CreateConnectionInput,
@@ -34,6 +35,8 @@ interface ConnectionCommon {
   id: string;
   name: string;
   rules: ConnectionRules;
+  /** Set once the effective-date rules changed: what they were before, and each change's day (docs/mapping.md "Rules change"). */
+  rulesHistory?: ConnectionRulesHistory;
   notifications: NotificationSettings;
   createdAt: Timestamp;
   updatedAt: Timestamp;
@@ -54,6 +57,7 @@ interface ConnectionDoc {
   settings: ConnectWiseSettings | AutotaskSettings;
   secret: SealedSecret;
   rules: ConnectionRules;
+  rulesHistory?: ConnectionRulesHistory;
   notifications: NotificationSettings;
   createdAt: Date;
   updatedAt: Date;
@@ -67,8 +71,8 @@ export interface ConnectionRepository {
   /** The connection with its decrypted secret — for building the PSA gateway only; never log it. */
   getWithSecret(id: string): Promise<ConnectionWithSecret | null>;
   list(filter?: { psa?: Connection['psa'] }): Promise<Connection[]>;
-  /** Changes only the given rules / toggles. */
-  updateRules(id: string, patch: ConnectionRulesPatch): Promise<Connection>;
+  /** Changes only the given rules / toggles; `rulesHistory` (computed by the caller) is saved in the same write. */
+  updateRules(id: string, patch: ConnectionRulesPatch, opts?: { rulesHistory?: ConnectionRulesHistory }): Promise<Connection>;
   /** Changes only the given notification preferences (recipients are replaced as a whole). */
   updateNotifications(id: string, patch: NotificationSettingsPatch): Promise<Connection>;
   /** Changes settings fields (validated for the connection's PSA), the name and/or the secret. */
@@ -89,6 +93,7 @@ function toView(doc: Omit<ConnectionDoc, 'secret'>): Connection {
     name: doc.name,
     settings: doc.settings,
     rules: doc.rules,
+    ...(doc.rulesHistory ? { rulesHistory: doc.rulesHistory } : {}),
     notifications: doc.notifications,
     createdAt: doc.createdAt.toISOString(),
     updatedAt: doc.updatedAt.toISOString(),
@@ -159,9 +164,9 @@ export function createConnectionRepository(db: Db, keys: SecretKeyring, now: () 
       return docs.map(toView);
     },
 
-    async updateRules(id, input) {
+    async updateRules(id, input, opts = {}) {
       const p = parseInput(ConnectionRulesPatchSchema, input);
-      return patch(id, leafPaths('rules', p));
+      return patch(id, { ...leafPaths('rules', p), ...(opts.rulesHistory ? { rulesHistory: opts.rulesHistory } : {}) });
     },
 
     async updateNotifications(id, input) {

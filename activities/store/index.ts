@@ -16,6 +16,8 @@ import type { SubscriptionArchive } from '../subscription.activities';
 import type { SecretKeyring } from './secrets';
 import { apiTokenIndexes, createApiTokenRepository, type ApiTokenRepository } from './api-tokens';
 import { auditIndexes, createAuditLog, type AuditLog } from './audit-log';
+import { bundleIndexes, createBundleRepository, type BundleRepository } from './bundles';
+import { commitmentIndexes, createCommitmentRepository, type CommitmentRepository } from './commitments';
 
 export interface Store {
   connections: ConnectionRepository;
@@ -28,6 +30,10 @@ export interface Store {
   archive: SubscriptionArchive;
   tokens: ApiTokenRepository;
   audit: AuditLog;
+  /** Bundles: several subscriptions billed through one PSA line (docs/billing-modes.md). */
+  bundles: BundleRepository;
+  /** Each subscription's commitment term, end and next renewal (docs/renewals.md). */
+  commitments: CommitmentRepository;
 }
 
 export interface StoreOptions {
@@ -50,6 +56,8 @@ export function createStore(db: Db, options: StoreOptions): Store {
     archive: createSubscriptionArchive(db, now),
     tokens: createApiTokenRepository(db, now),
     audit: createAuditLog(db, now),
+    bundles: createBundleRepository(db, now),
+    commitments: createCommitmentRepository(db, now),
   };
 }
 
@@ -63,6 +71,8 @@ export const STORE_INDEXES: readonly IndexSpec[] = [
   ...notificationIndexes,
   ...apiTokenIndexes,
   ...auditIndexes,
+  ...bundleIndexes,
+  ...commitmentIndexes,
 ];
 
 /** Creates every index the store needs; safe to call at every start-up (existing ones are kept). */
@@ -86,5 +96,7 @@ export * from './reconciliations';
 export * from './notification-log';
 export * from './api-tokens';
 export * from './audit-log';
+export * from './bundles';
+export * from './commitments';
 export { encodeLineKey, decodeLineKey } from './line-keys';
 export { contentHash } from './content-hash';

@@ -15,6 +15,7 @@
  * writers touch at once — the PSA line ids — lives in one document per line.
  */
 import type { Collection, Db, Filter } from 'mongodb';
+import type { Billing } from '../../domain/billing-mode';
 import type { AppliedOperation, PsaTarget } from '../psa/psa-gateway.port';
 import type { Timestamp } from './connections';
 import { ConflictError, NotFoundError } from './errors';
@@ -74,6 +75,8 @@ export interface SubscriptionLink {
   /** Line description; must contain the subscription id (drift detection). */
   description: string;
   billCustomer?: 'Billable' | 'DoNotBill' | 'NoCharge';
+  /** How it bills (docs/billing-modes.md); absent = standard. */
+  billing?: Billing;
 }
 /** Display fields of a subscription mapping (for the service mapping list and §8 mails). */
 export interface SubscriptionDisplay { label?: string; customerId?: string; customerName?: string; productId?: string }
@@ -428,8 +431,8 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
     {
       collection: SUBSCRIPTION_MAPPINGS,
       noun: 'subscription',
-      linkFields: ['companyId', 'agreementId', 'productIds', 'description', 'billCustomer'],
-      optionalLinkFields: ['billCustomer'],
+      linkFields: ['companyId', 'agreementId', 'productIds', 'description', 'billCustomer', 'billing'],
+      optionalLinkFields: ['billCustomer', 'billing'],
       linkDoc: (l) =>
         defined({
           companyId: l.companyId,
@@ -437,6 +440,7 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
           productIds: encodeKeys(l.productIds),
           description: l.description,
           billCustomer: l.billCustomer,
+          billing: l.billing,
         }),
       displayDoc: (d) => ({ label: d.label, customerId: d.customerId, customerName: d.customerName, productId: d.productId }),
       searchFields: ['platformId', 'label', 'customerName', 'customerId'],
@@ -451,6 +455,7 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
           productIds: doc.productIds ? decodeKeys(doc.productIds as Record<string, number>) : undefined,
           description: doc.description as string | undefined,
           billCustomer: doc.billCustomer as SubscriptionLink['billCustomer'],
+          billing: doc.billing as Billing | undefined,
         }),
         lineIds: {}, // filled from the lines collection by the subscription repository
       }),

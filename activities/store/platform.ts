@@ -7,6 +7,7 @@ import type { Db, Document, Filter } from 'mongodb';
 import { z } from 'zod';
 import { isIsoDate } from '../../domain/dates';
 import { isMoney, normalizeMoney } from '../../domain/money';
+import { CommitmentTermSchema } from '../../domain/schemas';
 import { ConflictError, parseInput } from './errors';
 import { containsRegex, isDuplicateKeyError, paging, type IndexSpec, type Page } from './mongo';
 
@@ -91,6 +92,8 @@ export const PlatformSubscriptionSchema = z
     autoRenew: z.boolean({ invalid_type_error: 'must be true or false' }).default(false),
     status: z.enum(SUBSCRIPTION_STATUSES, { errorMap: () => ({ message: `must be one of ${SUBSCRIPTION_STATUSES.join(', ')}` }) }),
     kind: z.enum(['saas', 'iaas'], { errorMap: () => ({ message: 'must be "saas" or "iaas"' }) }).default('saas'),
+    /** Commitment term length (docs/renewals.md); absent = none. */
+    commitmentTerm: CommitmentTermSchema.optional(),
   })
   .strict()
   .superRefine((s, ctx) => {

@@ -16,6 +16,17 @@ export { PsaError, isPsaError } from '../../activities/psa/http/psa-error';
 export const ValidationError = StoreInputError;
 export type ValidationError = StoreInputError;
 
+/**
+ * Temporal could not bring a connection's Schedules in line with a change, so the change was not
+ * saved (docs/mapping.md "Schedules follow connections"): the API answers 503 with this message.
+ */
+export class SchedulesUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SchedulesUnavailableError';
+  }
+}
+
 /** A validation error from one or more problems. */
 export const invalid = (...problems: Problem[]): StoreInputError => new StoreInputError(problems);
 

@@ -3,8 +3,9 @@
  * subscriptions reported on a connection, lifecycle events; and the admin's view of one
  * subscription (its workflow's state next to its mapping document).
  */
+import { subscriptionSharingWarnings } from './shared-psa-targets';
 import { SubscriptionReportSchema, subscriptionWorkflowId, type EventReceipt, type SubscriptionWorkflowState } from '../../contracts/subscription';
-import { parseInput, type SubscriptionMapping } from '../../activities/store';
+import { parseInput, type CommitmentRecord, type SubscriptionMapping } from '../../activities/store';
 import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { CustomersIntakeSchema, ProductsIntakeSchema } from './mapping-service.schemas';
@@ -14,9 +15,13 @@ export interface SubscriptionView {
   connectionId: string;
   subscriptionId: string;
   mapping: SubscriptionMapping | null;
+  /** The commitment its workflow last recorded (docs/renewals.md); null before it did (or for a subscription without a workflow). */
+  commitment: CommitmentRecord | null;
   /** The workflow's `state` query; null when there is no workflow or no worker answered in time (`workflowError` says which). */
   workflow: SubscriptionWorkflowState | null;
   workflowError?: string;
+  /** What the subscription shares in the PSA (docs/mapping.md "Shared PSA targets"); empty when nothing. */
+  warnings: string[];
 }
 
 export function createIntakeOperations(deps: MappingServiceDeps) {
@@ -108,18 +113,20 @@ export function createIntakeOperations(deps: MappingServiceDeps) {
     /** The mapping document and the workflow's state (queried with a deadline: without a worker a query never answers). */
     async subscriptionState(connectionId: string, subscriptionId: string): Promise<SubscriptionView> {
       await mustConnection(connectionId);
-      const mapping = await store.mappings.subscriptions.get(connectionId, subscriptionId);
+      const [mapping, commitment] = await Promise.all([store.mappings.subscriptions.get(connectionId, subscriptionId), store.commitments.get(connectionId, subscriptionId)]);
+      const conn = await store.connections.get(connectionId);
+      const warnings = conn ? await subscriptionSharingWarnings(store, connectionId, conn.psa, mapping) : [];
       const timeoutMs = deps.stateQueryTimeoutMs ?? 5_000;
       try {
         const workflow = await normalizeErrors(() => deps.platform.state(connectionId, subscriptionId, { timeoutMs }), {
           kind: 'subscription workflow',
           id: subscriptionWorkflowId(connectionId, subscriptionId),
         });
-        return { connectionId, subscriptionId, mapping, workflow };
+        return { connectionId, subscriptionId, mapping, commitment, workflow, warnings };
       } catch (e) {
         if (e instanceof NotFoundError && !mapping) throw new NotFoundError('subscription', `${connectionId}/${subscriptionId}`);
         const workflowError = e instanceof NotFoundError ? 'no workflow has been started for this subscription' : e instanceof Error ? e.message : String(e);
-        return { connectionId, subscriptionId, mapping, workflow: null, workflowError };
+        return { connectionId, subscriptionId, mapping, commitment, workflow: null, workflowError, warnings };
       }
     },
   };

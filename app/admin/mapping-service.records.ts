@@ -30,6 +30,9 @@ import {
   type MappingListQueryInput,
 } from './mapping-service.schemas';
 import { enabledFields, pushValues, syncHash } from '../../activities/sync/sync-fields';
+import { releaseWaiting, type ReleaseScope } from './release-waiting';
+import { productSharingWarnings } from './shared-psa-targets';
+import type { FanOutReport } from './subscription-fan-out';
 
 /** A mapping record with the platform record it maps (null when the platform no longer has it). */
 export type MappingRow<M, R> = M & { platform: R | null };
@@ -41,6 +44,10 @@ export interface MapOutcome<M> {
   syncedFields: string[];
   /** What the admin should know about how the sync went. */
   notes: string[];
+  /** What the admin should fix or know: e.g. another product on the same catalog item / service (docs/mapping.md "Shared PSA targets"). */
+  warnings: string[];
+  /** The subscriptions waiting for this record, placed now or still waiting with why (README "Events before mapping"). */
+  released: FanOutReport;
 }
 
 /** Customer and product mappings have the same shape (a PSA id and name). */
@@ -58,6 +65,10 @@ interface RecordKind<R, Match, F extends string> {
   parseSuggest(query: unknown): { search?: string; name?: string; partNumber?: string; limit?: number };
   find(gateway: PsaGateway, record: R, q: { search?: string; name?: string; partNumber?: string; limit?: number }): Promise<{ query: Record<string, string>; matches: Match[] }>;
   create(gateway: PsaGateway, record: R): Promise<{ id: number }>;
+  /** What a link to `psaId` means that the admin should know (none by default). */
+  warnings?(deps: MappingServiceDeps, conn: Connection, platformId: string, psaId: number): Promise<string[]>;
+  /** The subscriptions a newly linked record may release. */
+  releaseScope(platformId: string): ReleaseScope;
   /** PATCHes the given platform values onto the mapped PSA record (Map & Sync). */
   update(gateway: PsaGateway, psaId: number, values: Partial<Record<F, unknown>>): Promise<RecordUpdateResult>;
   /** Fields the PSA record gets on create (they count as synced). */
@@ -144,7 +155,8 @@ function recordOperations<R, Match extends { id: number; name: string; score: nu
         ...(m.mode === 'map-only' ? ['mapped only: the fields are pushed by the next global sync'] : []),
         ...(pushed.unsupported.length ? [`this PSA has no place for ${pushed.unsupported.join(', ')}: not written`] : []),
       ];
-      return { mapping, mode: m.mode, syncedFields: pushed.written, notes };
+      const warnings = (await kind.warnings?.(deps, conn, platformId, m.psaId)) ?? [];
+      return { mapping, mode: m.mode, syncedFields: pushed.written, notes, warnings, released: await releaseWaiting(deps, connectionId, kind.releaseScope(platformId)) };
     },
 
     /** Creates the record in the PSA with the platform's values and maps it (refused when already mapped). */
@@ -174,7 +186,8 @@ function recordOperations<R, Match extends { id: number; name: string; score: nu
         { psaId: created.id, psaName: kind.nameOf(record) },
         { display: { label: kind.label(record) }, synced: { at: now(), contentHash: syncHash(record as object, fields) } },
       );
-      return { mapping, mode: 'map-and-sync', syncedFields: [...fields], notes: [], created: { id: created.id, name: kind.nameOf(record) } };
+      const released = await releaseWaiting(deps, connectionId, kind.releaseScope(platformId));
+      return { mapping, mode: 'map-and-sync', syncedFields: [...fields], notes: [], warnings: [], released, created: { id: created.id, name: kind.nameOf(record) } };
     },
 
     /** Disconnect: back to `unmapped`, the PSA record untouched. */
@@ -205,6 +218,7 @@ export function createCustomerOperations(deps: MappingServiceDeps) {
       return { query: { search }, matches: await gateway.findCompanies(search, q.limit ?? 10) };
     },
     create: (gateway, c) => gateway.createCompany({ name: c.name }),
+    releaseScope: (customerId) => ({ customerId }),
     update: (gateway, id, values) => gateway.updateCompany(id, values as CompanyUpdate),
     createdFields: ['name'],
     label: (c) => c.name,
@@ -236,6 +250,8 @@ export function createProductOperations(deps: MappingServiceDeps) {
         unitCost: p.unitCost,
         periodType: p.billingFrequency,
       }),
+    releaseScope: (productId) => ({ productId }),
+    warnings: (d, conn, productId, psaId) => productSharingWarnings(d.store, conn.id, conn.psa, productId, psaId),
     update: (gateway, id, values) => gateway.updateCatalogItem(id, values as CatalogItemUpdate),
     createdFields: ['name', 'partNumber', 'description', 'unitPrice', 'unitCost'],
     label: (p) => p.name,

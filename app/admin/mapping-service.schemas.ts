@@ -5,6 +5,8 @@
  */
 import { z } from 'zod';
 import { IsoDateSchema } from '../../domain/schemas';
+import { DESCRIPTION_PARTS, type DescriptionPart } from '../../domain/line-description';
+import { isTimeZone } from './tenant-day';
 import {
   COMPANY_SYNC_FIELDS,
   ConnectionRulesPatchSchema,
@@ -92,8 +94,7 @@ export type MapProductInput = z.input<typeof MapProductInputSchema>;
 export const CreateRecordInputSchema = z.object({}).strict().default({});
 
 /** What may go into a service's line description besides the admin's text (seed 004 "Include Subscription Information"). */
-export const DESCRIPTION_PARTS = ['product', 'plan', 'partNumber', 'licenseCount'] as const;
-export type DescriptionPart = (typeof DESCRIPTION_PARTS)[number];
+export { DESCRIPTION_PARTS, type DescriptionPart } from '../../domain/line-description';
 
 export const BILL_CUSTOMER = ['Billable', 'DoNotBill', 'NoCharge'] as const;
 
@@ -117,12 +118,30 @@ export const MapServiceInputSchema = z
       .default({}),
     effectiveDate: IsoDateSchema.optional(),
     billCustomer: z.enum(BILL_CUSTOMER, { errorMap: () => ({ message: `must be one of ${BILL_CUSTOMER.join(', ')}` }) }).optional(),
+    /** docs/billing-modes.md: `seat-count` bills the usage counts' high-water mark (the daily job) and no lines from events. */
+    billingMode: z.enum(['standard', 'seat-count'], { errorMap: () => ({ message: 'must be "standard" or "seat-count" (bundles are made with the bundles routes)' }) }).optional(),
+    /** Switch the mode of a subscription that already billed (from the first of next month). */
+    force: bool.optional(),
+    /** Take over the MSP's own line for the subscription instead of creating one (docs/adopt-and-drift.md). */
+    adopt: bool.optional(),
+    /** With adopt: the PSA line to take over when several fit. */
+    adoptLine: psaRecordId.optional(),
   })
-  .strict();
+  .strict()
+  .refine((m) => m.adoptLine === undefined || m.adopt === true, { path: ['adoptLine'], message: 'needs adopt: true' });
 export type MapServiceInput = z.input<typeof MapServiceInputSchema>;
 
-/** The store's rules patch plus the §7 switch the store does not hold (see mapping-settings.ts). */
-export const RulesPatchSchema = ConnectionRulesPatchSchema.extend({ oneAgreementPerCompany: bool.optional() });
+/** The store's rules patch plus what the store does not hold (mapping-settings.ts): the §7 switch and the tenant's time zone. */
+export const RulesPatchSchema = ConnectionRulesPatchSchema.extend({
+  oneAgreementPerCompany: bool.optional(),
+  timeZone: z
+    .string({ invalid_type_error: 'must be a string' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(64, 'is too long')
+    .refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC')
+    .optional(),
+});
 export type RulesPatch = z.input<typeof RulesPatchSchema>;
 
 /** Bulk platform intake: one or many records. */

@@ -15,6 +15,7 @@ import type { Subscription } from '../../domain/schemas';
 import { SkipEventSchema, subscriptionWorkflowId, type SubscriptionPlacement } from '../../contracts/subscription';
 import type { AgreementSummary } from '../../activities/psa/psa-gateway.port';
 import {
+  commitmentView,
   effectiveDateRules,
   parseInput,
   type Connection,
@@ -26,7 +27,12 @@ import { billingStartDate } from '../../domain/effective-date';
 import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
 import { MappingListQuerySchema, MapServiceInputSchema, type MappingListQueryInput } from './mapping-service.schemas';
-import { CW_DESCRIPTION_ROOM, descriptionWarnings, serviceDescription } from './service-description';
+import { LEAST_DESCRIPTION_ROOM } from '../../activities/psa/line-description-room';
+import { descriptionWarnings, serviceDescription, subscriptionIdFits } from './service-description';
+import { subscriptionSharingWarnings } from './shared-psa-targets';
+import { nextBilling } from './billing-switch';
+import { billingNote, type Billing } from '../../domain/billing-mode';
+import { createOwnedLineOperations, type AdoptionReport } from './mapping-service.owned-lines';
 
 /** The domain's view of a platform subscription (what §4 rule 9 and the ledger take). */
 export function domainSubscription(s: PlatformSubscription): Subscription {
@@ -41,6 +47,7 @@ export function domainSubscription(s: PlatformSubscription): Subscription {
     billingFrequency: s.billingFrequency,
     autoRenew: s.autoRenew,
     kind: s.kind,
+    ...(s.commitmentTerm !== undefined ? { commitmentTerm: s.commitmentTerm } : {}),
   };
 }
 
@@ -59,11 +66,16 @@ export interface ServiceMapOutcome {
   warnings: string[];
   /** The subscription workflow that received the `subscriptionMapped` signal. */
   workflowId: string;
+  /** How it bills (docs/billing-modes.md), and the first day of the new mode when a billed subscription switched. */
+  billing: Billing & { note: string; switchedOn?: string };
+  /** With adopt: the lines taken over (the first sync updates them instead of creating new ones). */
+  adoption?: AdoptionReport;
 }
 
 export function createServiceOperations(deps: MappingServiceDeps) {
   const { store } = deps;
   const subs = store.mappings.subscriptions;
+  const owned = createOwnedLineOperations(deps);
 
   async function connection(connectionId: string): Promise<Connection> {
     const conn = await store.connections.get(connectionId);
@@ -123,7 +135,14 @@ export function createServiceOperations(deps: MappingServiceDeps) {
       await connection(connectionId);
       const q = parseInput(MappingListQuerySchema, query);
       const page = await subs.list(connectionId, q);
-      const items = await Promise.all(page.items.map(async (m) => ({ ...m, platform: await store.platform.getSubscription(connectionId, m.platformId) })));
+      // Each subscription's commitment as its workflow last recorded it (docs/renewals.md); null before it did.
+      const commitments = await store.commitments.getMany(connectionId, page.items.map((m) => m.platformId));
+      const items = await Promise.all(
+        page.items.map(async (m) => {
+          const commitment = commitments.get(m.platformId);
+          return { ...m, platform: await store.platform.getSubscription(connectionId, m.platformId), commitment: commitment ? commitmentView(commitment) : null };
+        }),
+      );
       return { items, total: page.total };
     },
 
@@ -151,13 +170,13 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         product: { id: s.productId, mapped: productMapping?.linked === true, psaId: productMapping?.psaId ?? null },
         agreements: agreements.map((a) => ({ ...a, problems: mappingProblems(a, domainSubscription(s)), defaultEffectiveDate: defaultEffectiveDate(s, a) })),
         agreementId: auto?.id ?? null,
-        description: serviceDescription(text, { product: false, plan: false, partNumber: false, licenseCount: false }, { ...s, subscriptionId }),
+        description: serviceDescription(text, { product: false, plan: false, partNumber: false, licenseCount: false }, { ...s, subscriptionId }).description,
         psa: conn.psa,
       };
     },
 
     /** Maps the subscription (validated as above), records it, then signals its workflow. */
-    async map(connectionId: string, subscriptionId: string, input: unknown): Promise<ServiceMapOutcome> {
+    async map(connectionId: string, subscriptionId: string, input: unknown, by = 'unknown'): Promise<ServiceMapOutcome> {
       const m = parseInput(MapServiceInputSchema, input);
       const conn = await connection(connectionId);
       const s = await platformSubscription(connectionId, subscriptionId);
@@ -186,10 +205,11 @@ export function createServiceOperations(deps: MappingServiceDeps) {
           message: `is ${effectiveDate}, but a newly mapped subscription is billed from max(subscription start ${s.startDate}, agreement start ${agreement.startDate}) = ${defaultEffectiveDate(s, agreement)} (§4 rule 1); other dates are not supported`,
         });
       }
-      if (conn.psa === 'connectwise' && `sub ${subscriptionId}`.length > CW_DESCRIPTION_ROOM - 1) {
-        problems.push({ path: 'description', message: `cannot hold subscription id "${subscriptionId}": ConnectWise keeps ${CW_DESCRIPTION_ROOM} characters next to the operation tag` });
+      if (!subscriptionIdFits(conn.psa, subscriptionId)) {
+        problems.push({ path: 'description', message: `cannot hold subscription id "${subscriptionId}": ${conn.psa === 'connectwise' ? 'ConnectWise' : 'Autotask'} may keep only ${LEAST_DESCRIPTION_ROOM[conn.psa]} characters of a line description` });
       }
       if (problems.length > 0) throw invalid(...problems);
+      const switched = nextBilling(await subs.get(connectionId, subscriptionId), m.billingMode, m.force === true, (deps.now?.() ?? new Date()).toISOString().slice(0, 10));
 
       if (settings.oneAgreementPerCompany) {
         const lines = [...shared, agreement.id].map((agreementId, i) => ({ companyId, agreementId, platformProductId: `line-${i}`, lineId: i }));
@@ -197,16 +217,7 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         if (clash.length > 0) throw new ConflictError(`company ${companyId} ${clash.map((p) => p.message).join('; ')}; map this service to agreement ${[...shared].join(', ')}`);
       }
 
-      const description = serviceDescription(m.description, m.include, { ...s, subscriptionId, ...(product ? { product } : {}) });
-      const customer = await store.platform.getCustomer(s.customerId);
-      // Choosing the company here maps the customer too, as on the vendor's service screen.
-      if (!customerMapped) await store.mappings.customers.markMapped(connectionId, s.customerId, { psaId: companyId }, customer ? { display: { label: customer.name } } : {});
-      const mapping = await subs.markMapped(
-        connectionId,
-        subscriptionId,
-        { companyId, agreementId: agreement.id, productIds: { [s.productId]: productMapping.psaId }, description, ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}) },
-        { display: { label: product ? `${product.name} (${subscriptionId})` : subscriptionId, customerId: s.customerId, ...(customer ? { customerName: customer.name } : {}), productId: s.productId } },
-      );
+      const { description, source: descriptionSource } = serviceDescription(m.description, m.include, { ...s, subscriptionId, ...(product ? { product } : {}) });
       const placement: SubscriptionPlacement = {
         psa: conn.psa,
         companyId,
@@ -214,8 +225,23 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         agreement: { startDate: agreement.startDate, periodType: agreement.periodType },
         rules: effectiveDateRules(conn.rules),
         description,
+        descriptionSource,
         ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}),
+        billing: switched.billing,
       };
+      // With adopt, nothing is mapped unless every line the first sync would create can be taken over (409 says why).
+      const planned = m.adopt ? await owned.planForPlacement(connectionId, subscriptionId, placement, { [s.productId]: productMapping.psaId }, m.adoptLine) : null;
+      const customer = await store.platform.getCustomer(s.customerId);
+      // Choosing the company here maps the customer too, as on the vendor's service screen.
+      if (!customerMapped) await store.mappings.customers.markMapped(connectionId, s.customerId, { psaId: companyId }, customer ? { display: { label: customer.name } } : {});
+      const mapping = await subs.markMapped(
+        connectionId,
+        subscriptionId,
+        { companyId, agreementId: agreement.id, productIds: { [s.productId]: productMapping.psaId }, description, ...(m.billCustomer ? { billCustomer: m.billCustomer } : {}), billing: switched.billing },
+        { display: { label: product ? `${product.name} (${subscriptionId})` : subscriptionId, customerId: s.customerId, ...(customer ? { customerName: customer.name } : {}), productId: s.productId } },
+      );
+      // Adoption goes to the workflow before the placement, so its first sync updates the line.
+      const adoption = planned ? await owned.adoptPlanned(connectionId, subscriptionId, planned, by) : undefined;
       try {
         await normalizeErrors(() => deps.platform.place(connectionId, subscriptionId, placement));
       } catch (e) {
@@ -228,14 +254,20 @@ export function createServiceOperations(deps: MappingServiceDeps) {
         agreementChosen: chosen,
         effectiveDate,
         description,
-        warnings: descriptionWarnings(conn.psa, description),
+        warnings: [...descriptionWarnings(conn.psa, description), ...(await subscriptionSharingWarnings(store, connectionId, conn.psa, mapping))],
         workflowId: subscriptionWorkflowId(connectionId, subscriptionId),
+        billing: { ...switched.billing, note: billingNote(switched.billing), ...(switched.switchedOn ? { switchedOn: switched.switchedOn } : {}) },
+        ...(adoption ? { adoption } : {}),
       };
     },
 
     /** Disconnect: the mapping is removed and the workflow told; lines already in the PSA stay (its history). */
     async unmap(connectionId: string, subscriptionId: string): Promise<{ before: SubscriptionMapping; mapping: SubscriptionMapping; workflowSignalled: boolean }> {
       await connection(connectionId);
+      const current = await subs.get(connectionId, subscriptionId);
+      if (current?.billing?.mode === 'bundled') {
+        throw new ConflictError(`subscription "${subscriptionId}" bills through bundle "${current.billing.bundleId}"; it leaves only with its bundle (bundles delete ${current.billing.bundleId})`);
+      }
       const before = await subs.disconnect(connectionId, subscriptionId);
       if (!before) throw new NotFoundError('subscription mapping', `${connectionId}/${subscriptionId}`);
       // No workflow yet: nothing to tell.

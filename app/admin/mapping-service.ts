@@ -13,7 +13,10 @@ import type { MappingServiceDeps } from './mapping-service.deps';
 import { createIntakeOperations } from './mapping-service.intake';
 import { createCustomerOperations, createProductOperations } from './mapping-service.records';
 import { createServiceOperations } from './mapping-service.services';
+import { createBundleOperations } from './mapping-service.bundles';
+import { createOwnedLineOperations } from './mapping-service.owned-lines';
 import { NotFoundError } from './mapping-errors';
+import { createRenewalOperations } from './renewals';
 
 export type { MappingServiceDeps } from './mapping-service.deps';
 
@@ -23,7 +26,12 @@ export function createMappingService(deps: MappingServiceDeps) {
     customers: createCustomerOperations(deps),
     products: createProductOperations(deps),
     services: createServiceOperations(deps),
+    /** Adoption at cutover and drift of the lines subscriptions own (docs/adopt-and-drift.md). */
+    ownedLines: createOwnedLineOperations(deps),
     platform: createIntakeOperations(deps),
+    /** Bundles: several subscriptions billed through one PSA line (docs/billing-modes.md). */
+    bundles: createBundleOperations(deps),
+    renewals: createRenewalOperations(deps),
 
     /** Per kind { total, mapped, unmapped, failed } (seed 004: failed counts inside mapped/unmapped). */
     async summary(connectionId: string) {

@@ -1,7 +1,8 @@
 /**
  * Per-connection mapping settings the store's connection document does not hold yet: the §7
- * "one agreement per company" switch. Kept in its own small collection so the connections
- * repository stays as it is; the rules API shows it next to the §2 rules.
+ * "one agreement per company" switch and the PSA tenant's time zone. Kept in their own small
+ * collection so the connections repository stays as it is; the rules API shows them next to
+ * the §2 rules.
  */
 import type { Db } from 'mongodb';
 
@@ -10,8 +11,10 @@ export const MAPPING_SETTINGS = 'mapping_settings';
 export interface MappingSettings {
   /** §7: a company's mapped subscriptions must all live on one agreement/contract. Default off. */
   oneAgreementPerCompany: boolean;
+  /** The PSA tenant's IANA time zone: a rules change applies from that zone's day (tenant-day.ts). Default UTC. */
+  timeZone: string;
 }
-export const DEFAULT_MAPPING_SETTINGS: MappingSettings = { oneAgreementPerCompany: false };
+export const DEFAULT_MAPPING_SETTINGS: MappingSettings = { oneAgreementPerCompany: false, timeZone: 'UTC' };
 
 export interface MappingSettingsRepository {
   get(connectionId: string): Promise<MappingSettings>;
@@ -26,7 +29,10 @@ interface SettingsDoc extends MappingSettings {
 
 export function createMappingSettingsRepository(db: Db, now: () => Date = () => new Date()): MappingSettingsRepository {
   const col = db.collection<SettingsDoc>(MAPPING_SETTINGS);
-  const view = (doc: SettingsDoc | null): MappingSettings => ({ ...DEFAULT_MAPPING_SETTINGS, ...(doc ? { oneAgreementPerCompany: doc.oneAgreementPerCompany } : {}) });
+  const view = (doc: SettingsDoc | null): MappingSettings => ({
+    oneAgreementPerCompany: doc?.oneAgreementPerCompany ?? DEFAULT_MAPPING_SETTINGS.oneAgreementPerCompany,
+    timeZone: doc?.timeZone ?? DEFAULT_MAPPING_SETTINGS.timeZone,
+  });
   const get = async (connectionId: string) => view(await col.findOne({ _id: connectionId }));
   return {
     get,

@@ -8,6 +8,7 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_API_URL } from './api-client';
 import { register as registerConnections } from './commands/connections';
 import { register as registerMappings } from './commands/mappings';
+import { register as registerOwnedLines } from './commands/owned-lines';
 import { register as registerPlan } from './commands/plan';
 import { register as registerPlatform } from './commands/platform';
 import { register as registerSchedules } from './commands/schedules';
@@ -18,9 +19,11 @@ import { register as registerCatalog } from './commands/catalog';
 import { register as registerReconciliation } from './commands/reconciliation';
 import { register as registerTokens } from './commands/tokens';
 import { register as registerAudit } from './commands/audit';
+import { register as registerBundles } from './commands/bundles';
+import { register as registerRenewals } from './commands/renewals';
 
 /** Every subcommand, in help order. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerPlatform, registerSchedules, registerSync, registerNotifications, registerUsage, registerCatalog, registerReconciliation, registerTokens, registerAudit];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerPlan, registerConnections, registerMappings, registerBundles, registerOwnedLines, registerPlatform, registerSchedules, registerSync, registerNotifications, registerUsage, registerCatalog, registerReconciliation, registerRenewals, registerTokens, registerAudit];
 
 export function buildProgram(): Command {
   const program = new Command('psa-connector')

@@ -32,7 +32,10 @@ import { accessRoutes } from './routes/access.routes';
 import { registerConnectionRoutes } from './routes/connections';
 import { invoiceRoutes } from './routes/invoices.routes';
 import { registerMappingRoutes } from './routes/mappings';
+import { registerBundleRoutes } from './routes/bundles.routes';
+import { registerOwnedLineRoutes } from './routes/owned-lines.routes';
 import { registerPlatformRoutes } from './routes/platform';
+import { registerRenewalRoutes } from './routes/renewals.routes';
 import { catalogRoutes, type CatalogRouteDeps } from './routes/catalog.routes';
 import { notificationRoutes, type NotificationRouteDeps } from './routes/notifications.routes';
 import { scheduleRoutes, type ScheduleRouteDeps } from './routes/schedules.routes';
@@ -184,10 +187,13 @@ export function createAdminApi(deps: AdminApiDeps): FastifyInstance {
   void app.register(invoiceRoutes, { store: deps.store });
   registerConnectionRoutes(app, deps.service);
   registerMappingRoutes(app, deps.service);
+  registerBundleRoutes(app, deps.service);
+  registerOwnedLineRoutes(app, deps.service);
   registerPlatformRoutes(app, deps.service);
+  registerRenewalRoutes(app, deps.service);
   if (deps.operations) {
     const ops = deps.operations;
-    void app.register(scheduleRoutes, ops).register(syncRoutes, ops).register(notificationRoutes, ops).register(seatCountRoutes, ops).register(catalogRoutes, ops).register(reconciliationRoutes, ops);
+    void app.register(scheduleRoutes, ops).register(syncRoutes, ops).register(notificationRoutes, { ...ops, connections: deps.service.connections }).register(seatCountRoutes, ops).register(catalogRoutes, ops).register(reconciliationRoutes, ops);
   }
   if (sessions && deps.console !== false) {
     void app.register(consolePlugin, { access, sessions, ...deps.console });

@@ -4,7 +4,7 @@
  *   404 / 409 { error }                            missing record / state conflict
  *   401 / 403 / 429 { error }                      no or unknown token / not allowed / throttled (access.ts)
  *   502 { error, psa: { psa, kind, status, message, details } }   the PSA refused or failed
- *   503 { error } + Retry-After                    MongoDB or Temporal cannot be reached; retrying will work
+ *   503 { error } + Retry-After                    MongoDB or Temporal cannot be reached (or a connection's Schedules could not be applied: nothing saved); retrying will work
  *   500 { error: "internal error" }                anything else (reported to onError)
  */
 import { isGrpcServiceError, ServiceError } from '@temporalio/client';
@@ -14,6 +14,7 @@ import { BillingInputError, type Problem } from '../../domain/problems';
 import { UnknownConnectionError } from '../../activities/psa/gateway-registry';
 import { PsaError } from '../../activities/psa/http/psa-error';
 import { ConflictError, NotFoundError, StoreInputError } from '../../activities/store/errors';
+import { SchedulesUnavailableError } from '../../app/admin/mapping-errors';
 
 export interface ErrorReply {
   status: number;
@@ -59,6 +60,7 @@ function fastifyClientError(e: unknown): { statusCode: number; code: string } | 
 
 export function errorReply(e: unknown): ErrorReply {
   if (e instanceof HttpRefusal) return { status: e.status, body: { error: e.message }, ...(e.retryAfter !== undefined ? { retryAfter: e.retryAfter } : {}) };
+  if (e instanceof SchedulesUnavailableError) return { status: 503, body: { error: e.message }, retryAfter: OUTAGE_RETRY_AFTER_S };
   const down = unreachableDependency(e);
   if (down) return { status: 503, body: { error: `${down} is unreachable; try again shortly (GET /api/health says what is down)` }, retryAfter: OUTAGE_RETRY_AFTER_S };
   if (e instanceof StoreInputError || e instanceof BillingInputError) return { status: 400, body: { error: 'invalid input', problems: e.problems } };

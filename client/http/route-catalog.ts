@@ -13,6 +13,8 @@
 import { z, type ZodTypeAny } from 'zod';
 import { CustomerSuggestQuerySchema, CreateRecordInputSchema, CustomersIntakeSchema, MapCustomerInputSchema, MapProductInputSchema, MapServiceInputSchema, MappingListQuerySchema, ProductSuggestQuerySchema, ProductsIntakeSchema, RulesPatchSchema } from '../../app/admin/mapping-service.schemas';
 import { ReconciliationLogQuerySchema } from '../../app/admin/reconciliation-log';
+import { CreateBundleInputSchema, DeleteBundleQuerySchema } from '../../app/admin/mapping-service.bundles';
+import { RenewalsQuerySchema } from '../../app/admin/renewals';
 import { UsageReportSchema } from '../../activities/seat-count/usage-counts';
 import { AuditQuerySchema, CreateConnectionInputSchema, CreateTokenInputSchema, NotificationSettingsPatchSchema, PsaKindSchema, UpdateCredentialsInputSchema, type Role } from '../../activities/store';
 import { CatalogPushInputSchema } from '../../activities/sync/service-catalog.activities';
@@ -20,6 +22,7 @@ import { isIsoDate } from '../../domain/dates';
 import { PlatformEventSchema } from '../../domain/event-log';
 import { DecisionRequestSchema } from '../../workflows/reconciliation-decisions';
 import { SubscriptionReportSchema, SkipEventSchema } from '../../contracts/subscription';
+import { AdoptionInputSchema, DriftAcceptInputSchema, DriftRestoreInputSchema } from '../../app/admin/mapping-service.owned-lines';
 import { InvoiceIntakeSchema, InvoiceListQuerySchema } from './routes/invoices.routes';
 import { ScheduleListQuerySchema } from './routes/schedules.routes';
 import { SeatCountRunSchema, UsageMonthQuerySchema } from './routes/seat-count.routes';
@@ -99,11 +102,15 @@ export const ROUTE_CATALOG: Readonly<Record<string, RouteSpec>> = {
 
   ...mappingKind('customers', 'customer', CustomerSuggestQuerySchema, MapCustomerInputSchema),
   ...mappingKind('products', 'product', ProductSuggestQuerySchema, MapProductInputSchema),
-  'GET /api/connections/:id/subscriptions': { role: 'viewer', tag: 'mapping', summary: 'Services (subscriptions) with their mapping status', query: MappingListQuerySchema },
+  'GET /api/connections/:id/subscriptions': { role: 'viewer', tag: 'mapping', summary: 'Services (subscriptions) with their mapping status and commitment (term, commitment end, next renewal; null before the workflow recorded one)', query: MappingListQuerySchema },
   'GET /api/connections/:id/subscriptions/:pid/suggestions': { role: 'viewer', tag: 'mapping', summary: "The customer's company and agreements, each with the problems it would raise" },
   'POST /api/connections/:id/subscriptions/:pid/mapping': { role: 'operator', tag: 'mapping', summary: 'Map the service to an agreement; its workflow is told', body: MapServiceInputSchema },
   'DELETE /api/connections/:id/subscriptions/:pid/mapping': { role: 'operator', tag: 'mapping', summary: 'Unmap the service (lines already in the PSA stay)' },
   'POST /api/connections/:id/subscriptions/:pid/retry': { role: 'operator', tag: 'mapping', summary: 'Retry a failed sync' },
+  'GET /api/connections/:id/bundles': { role: 'viewer', tag: 'mapping', summary: 'Bundles: several subscriptions billed through one PSA line (docs/billing-modes.md)', query: z.object({ limit: z.string().regex(/^\d+$/, 'must be a whole number').optional(), skip: z.string().regex(/^\d+$/, 'must be a whole number').optional() }).strict() },
+  'POST /api/connections/:id/bundles': { role: 'operator', tag: 'mapping', summary: 'Create a bundle: its PSA line (company, agreement, catalog item / service), mode quantity-only | average | total, member subscriptions', body: CreateBundleInputSchema },
+  'GET /api/connections/:id/bundles/:bundleId': { role: 'viewer', tag: 'mapping', summary: "A bundle with its workflow's state (members' values, the line's values, what the PSA holds)" },
+  'DELETE /api/connections/:id/bundles/:bundleId': { role: 'operator', tag: 'mapping', summary: 'Delete a bundle: one that never billed releases its members; one that billed ends on the first of next month with ?force=true (409 without)', query: DeleteBundleQuerySchema },
   'POST /api/connections/:id/subscriptions/:pid/events/:eid/skip': {
     role: 'operator',
     tag: 'mapping',
@@ -112,13 +119,22 @@ export const ROUTE_CATALOG: Readonly<Record<string, RouteSpec>> = {
     bodyValidatedByHandler: true,
   },
 
+  'GET /api/connections/:id/subscriptions/:pid/adoption': { role: 'viewer', tag: 'adopt and drift', summary: "Dry run: the hand-made line the subscription would take over at cutover, and what differs (?line= to choose one)", query: AdoptionInputSchema },
+  'POST /api/connections/:id/subscriptions/:pid/adoption': { role: 'operator', tag: 'adopt and drift', summary: 'Take over the hand-made line: the next sync updates it instead of creating a second one', body: AdoptionInputSchema },
+  'GET /api/connections/:id/adoption': { role: 'viewer', tag: 'adopt and drift', summary: 'Dry run of adoption for every mapped subscription of the connection' },
+  'POST /api/connections/:id/adoption': { role: 'operator', tag: 'adopt and drift', summary: 'Take over every adoptable hand-made line of the connection' },
+  'GET /api/connections/:id/subscriptions/:pid/drift': { role: 'viewer', tag: 'adopt and drift', summary: "The subscription's owned lines compared with the ledger now, and the last daily comparison" },
+  'POST /api/connections/:id/subscriptions/:pid/drift/restore': { role: 'operator', tag: 'adopt and drift', summary: "Write the ledger's values back over drifted lines (all, or lineKey)", body: DriftRestoreInputSchema },
+  'POST /api/connections/:id/subscriptions/:pid/drift/accept': { role: 'operator', tag: 'adopt and drift', summary: "Accept the PSA's quantity / price of a drifted line (recorded as events dated today)", body: DriftAcceptInputSchema },
+
   'PUT /api/platform/customers': { role: 'operator', tag: 'platform intake', summary: 'Upsert platform customers (1–1000)', body: CustomersIntakeSchema },
   'PUT /api/platform/products': { role: 'operator', tag: 'platform intake', summary: 'Upsert platform products (1–1000)', body: ProductsIntakeSchema },
   'POST /api/platform/invoices': { role: 'operator', tag: 'platform intake', summary: 'Deliver final reseller / customer invoices (1–1000), idempotent by invoice id; an amended invoice replaces it', body: InvoiceIntakeSchema },
   'GET /api/platform/invoices': { role: 'viewer', tag: 'platform intake', summary: "A billing month's invoices with their amendments", query: InvoiceListQuerySchema },
   'POST /api/connections/:id/subscriptions': { role: 'operator', tag: 'platform intake', summary: 'Report a subscription on a connection; its workflow starts', body: SubscriptionReportSchema },
   'POST /api/connections/:id/subscriptions/:pid/events': { role: 'operator', tag: 'platform intake', summary: "A lifecycle event { id, sequence?, type, date, ... }: 202 accepted / duplicate / queued, 400 invalid (which field, why), 409 the id was used for another event or the subscription is reported on another connection", body: PlatformEventSchema, bodyValidatedByHandler: true },
-  'GET /api/connections/:id/subscriptions/:pid/state': { role: 'viewer', tag: 'platform intake', summary: "The mapping document and the workflow's state" },
+  'GET /api/connections/:id/subscriptions/:pid/state': { role: 'viewer', tag: 'platform intake', summary: "The mapping document, the workflow's state and the recorded commitment" },
+  'GET /api/connections/:id/renewals': { role: 'viewer', tag: 'mapping', summary: 'Subscriptions whose commitment ends within the next ?days=N (1–366, default the connection\'s renewal days): customer, product, quantity, commitment end, auto-renew, any decrease waiting for the renewal', query: RenewalsQuerySchema },
   'POST /api/connections/:id/usage': { role: 'operator', tag: 'platform intake', summary: 'Daily usage counts of a seat-count subscription (a day sent again replaces its count)', body: UsageReportSchema },
   'GET /api/connections/:id/usage/:subscriptionId': { role: 'viewer', tag: 'seat count', summary: "A month's counts, high-water mark and what is billed", query: UsageMonthQuerySchema },
   'POST /api/connections/:id/seat-count/run': { role: 'operator', tag: 'seat count', summary: 'Run the daily seat-count update now', body: SeatCountRunSchema },

@@ -121,8 +121,9 @@ const contractServiceCreate = z.object({
   serviceID: int,
   adjustedPrice: amount.nullish(),
   unitCost: amount.nullish(),
-  invoiceDescription: z.string().nullish(),
-  internalDescription: z.string().nullish(),
+  // The entity's field information: 1000 and 100 characters (the swagger publishes no lengths).
+  invoiceDescription: z.string().max(1000).nullish(),
+  internalDescription: z.string().max(100).nullish(),
   quoteItemID: int.nullish(),
 });
 // Unknown properties are ignored, as Autotask's model binding does; the conformance test is

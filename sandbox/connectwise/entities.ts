@@ -12,10 +12,11 @@ import { CwHttpError, fieldError, invalidObject, type CwFieldError } from './ven
 export interface EntityRules {
   /**
    * What the tenant keeps of an addition's `description`. Its published model gives no maximum,
-   * so the sandbox assumes a catalog description's 60 and CUTS a longer text (the silent case a
-   * client's markers must survive); `overlongDescription: 'refuse'` answers 400 instead.
+   * so by default (null) the sandbox keeps the whole text; a number makes it a tenant that CUTS a
+   * longer text (the silent case a client's markers must survive, e.g. a catalog description's
+   * 60), or with `overlongDescription: 'refuse'` answers 400 instead.
    */
-  additionDescriptionMax: number;
+  additionDescriptionMax: number | null;
   overlongDescription: 'truncate' | 'refuse';
   /** Refuse PUT/PATCH/DELETE of an invoiced addition (the connector's contract, §6). */
   lockInvoicedAdditions: boolean;
@@ -232,7 +233,7 @@ export function buildAddition(
     c.fail('billCustomer', 'InvalidField', `billCustomer must be one of ${BILL_CUSTOMER.join(', ')}.`);
   }
   for (const f of ['quantity', 'lessIncluded', 'unitPrice', 'unitCost']) c.number(input, f);
-  if (rules.overlongDescription === 'refuse') c.maxLength(input, 'description', rules.additionDescriptionMax);
+  if (rules.overlongDescription === 'refuse' && rules.additionDescriptionMax !== null) c.maxLength(input, 'description', rules.additionDescriptionMax);
   c.maxLength(input, 'serialNumber', 50);
   c.maxLength(input, 'invoiceDescription', 6000);
   const { clock } = rules;
@@ -280,7 +281,7 @@ export function buildAddition(
     extPrice: round2(billed * unitPrice),
     extCost: round2(billed * unitCost),
     margin: round2(billed * (unitPrice - unitCost)),
-    description: String(input.description ?? product!.description).slice(0, rules.additionDescriptionMax),
+    description: String(input.description ?? product!.description).slice(0, rules.additionDescriptionMax ?? undefined),
     effectiveDate: effective === null ? agreement.billStartDate : clock.startOfDay(effective),
     cancelledDate: cancelled === null ? null : clock.startOfDay(cancelled),
     sequenceNumber: sequence,

@@ -60,7 +60,7 @@ export async function startConnectWiseSandbox(options: ConnectWiseSandboxOptions
   const now = options.now ?? Date.now;
   const credentials: CwCredentials = { ...DEFAULT_CW_SANDBOX_CREDENTIALS, ...options.credentials };
   const clock = createTenantClock(options.timeZone ?? 'UTC');
-  const rules: EntityRules = { additionDescriptionMax: 60, overlongDescription: 'truncate', lockInvoicedAdditions: true, ...options.rules, clock };
+  const rules: EntityRules = { additionDescriptionMax: null, overlongDescription: 'truncate', lockInvoicedAdditions: true, ...options.rules, clock };
   const store = options.stateFile ? createJsonFileStore<CwState>(options.stateFile, (e) => console.error('connectwise sandbox: saving state failed', e)) : undefined;
 
   const state = emptyState();

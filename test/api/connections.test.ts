@@ -90,6 +90,7 @@ describe('admin API: connections', () => {
       positiveChange: 'actual-date',
       negativeChange: 'actual-date',
       cancellation: 'cancellation-date',
+      committedDecrease: 'at-renewal',
       fieldToggles: {
         company: { name: true, address: true, city: true, state: true, zip: true, country: true },
         product: { provider: true, name: true, unitPrice: true, unitCost: true, partNumber: true, description: true },
@@ -97,6 +98,7 @@ describe('admin API: connections', () => {
       },
       autoSync: false,
       oneAgreementPerCompany: false,
+      timeZone: 'UTC', // the tenant's day a rules change applies from (docs/mapping.md "Rules change")
     });
     const set = await call('PUT', '/api/connections/cw-conn/rules', { positiveChange: 'first-of-month', fieldToggles: { company: { city: false } }, oneAgreementPerCompany: true });
     expect(set.body).toMatchObject({ positiveChange: 'first-of-month', negativeChange: 'actual-date', fieldToggles: { company: { city: false, name: true } }, oneAgreementPerCompany: true });

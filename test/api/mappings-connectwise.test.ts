@@ -155,7 +155,7 @@ describe('admin API: mapping on ConnectWise', () => {
         agreement: { name: 'Acme - Cloud Licensing', startDate: '2026-03-01', periodType: 'monthly' },
         effectiveDate: '2026-03-01',
         description: 'sub sub-acme-1 | M365 for Acme | 10 licenses',
-        warnings: [expect.stringMatching(/will be shortened/)],
+        warnings: [], // 43 characters: ConnectWise's model publishes no maximum, nothing is cut (docs/mapping.md "Line descriptions")
         mapping: { status: 'mapped', companyId: company('Acme Ltd.'), billCustomer: 'Billable' },
         workflowId: `subscription/${C}/sub-acme-1`,
       });
@@ -204,7 +204,9 @@ describe('admin API: mapping on ConnectWise', () => {
       // p-e3 is not mapped yet.
       expect(await call('POST', `${base}/subscriptions/sub-e3/mapping`, { description: 'E3' })).toMatchObject({ status: 409, body: { error: expect.stringMatching(/product "p-e3" \(Microsoft 365 E3\) is not mapped/) } });
       const e3 = h.cw.state.catalog.find((i) => i.identifier === 'M365-E3')!.id as number;
-      await call('POST', `${base}/products/p-e3/mapping`, { psaId: e3 });
+      // Mapping the product releases sub-e3, waiting for it (Acme has one agreement): README "Events before mapping".
+      expect((await call('POST', `${base}/products/p-e3/mapping`, { psaId: e3 })).body.released).toMatchObject({ total: 1, failedCount: 0, waitingCount: 0 });
+      expect((await call('GET', `${base}/subscriptions/sub-e3/state`)).body.mapping).toMatchObject({ status: 'mapped', linked: true });
       expect((await call('POST', `${base}/subscriptions/sub-e3/mapping`, { description: 'E3', effectiveDate: '2026-02-01' })).body.problems).toEqual([
         { path: 'effectiveDate', message: expect.stringMatching(/^is 2026-02-01, before agreement \d+ starts \(2026-03-01\)$/) },
       ]);
@@ -253,7 +255,7 @@ describe('admin API: mapping on ConnectWise', () => {
       expect(res.body).toEqual({
         customers: { total: 5, mapped: 4, unmapped: 1, failed: 0 },
         products: { total: 3, mapped: 3, unmapped: 0, failed: 0 },
-        subscriptions: { total: 5, mapped: 3, unmapped: 2, failed: 0 },
+        subscriptions: { total: 5, mapped: 4, unmapped: 1, failed: 0 }, // sub-e3 placed when p-e3 was mapped
       });
     });
 
@@ -264,7 +266,7 @@ describe('admin API: mapping on ConnectWise', () => {
       expect(await messagesOf(h.temporal, `subscription/${C}/sub-umb-2`)).toEqual(['report', 'placement', 'unplacement']);
       const del = await call('DELETE', base);
       expect(del.status).toBe(409);
-      expect(del.body.error).toMatch(/still has 2 mapped subscription\(s\) \(sub-acme-1, sub-umb-1\); unmap them first/);
+      expect(del.body.error).toMatch(/still has 3 mapped subscription\(s\) \(sub-acme-1, sub-umb-1, sub-e3\); unmap them first/);
     });
   });
 

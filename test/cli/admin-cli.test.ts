@@ -104,13 +104,16 @@ describe('psa-connector admin commands', () => {
     expect(suggested.matches[0]).toMatchObject({ name: 'Acme Ltd', score: 1 });
     expect((await ok(['customers', 'map', 'c-acme', '-c', C, '--company', String(suggested.matches[0].id), '--map-only'])).mapping).toMatchObject({ status: 'mapped' });
     const bp = h.cw.state.catalog.find((i) => i.identifier === 'M365-BP')!.id as number;
-    expect((await ok(['products', 'map', 'p-m365bp', '-c', C, '--catalog-item', String(bp), '--sync'])).mode).toBe('map-and-sync');
+    const productMapped = await ok(['products', 'map', 'p-m365bp', '-c', C, '--catalog-item', String(bp), '--sync']);
+    expect(productMapped.mode).toBe('map-and-sync');
+    // cli-sub-1 waited for its product; Acme has one agreement: placed automatically (README "Events before mapping").
+    expect(productMapped.released).toMatchObject({ total: 2, failedCount: 0 });
     const created = await ok(['products', 'map', 'p-backup', '-c', C, '--create']);
     expect(created.created.id).toEqual(h.cw.state.catalog.find((i) => i.identifier === 'BKP-Y-01')!.id);
 
     const mapped = await ok(['services', 'map', 'cli-sub-1', '-c', C, '--description', 'Acme M365', '--include', 'licenses']);
     expect(mapped).toMatchObject({ agreementChosen: true, description: 'sub cli-sub-1 | Acme M365 | 10 licenses' });
-    expect(await messagesOf(h.temporal, `subscription/${C}/cli-sub-1`)).toEqual(['report', 'placement']);
+    expect(await messagesOf(h.temporal, `subscription/${C}/cli-sub-1`)).toEqual(['report', 'placement', 'placement']); // automatic, then the admin's
     expect((await ok(['services', 'list', '-c', C, '--status', 'mapped'])).total).toBe(1);
     expect(await ok(['summary', '-c', C])).toEqual({
       customers: { total: 5, mapped: 1, unmapped: 4, failed: 0 },

@@ -113,3 +113,16 @@ describe('gap 8: picklist labels come from the tenant\'s field metadata', () => 
     await expect(gateway.createCompany({ name: 'No Customers Inc' })).rejects.toThrow('Autotask Companies.companyType has no picklist value for "Customer" (its labels: "Lead", "Prospect")');
   });
 });
+
+describe('line descriptions: the 100 characters Autotask keeps of an internal description, naming the line\'s product', () => {
+  it('writes a long description cut on a word boundary to 100 (not refused, not 40), and an upgrade\'s new service names its product', async () => {
+    const { sandbox, gateway } = await setup();
+    const long = 'sub sub-1 | Contoso licences for the whole head office | Microsoft 365 Business Premium | monthly plan | 17 licenses';
+    const t: PsaTarget = { ...target(2001), productIds: { bp: 3001, bb: 3002 }, description: long, descriptions: { bb: 'sub sub-1 | Microsoft 365 Business Basic' } };
+    const [bp, bb] = await gateway.apply(t, [keyed(createService('bp'), 'desc/1'), keyed(createService('bb'), 'desc/2')], {});
+    const text = (id: number | null) => sandbox.state.contractServices.find((cs) => cs.id === id)!.internalDescription;
+    expect(text(bp!.psaId)).toBe('sub sub-1 | Contoso licences for the whole head office | Microsoft 365 Business Premium | monthly…');
+    expect(text(bp!.psaId)!.length).toBeLessThanOrEqual(100);
+    expect(text(bb!.psaId)).toBe('sub sub-1 | Microsoft 365 Business Basic');
+  });
+});

@@ -189,6 +189,26 @@ describe.each(targets)('Autotask gateway against $name', (target) => {
     expect(await gateway.readLine(t, csId)).toEqual({ psaId: csId, quantity: 10, unitPrice: '21.50', unitCost: '18.70', invoiced: false });
   });
 
+  writeIt('listLines reads every contract service of the contract with its units and adjustment dates, hand-made ones too', async () => {
+    const f = await target.fixture(gateway);
+    const t = targetFor(f);
+    // As an MSP billing by hand makes it: a contract service and two adjustments, not journaled.
+    const csId = await gateway.client.create(`/Contracts/${f.contractId}/Services`, { contractID: f.contractId, serviceID: f.serviceIds[1], adjustedPrice: 20, internalDescription: 'by hand' });
+    const adjustBy = (date: string, unitChange: number) =>
+      gateway.client.create(`/Contracts/${f.contractId}/ServiceAdjustments`, { contractID: f.contractId, serviceID: f.serviceIds[1], contractServiceID: csId, effectiveDate: `${date}T00:00:00Z`, unitChange });
+    await adjustBy('2026-01-01', 8);
+    await adjustBy('2026-03-05', 2);
+    const [ours] = await gateway.apply(t, [keyed(createService('line-a')), keyed(adjust('line-a', '2026-03-01', 10))], {});
+    const lines = await gateway.listLines(f.contractId);
+    expect(lines.find((l) => l.psaId === csId)).toEqual({
+      psaId: csId, psaProductId: f.serviceIds[1], quantity: 10, unitPrice: '20.00', unitCost: '18.70', effectiveDate: null, cancelledDate: null, description: 'by hand',
+      adjustments: [{ date: '2026-01-01', unitChange: 8 }, { date: '2026-03-05', unitChange: 2 }],
+    });
+    expect(lines.find((l) => l.psaId === ours!.psaId)).toMatchObject({ psaProductId: f.serviceIds[0], quantity: 10, unitPrice: '22.00', adjustments: [{ date: '2026-03-01', unitChange: 10 }] });
+    // The units in force on another day.
+    expect((await gateway.listLines(f.contractId, '2026-02-01')).find((l) => l.psaId === csId)).toMatchObject({ quantity: 8 });
+  });
+
   writeIt('nets two changes on one date into one adjustment', async () => {
     const f = await target.fixture(gateway);
     const t = targetFor(f);

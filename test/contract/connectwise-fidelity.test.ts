@@ -63,13 +63,42 @@ describe('gap 7: the duplicate guard survives a tenant that cuts descriptions sh
     expect(String(lines[0]!.description)).toMatch(/^op:[0-9a-f]{16} sub c$/); // the cut kept the tag
   });
 
-  it('keeps the whole description within 60 characters, the tag first', async () => {
-    const { sandbox, gateway, acme } = await setup();
-    const long = { companyId: 0, agreementId: acme.id, productIds: { 'm365-bp': sandbox.state.catalog[0]!.id }, description: `sub x | ${'y'.repeat(80)}` };
-    await gateway.apply(long, [create('k-long')], {});
+});
+
+describe('line descriptions: the whole text where the tenant keeps it (the model publishes no maximum)', () => {
+  const long = `sub x | Contoso licences | Microsoft 365 Business Premium | monthly plan | PN CFQ7TTC0LCHC | 17 licenses`;
+
+  it('writes the whole description behind the tag, not 40 characters of it', async () => {
+    const { sandbox, gateway, acme, target } = await setup();
+    await gateway.apply({ ...target, description: long }, [create('k-long')], {});
     const [line] = sandbox.state.additions.filter((a) => a.agreementId === acme.id);
-    expect(String(line!.description)).toHaveLength(60);
-    expect(String(line!.description)).toMatch(/^op:[0-9a-f]{16} sub x \| y+…$/);
+    expect(String(line!.description)).toMatch(/^op:[0-9a-f]{16} /);
+    expect(String(line!.description).slice(20)).toBe(long);
+  });
+
+  it('cuts it on a word boundary to 60 in all, the tag first, when the tenant refuses a long one', async () => {
+    const { sandbox, gateway, acme, target } = await setup({ rules: { additionDescriptionMax: 60, overlongDescription: 'refuse' } });
+    await gateway.apply({ ...target, description: long }, [create('k-refused')], {});
+    const lines = sandbox.state.additions.filter((a) => a.agreementId === acme.id);
+    expect(lines).toHaveLength(1);
+    expect(String(lines[0]!.description)).toMatch(/^op:[0-9a-f]{16} sub x \| Contoso licences \| Microsoft…$/);
+    expect(String(lines[0]!.description).length).toBeLessThanOrEqual(60);
+  });
+
+  it('renames the line when a full upgrade swaps its product in place, keeping the tag', async () => {
+    const { sandbox, gateway, acme, target } = await setup();
+    const e3 = sandbox.state.catalog.find((c) => c.identifier !== 'M365-BP')!;
+    const upgraded: PsaTarget = {
+      ...target,
+      productIds: { ...target.productIds, 'm365-e3': e3.id },
+      descriptions: { 'm365-e3': 'sub cw-acme-bp | Microsoft 365 E3' },
+    };
+    const [created] = await gateway.apply(upgraded, [create('k-up-1')], {});
+    const tag = String(sandbox.state.additions.find((a) => a.id === created!.psaId)!.description).split(' ')[0];
+    const swap: KeyedOperation = { idempotencyKey: 'k-up-2', operation: { type: 'cw.update-addition', lineKey: addition().lineKey, set: { productId: 'm365-e3' } } };
+    await gateway.apply(upgraded, [swap], { [addition().lineKey]: created!.psaId! });
+    const line = sandbox.state.additions.find((a) => a.agreementId === acme.id)!;
+    expect(line.description).toBe(`${tag} sub cw-acme-bp | Microsoft 365 E3`);
   });
 });
 

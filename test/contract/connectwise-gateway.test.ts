@@ -176,6 +176,25 @@ describe.each(targets)('ConnectWise gateway against $name', ({ make }) => {
     await expect(gateway.readLine(t, id)).rejects.toMatchObject({ kind: 'not-found' });
   });
 
+  itWrites('listLines reads every addition of the agreement, hand-made ones too (adoption, drift)', async () => {
+    const t = psaTarget();
+    const client = createConnectWiseClient({ baseUrl: target.baseUrl, credentials: target.credentials });
+    // As an MSP billing by hand makes it: no tag, its own description and price, no end.
+    const hand = await client.additions.create(t.agreementId, {
+      product: { id: target.writable!.catalogItemId }, billCustomer: 'Billable', quantity: 7, unitPrice: 19.99, unitCost: 18.7,
+      effectiveDate: `${target.writable!.startDate}T12:00:00Z`, description: 'Microsoft 365 BP (by hand)',
+    });
+    const [ours] = await gateway.apply(t, [keyed({ type: 'cw.create-addition', addition: addition('base-list', { cancelledDate: '2027-02-28' }) })], {});
+    const lines = await gateway.listLines(t.agreementId);
+    expect(lines.find((l) => l.psaId === hand.id)).toEqual({
+      psaId: hand.id, psaProductId: target.writable!.catalogItemId, quantity: 7, unitPrice: '19.99', unitCost: '18.70',
+      effectiveDate: target.writable!.startDate, cancelledDate: null, description: 'Microsoft 365 BP (by hand)',
+    });
+    expect(lines.find((l) => l.psaId === ours!.psaId)).toMatchObject({ quantity: 10, unitPrice: '22.00', cancelledDate: '2027-02-28', description: expect.stringContaining('sub-123') });
+    await gateway.apply(t, [keyed({ type: 'cw.delete-addition', lineKey: 'base-list' })], { 'base-list': ours!.psaId! });
+    await client.additions.delete(t.agreementId, hand.id);
+  });
+
   itWrites('the same key applied twice creates one line', async () => {
     const op = keyed({ type: 'cw.create-addition', addition: addition('base-2') });
     const [first] = await gateway.apply(psaTarget(), [op], {});

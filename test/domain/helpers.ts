@@ -32,7 +32,7 @@ export const SUB = {
   kind: 'saas' as const,
 };
 
-type Rules = { positiveChange?: 'actual-date' | 'first-of-month'; negativeChange?: 'actual-date' | 'first-of-next-month'; cancellation?: 'cancellation-date' | 'end-of-month' };
+type Rules = { positiveChange?: 'actual-date' | 'first-of-month'; negativeChange?: 'actual-date' | 'first-of-next-month'; cancellation?: 'cancellation-date' | 'end-of-month'; committedDecrease?: 'at-renewal' | 'negative-change' };
 
 export function scenario(
   events: SubscriptionEventInput[],

@@ -35,9 +35,17 @@ function runLive(psaKind: PsaKind, d: Delivery) {
   const end = addDays(lastDate, d.tail);
 
   const psa = memoryPsa();
-  const main = new SimulatedSubscription(psaKind, psa, init);
+  // The connection's rule changes reach the subscriptions on their own day (pushed by the admin
+  // service), not before: each sync knows only the changes made by then.
+  const history = init.rulesHistory ?? [];
+  const knownOn = (today: IsoDate) => {
+    const known = history.filter((c) => c.from <= today);
+    return known.length ? { rulesHistory: known } : {};
+  };
+  const { rulesHistory: _all, ...base } = init;
+  const main = new SimulatedSubscription(psaKind, psa, { ...base, ...knownOn(start) });
   const s2 = new Map<string, SimulatedSubscription>();
-  const syncAll = (today: IsoDate) => {
+  const syncOnce = (today: IsoDate) => {
     const spawned = main.sync(today);
     for (const [eventId, s2init] of spawned) {
       const sim = s2.get(eventId) ?? new SimulatedSubscription(psaKind, psa, s2init);
@@ -47,10 +55,24 @@ function runLive(psaKind: PsaKind, d: Delivery) {
     for (const [eventId, sim] of s2) if (!spawned.has(eventId)) sim.withdrawn = true;
     for (const sim of s2.values()) sim.sync(today);
   };
+  const syncAll = (today: IsoDate) => {
+    syncOnce(today);
+    // A change made today arrives after the day's first sync: what it changes is corrected.
+    const known = knownOn(today);
+    if ((known.rulesHistory?.length ?? 0) === (main.init.rulesHistory?.length ?? 0)) return;
+    for (const sim of [main, ...s2.values()]) {
+      const { rulesHistory: _old, ...rest } = sim.init;
+      sim.init = { ...rest, ...known };
+    }
+    syncOnce(today);
+  };
   let clock = start;
   for (const x of deliveries) {
-    // Month starts passed while waiting: the workflow's timer wakes it for the fold.
-    for (let m = firstOfNextMonth(clock); d.monthStarts && m <= x.day; m = firstOfNextMonth(m)) syncAll(m);
+    // Month starts passed while waiting (the workflow's timer wakes it for the fold), and rule
+    // changes made meanwhile (pushed to the running subscriptions on their day), in date order.
+    const wakes = new Set<IsoDate>(history.filter((c) => c.from > clock && c.from <= x.day).map((c) => c.from));
+    for (let m = firstOfNextMonth(clock); d.monthStarts && m <= x.day; m = firstOfNextMonth(m)) wakes.add(m);
+    for (const day of [...wakes].sort()) syncAll(day);
     clock = x.day;
     main.receive({ id: x.id, sequence: x.sequence, event: x.event });
     syncAll(clock);

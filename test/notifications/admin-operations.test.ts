@@ -42,7 +42,7 @@ describe('operations admin commands (CLI → HTTP)', () => {
   it('notifications get / set, with per-problem exit 2', async () => {
     const set = await cli(['notifications', 'set', '-c', C, '--enabled', 'on', '--recipients', 'A@Example.com,b@example.com', '--service-mapping', 'on']);
     expect(set.code).toBe(0);
-    expect(JSON.parse(set.stdout)).toEqual({ enabled: true, recipients: ['a@example.com', 'b@example.com'], templates: { serviceMapping: true, billingReconciliation: false } });
+    expect(JSON.parse(set.stdout)).toEqual({ enabled: true, recipients: ['a@example.com', 'b@example.com'], templates: { serviceMapping: true, billingReconciliation: false, renewals: false }, renewalDays: 30 });
     expect(JSON.parse((await cli(['notifications', 'get', '-c', C])).stdout).recipients).toHaveLength(2);
 
     const bad = await cli(['notifications', 'set', '-c', C, '--recipients', 'not-an-email']);

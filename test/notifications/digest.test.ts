@@ -81,6 +81,7 @@ describe('notification digest (SMTP sink)', () => {
     expect(outcomes.map((o) => [o.template, o.sent, o.itemCount])).toEqual([
       ['serviceMapping', true, 2],
       ['billingReconciliation', true, 1],
+      ['renewals', false, undefined],
     ]);
     const mails = await inbox();
     expect(mails.map((m) => m.subject).sort()).toEqual(['Action Needed for Service Mapping in Autotask', 'Billing Reconciliation Status Synced in Autotask']);
@@ -106,12 +107,13 @@ describe('notification digest (SMTP sink)', () => {
     expect(next.map((o) => [o.sent, o.reason])).toEqual([
       [false, 'nothing changed since the last mail'],
       [false, 'nothing changed since the last mail'],
+      [false, 'the renewals notification is off'],
     ]);
     expect(await inbox()).toHaveLength(2);
 
     await store.reconciliations.record({ connectionId: conn, provider: 'Microsoft CSP', month: '2026-04', subscriptionId: 'sub-2' }, { status: 'reconciled', reason: 'Accepted' });
     const third = await digest('2026-05-13');
-    expect(third.map((o) => o.sent)).toEqual([false, true]);
+    expect(third.map((o) => o.sent)).toEqual([false, true, false]);
     const last = (await inbox()).at(-1)!;
     expect(last.subject).toBe('Billing Reconciliation Status Synced in Autotask');
     expect(last.text).toContain('sub-2 | Microsoft CSP | 2026-04 | reconciled | pending-review | Accepted');
@@ -133,5 +135,57 @@ describe('notification digest (SMTP sink)', () => {
     expect(await store.notifications.getDigest(conn, 'serviceMapping', '2026-05-15')).toBeNull();
     const ok = createNotificationActivities({ store, db: dbOf(), mailer: createSmtpMailer({ smtpUrl: servers.smtpUrl, from: 'c@localhost' }) });
     expect(await ok.sendDigest({ connectionId: conn, template: 'serviceMapping', day: '2026-05-15' })).toMatchObject({ sent: true, itemCount: 3 });
+  });
+
+  it('renewals: lists the subscriptions whose commitment ends within the connection\'s renewal days, soonest first, and mails again only when that list changes', async () => {
+    const renewalsConn = 'at-renewals';
+    const to = `renewals-${randomUUID().slice(0, 6)}@example.com`;
+    await store.connections.create({
+      id: renewalsConn, psa: 'connectwise', name: 'ConnectWise <renewals>', secret: 'x',
+      settings: { baseUrl: 'http://127.0.0.1:1', companyId: 'c', publicKey: 'p', clientId: 'i' },
+      notifications: { enabled: true, recipients: [to], templates: { renewals: true }, renewalDays: 45 },
+    });
+    const commitment = (subscriptionId: string, over: Record<string, unknown>) =>
+      store.commitments.record({
+        connectionId: renewalsConn, subscriptionId, customerId: 'cust-1', customerName: 'Dunco <Fruit> & Co', productId: 'p-bp', productName: 'Microsoft 365 Business Premium',
+        quantity: 7, asOf: '2026-06-01', term: 'annual', termStart: '2025-06-21', commitmentEnd: '2026-06-20', nextRenewal: '2026-06-21', autoRenew: true, scheduledDecrease: null, ...over,
+      });
+    await commitment('sub-soon', { scheduledDecrease: { date: '2026-06-21', from: 10, to: 7 } });
+    await commitment('sub-edge', { customerName: 'Globex', quantity: 3, commitmentEnd: '2026-07-16', nextRenewal: null, autoRenew: false }); // day + 45, included
+    await commitment('sub-later', { commitmentEnd: '2026-07-17', nextRenewal: '2026-07-18' }); // one day too far
+    await commitment('sub-cancelled', { commitmentEnd: null, nextRenewal: null });
+    await commitment('sub-past', { commitmentEnd: '2026-05-31', nextRenewal: '2026-06-01' });
+    const renewalsDigest = (day: string): Promise<DigestOutcome[]> =>
+      client.workflow.execute('notificationDigestWorkflow', { taskQueue, workflowId: `notification-digest/${renewalsConn}/${day}/${++run}`, args: [{ connectionId: renewalsConn, day }] });
+    const mails = async () => ((await (await fetch(`${servers.smtpApiUrl}/messages`)).json()) as SinkMessage[]).filter((m) => m.to.includes(to));
+
+    const first = await renewalsDigest('2026-06-01');
+    expect(first.map((o) => [o.template, o.sent, o.itemCount])).toEqual([
+      ['serviceMapping', false, undefined],
+      ['billingReconciliation', false, undefined],
+      ['renewals', true, 2],
+    ]);
+    const [mail] = await mails();
+    expect(mail!.subject).toBe('Renewals Due in ConnectWise');
+    expect(mail!.text).toContain('Renewals due in the next 45 days (2)');
+    expect(mail!.text).toContain('Customer Name | Plan Name | Subscription ID | Quantity | Term | Commitment End | Auto-Renew | Scheduled Decrease');
+    const rows = mail!.text.split('\n').filter((l) => l.includes(' | sub-'));
+    expect(rows).toEqual([
+      'Dunco <Fruit> & Co | Microsoft 365 Business Premium | sub-soon | 7 | annual | 2026-06-20 | Yes | 10 → 7 from 2026-06-21',
+      'Globex | Microsoft 365 Business Premium | sub-edge | 3 | annual | 2026-07-16 | No | ',
+    ]);
+    expect(mail!.html).toContain('Renewals due in the next 45 days (2)');
+    expect(mail!.html).toContain('Dunco &lt;Fruit&gt; &amp; Co');
+    expect(mail!.html).toContain('ConnectWise &lt;renewals&gt;');
+
+    // The window moves with the day: on 06-02 it reaches 07-17, and sub-later entering it is news.
+    expect((await renewalsDigest('2026-06-02'))[2]).toMatchObject({ sent: true, itemCount: 3 });
+    expect((await mails()).at(-1)!.text).toContain('Renewals due in the next 45 days (3)');
+    // The next day lists the same renewals: no mail. A commitment recorded since is news again.
+    expect((await renewalsDigest('2026-06-03'))[2]).toMatchObject({ sent: false, reason: 'nothing changed since the last mail' });
+    await commitment('sub-new', { commitmentEnd: '2026-06-30', nextRenewal: '2026-07-01' });
+    expect((await renewalsDigest('2026-06-04'))[2]).toMatchObject({ sent: true, itemCount: 4 });
+    expect((await mails()).at(-1)!.text).toContain('Renewals due in the next 45 days (4)');
+    expect(await mails()).toHaveLength(3);
   });
 });

@@ -44,6 +44,14 @@ describe('schedules apply / list (dev server)', () => {
     expect(ids.filter((i) => i.startsWith('reconciliation/'))).toHaveLength(7);
   });
 
+  it('plans the digest for a connection whose only mail on is renewals due (docs/renewals.md), not for one with every mail off', async () => {
+    const stored = (await store.connections.get(conn))!;
+    const digestOf = (templates: typeof stored.notifications.templates) =>
+      plannedSchedules([{ ...stored, notifications: { ...stored.notifications, enabled: true, templates } }], settings).some((p) => p.scheduleId === `${prefix}notification-digest/${conn}`);
+    expect(digestOf({ serviceMapping: false, billingReconciliation: false, renewals: true })).toBe(true);
+    expect(digestOf({ serviceMapping: false, billingReconciliation: false, renewals: false })).toBe(false);
+  });
+
   it('apply twice gives the same schedules; removing autoSync removes its schedule', async () => {
     const first = await applySchedules(client, await store.connections.list(), settings);
     expect(first.created).toHaveLength(10);

@@ -55,6 +55,7 @@ describe('connections repository', () => {
         positiveChange: 'actual-date',
         negativeChange: 'actual-date',
         cancellation: 'cancellation-date',
+        committedDecrease: 'at-renewal',
         autoSync: false,
         fieldToggles: {
           company: { name: true, address: true, city: true, state: true, zip: true, country: true },
@@ -62,7 +63,7 @@ describe('connections repository', () => {
           addition: { unitPrice: true, unitCost: true },
         },
       },
-      notifications: { enabled: false, recipients: [], templates: { serviceMapping: false, billingReconciliation: false } },
+      notifications: { enabled: false, recipients: [], templates: { serviceMapping: false, billingReconciliation: false, renewals: false }, renewalDays: 30 },
     });
     expect(c.rules).toEqual(DEFAULT_CONNECTION_RULES);
     expect(effectiveDateRules(c.rules)).toEqual({ positiveChange: 'actual-date', negativeChange: 'actual-date', cancellation: 'cancellation-date' });
@@ -144,9 +145,9 @@ describe('connections repository', () => {
 
   it('updateNotifications: recipients replaced as a whole (deduplicated, lowercased), templates one by one', async () => {
     const c = await repo.updateNotifications('cw-main', { enabled: true, recipients: ['Ops@Acme.test', 'ops@acme.test', 'billing@acme.test'], templates: { serviceMapping: true } });
-    expect(c.notifications).toEqual({ enabled: true, recipients: ['ops@acme.test', 'billing@acme.test'], templates: { serviceMapping: true, billingReconciliation: false } });
+    expect(c.notifications).toEqual({ enabled: true, recipients: ['ops@acme.test', 'billing@acme.test'], templates: { serviceMapping: true, billingReconciliation: false, renewals: false }, renewalDays: 30 });
     const d = await repo.updateNotifications('cw-main', { templates: { billingReconciliation: true } });
-    expect(d.notifications.templates).toEqual({ serviceMapping: true, billingReconciliation: true });
+    expect(d.notifications.templates).toEqual({ serviceMapping: true, billingReconciliation: true, renewals: false });
     expect(d.notifications.recipients).toEqual(['ops@acme.test', 'billing@acme.test']);
     await expect(repo.updateNotifications('cw-main', { recipients: ['not-an-email'] })).rejects.toThrow('recipients[0]: must be an email address');
   });

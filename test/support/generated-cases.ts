@@ -42,6 +42,7 @@ export function shifted(id: string, init: LedgerInitInput, events: SubscriptionE
     init: {
       ...init,
       agreement: { ...init.agreement, startDate: d(init.agreement.startDate) },
+      ...(init.rulesHistory ? { rulesHistory: init.rulesHistory.map((c) => ({ ...c, from: d(c.from) })) } : {}),
       subscription: { ...init.subscription, id, startDate: d(init.subscription.startDate), endDate: dn(init.subscription.endDate) },
     },
     events: events.map((e, i): SubscriptionEventInput => {
@@ -97,7 +98,7 @@ export async function generatedCases(h: Harness, opts: { prefix: string; count: 
     cases.push({
       id,
       report: { customerId: 'cust-diff', provider: 'Microsoft CSP', subscription: init.subscription },
-      placement: { psa: h.psa, companyId: company!.id, agreementId, agreement: { startDate: init.agreement.startDate, periodType: 'monthly' }, rules: { ...init.rules } as SubscriptionPlacement['rules'], description: `${id} generated` },
+      placement: { psa: h.psa, companyId: company!.id, agreementId, agreement: { startDate: init.agreement.startDate, periodType: 'monthly' }, rules: { ...init.rules } as SubscriptionPlacement['rules'], ...(init.rulesHistory ? { rulesHistory: init.rulesHistory as SubscriptionPlacement['rulesHistory'] } : {}), description: `${id} generated` },
       events: sent,
       deliveries: withRepeats.map((s, i) => ({ sent: s, late: process.env.DIFF_NO_LATE ? false : i >= cut })),
     });

@@ -91,7 +91,8 @@ export class SimulatedSubscription {
   constructor(
     readonly psaKind: PsaKind,
     readonly psa: MemoryPsa,
-    readonly init: LedgerInitInput,
+    /** Not readonly: a rules change reaches a running subscription (docs/mapping.md "Rules change"). */
+    public init: LedgerInitInput,
   ) {}
 
   receive(e: PlatformEvent): 'accepted' | 'duplicate' {

@@ -14,7 +14,8 @@ const day = (v: unknown): string | null => (v === null || v === undefined ? null
 /** An addition's description without the connector's leading operation tag (`op:<16 hex> `). */
 const describedAs = (description: unknown): string => String(description ?? '').replace(/^op:[0-9a-f]{16} /, '');
 const isOf = (subscriptionId: string) => (a: Record<string, unknown>) => {
-  const text = describedAs(a.description);
+  // `sub <id> | …` (docs/mapping.md "Line descriptions"), or a test's own placement text starting with the id.
+  const text = describedAs(a.description).replace(/^sub /, '');
   return text === subscriptionId || text.startsWith(`${subscriptionId} `);
 };
 

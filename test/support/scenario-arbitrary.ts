@@ -19,12 +19,26 @@ const arbStep = fc.record({
   cents: fc.integer({ min: 1, max: 999_999 }),
 });
 
+const arbRules = fc.record({
+  positiveChange: fc.constantFrom('actual-date' as const, 'first-of-month' as const),
+  negativeChange: fc.constantFrom('actual-date' as const, 'first-of-next-month' as const),
+  cancellation: fc.constantFrom('cancellation-date' as const, 'end-of-month' as const),
+  /** docs/billing-rules.md §3 "Commitment": absent means at-renewal. */
+  committedDecrease: fc.constantFrom(undefined, 'at-renewal' as const, 'negative-change' as const),
+});
+
+/** The rules as a connection stores them: `committedDecrease` absent rather than undefined. */
+function rulesOf(r: Case['rules']): NonNullable<LedgerInitInput['rules']> {
+  const { committedDecrease, ...rest } = r;
+  return committedDecrease === undefined ? rest : { ...rest, committedDecrease };
+}
+
 export const arbCase = fc.record({
-  rules: fc.record({
-    positiveChange: fc.constantFrom('actual-date' as const, 'first-of-month' as const),
-    negativeChange: fc.constantFrom('actual-date' as const, 'first-of-next-month' as const),
-    cancellation: fc.constantFrom('cancellation-date' as const, 'end-of-month' as const),
-  }),
+  rules: arbRules,
+  /** The connection's rules changed on these days after the start (docs/mapping.md "Rules change"). */
+  ruleChanges: fc.array(fc.record({ day: fc.integer({ min: 0, max: 450 }), rules: arbRules }), { maxLength: 3 }),
+  /** Commitment term (absent: none), so decreases waiting for a renewal and increases taking them back are generated too. */
+  term: fc.constantFrom(undefined, undefined, 'none' as const, 'monthly' as const, 'annual' as const, 'triennial' as const),
   startOffset: fc.integer({ min: 0, max: 400 }),
   agreementShift: fc.constantFrom(-45, -3, 0, 0, 0, 1, 9, 30),
   q0: fc.nat(20),
@@ -40,8 +54,10 @@ const money = (cents: number) => fromMinor(BigInt(cents) * 100n);
 export function build(c: Case): { init: LedgerInitInput; events: SubscriptionEventInput[] } {
   const start = addDays('2026-01-01', c.startOffset);
   const endDate = c.termDays === null ? null : addDays(start, c.termDays);
+  const changes = [...new Map(c.ruleChanges.map((x) => [addDays(start, x.day), x.rules])).entries()].sort(([a], [b]) => (a < b ? -1 : 1));
   const init: LedgerInitInput = {
-    rules: c.rules,
+    rules: rulesOf(c.rules),
+    ...(changes.length ? { rulesHistory: changes.map(([from, rules]) => ({ from, rules: rulesOf(rules) })) } : {}),
     agreement: { startDate: addDays(start, c.agreementShift), periodType: 'monthly' },
     subscription: {
       id: 's1',
@@ -54,6 +70,7 @@ export function build(c: Case): { init: LedgerInitInput; events: SubscriptionEve
       billingFrequency: 'monthly',
       autoRenew: c.autoRenew,
       kind: 'saas',
+      ...(c.term === undefined ? {} : { commitmentTerm: c.term }),
     },
   };
   const events: SubscriptionEventInput[] = [];

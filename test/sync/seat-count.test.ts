@@ -40,7 +40,7 @@ describe('seat-count mode (ConnectWise sandbox)', () => {
     });
     await h.store.mappings.products.markMapped(h.connectionId, 'prod-seat', { psaId: item!.id });
     await h.store.mappings.subscriptions.markMapped(h.connectionId, 'seat-1', {
-      companyId, agreementId, productIds: { 'prod-seat': item!.id }, description: 'Seat licences seat-1',
+      companyId, agreementId, productIds: { 'prod-seat': item!.id }, description: 'Seat licences seat-1', billing: { mode: 'seat-count' },
     }, { display: { productId: 'prod-seat' } });
   }, 60_000);
   afterAll(async () => {

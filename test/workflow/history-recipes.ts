@@ -6,7 +6,10 @@
  * and branch a production history can hold today: events in any order and repeated, month-start
  * folds and future-dated events on timers, a step retried after the PSA stayed unreachable, a
  * refusal, an admin's retry and skip, a partial upgrade's hand-over, Autotask placement,
- * continue-as-new, closing after the quiet period and reopening.
+ * continue-as-new, closing after the quiet period and reopening; a bundle (docs/billing-modes.md)
+ * waiting for its members, billing, moving with a member's change and a month-start fold, and
+ * ended, with its bundled members' histories; a committed subscription's decrease waiting for
+ * its renewal, and the digest's renewals mail.
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -14,7 +17,7 @@ import { Worker } from '@temporalio/worker';
 import type { NotificationActivities } from '../../activities/notifications/notification.activities';
 import type { SeatCountActivities } from '../../activities/seat-count/seat-count.activities';
 import { subscriptionWorkflowId } from '../../contracts/subscription';
-import { addDays, isoDateOf } from '../../domain/dates';
+import { addDays, firstOfNextMonth, isoDateOf } from '../../domain/dates';
 import { notificationDigestWorkflow, seatCountWorkflow, subscriptionWorkflow } from '../../workflows';
 import type { SentEvent } from '../support/plan-for';
 import { mockedConnector, samplePlacement, sampleReport, wire, type Fault } from '../support/mocked-connector';
@@ -42,9 +45,9 @@ function subscriptionRecipe(name: string, fault: Fault | undefined, body: (ctx: 
         const today = isoDateOf(await env.currentTimeMs());
         const earlier: Execution[] = [];
         await body({ env, c, today, wf: (id) => subscriptionWorkflowId('conn', id), keep: (e) => earlier.push(e) });
-        return [...earlier, ...[...new Set(c.reported)].map((workflowId) => ({ workflowId }))];
+        return [...earlier, ...[...new Set([...c.reported, ...c.bundleIds])].map((workflowId) => ({ workflowId }))];
       } finally {
-        for (const id of c.reported) await env.client.workflow.getHandle(id).terminate('recorded').catch(() => undefined);
+        for (const id of [...c.reported, ...c.bundleIds]) await env.client.workflow.getHandle(id).terminate('recorded').catch(() => undefined);
         await c.stop();
       }
     },
@@ -76,6 +79,7 @@ function runToEnd<A extends object>(name: string, activities: A, start: (env: Te
 
 /** The refusal recipe's PSA refuses every step after the first until the admin steps in. */
 const refusal = { on: true };
+const toDays = (to: string, from: string) => Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
 const qty = (id: string, date: string, quantity: number): SentEvent => ({ id, event: { type: 'quantity-changed', date, quantity } });
 
 export const recipes: Recipe[] = [
@@ -141,6 +145,37 @@ export const recipes: Recipe[] = [
     await c.platform.sendEvent('conn', 's-close', wire(qty('late', addDays(start, 20), 7)));
     await c.quiet('conn', 's-close', (s) => s.counts.applied === 3);
   }),
+  subscriptionRecipe('bundle-members', undefined, async ({ env, c, today }) => {
+    const start = addDays(today, -40);
+    const placement = samplePlacement(start);
+    c.bundles.pack = { terms: { id: 'pack', mode: 'average' }, placement: { ...placement, description: 'bundle-pack Pack' }, psaProductId: 77, members: ['b-1', 'b-2'], endFrom: null };
+    await c.bundleClient.changed('conn', 'pack');
+    for (const id of ['b-1', 'b-2']) {
+      await c.platform.reportSubscription('conn', sampleReport(id, start));
+      await c.platform.place('conn', id, { ...placement, billing: { mode: 'bundled', bundleId: 'pack' } });
+    }
+    await c.quietBundle('conn', 'pack', (b) => b.status === 'billing' && b.step === 1);
+    await c.platform.sendEvent('conn', 'b-1', wire(qty('q', addDays(today, -2), 14)));
+    await c.quietBundle('conn', 'pack', (b) => b.members['b-1']?.revision === 1 && b.step === 2);
+    const end = firstOfNextMonth(today);
+    await env.sleep((toDays(end, today) + 1) * DAY_MS); // the month-start fold, on the bundle's timer
+    await c.quietBundle('conn', 'pack', (b) => b.asOf === end);
+    c.bundles.pack = { ...c.bundles.pack, endFrom: firstOfNextMonth(end) };
+    await c.bundleClient.changed('conn', 'pack');
+    await c.quietBundle('conn', 'pack', (b) => b.status === 'ended');
+  }),
+  // A committed subscription (docs/renewals.md): its decrease waits for the renewal date, its
+  // commitment is recorded (patch `record-commitment`) and it wakes on the renewal date.
+  subscriptionRecipe('subscription-commitment', undefined, async ({ env, c, today }) => {
+    const start = addDays(today, -40);
+    const report = sampleReport('s-commit', start);
+    await c.platform.reportSubscription('conn', { ...report, subscription: { ...report.subscription, endDate: null, commitmentTerm: 'monthly' } });
+    await c.platform.place('conn', 's-commit', samplePlacement(start));
+    await c.platform.sendEvent('conn', 's-commit', wire(qty('d', today, 7)));
+    const before = await c.quiet('conn', 's-commit', (s) => s.counts.applied === 1);
+    await env.sleep(32 * DAY_MS);
+    await c.quiet('conn', 's-commit', (s) => s.asOf !== null && s.asOf >= before.commitment!.nextRenewal!);
+  }),
   runToEnd<SeatCountActivities>(
     'seat-count-pages',
     {
@@ -154,6 +189,14 @@ export const recipes: Recipe[] = [
     'notification-digest',
     {
       sendDigest: async ({ template, day }: { template: string; day: string }) => ({ template, day, sent: template === 'serviceMapping', reason: template === 'serviceMapping' ? 'sent to 2 recipients' : 'nothing changed' }),
+    } as unknown as NotificationActivities,
+    (env, taskQueue, workflowId) => env.client.workflow.execute(notificationDigestWorkflow, { taskQueue, workflowId, args: [{ connectionId: 'conn', day: '2026-11-20' }] }),
+  ),
+  // The digest with the renewals mail (patch `renewals-digest`, docs/renewals.md).
+  runToEnd<NotificationActivities>(
+    'notification-digest-renewals',
+    {
+      sendDigest: async ({ template, day }: { template: string; day: string }) => ({ template, day, sent: template === 'renewals', itemCount: template === 'renewals' ? 2 : undefined, reason: template === 'renewals' ? 'sent to 1 recipient' : 'nothing changed' }),
     } as unknown as NotificationActivities,
     (env, taskQueue, workflowId) => env.client.workflow.execute(notificationDigestWorkflow, { taskQueue, workflowId, args: [{ connectionId: 'conn', day: '2026-11-20' }] }),
   ),

@@ -17,6 +17,7 @@ import { mockedConnector, samplePlacement, sampleReport, wire, type Fault, type 
 import { workflowBundle, temporalTestServer } from '../setup/workflow-setup-env';
 
 const DAY_MS = 86_400_000;
+const daysUntil = (from: IsoDate, to: IsoDate) => Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
 jest.setTimeout(120_000);
 
 describe('subscription workflow with mocked activities (time skipping)', () => {
@@ -87,6 +88,34 @@ describe('subscription workflow with mocked activities (time skipping)', () => {
     expect(cwDisagreements(planLedgers(report('s-time', start), placement(start), [now, future], done.asOf!), c.lines(done))).toEqual([]);
     // The fold of the month after `now`'s delta line happened on its own: the base line carries 13.
     expect(c.lines(done).find((l) => l.lineKey.includes('/base/'))!.quantity).toBeGreaterThanOrEqual(4);
+    await c.stop();
+  });
+
+  it('a committed subscription: a decrease waits for the renewal date, and the recorded commitment moves on to the next term by itself', async () => {
+    const c = await connector();
+    const day = await today();
+    const start = addDays(day, -40);
+    const committed = { ...report('s-commit', start), subscription: { ...report('s-commit', start).subscription, endDate: null, commitmentTerm: 'monthly' as const } };
+    const decrease: SentEvent = { id: 'd', event: { type: 'quantity-changed', date: day, quantity: 7 } };
+    await c.platform.reportSubscription('conn', committed);
+    await c.platform.place('conn', 's-commit', placement(start));
+    await c.platform.sendEvent('conn', 's-commit', wire(decrease));
+    const before = await quiet(c, 's-commit', (x) => x.counts.applied === 1);
+    const renewal = before.commitment!.nextRenewal!;
+    expect(renewal > day).toBe(true);
+    expect(before.events[0]!.note).toBe(`scheduled for ${renewal} (commitment)`);
+    expect(before.commitment).toMatchObject({ term: 'monthly', commitmentEnd: addDays(renewal, -1), scheduledDecrease: { date: renewal, from: 10, to: 7 } });
+    // Written to the PSA now, dated the renewal: the plan's lines.
+    expect(cwDisagreements(planLedgers(committed, placement(start), [decrease], before.asOf!), c.lines(before))).toEqual([]);
+    expect(c.lines(before).find((l) => l.effectiveDate === renewal)).toMatchObject({ quantity: -3 });
+    expect(c.commitments.at(-1)).toMatchObject({ subscriptionId: 's-commit', report: { quantity: 7, commitment: { nextRenewal: renewal, scheduledDecrease: { date: renewal, to: 7 } } } });
+
+    await env.sleep((daysUntil(day, renewal) + 1) * DAY_MS);
+    const after = await quiet(c, 's-commit', (x) => x.asOf !== null && x.asOf >= renewal);
+    expect(after.commitment).toMatchObject({ termStart: renewal, scheduledDecrease: null });
+    expect(after.commitment!.nextRenewal! > renewal).toBe(true);
+    expect(c.commitments.at(-1)).toMatchObject({ report: { commitment: { termStart: renewal, scheduledDecrease: null } } });
+    expect(cwDisagreements(planLedgers(committed, placement(start), [decrease], after.asOf!), c.lines(after))).toEqual([]);
     await c.stop();
   });
 

@@ -74,6 +74,21 @@ describe('subscription workflow on ConnectWise (real Temporal, FerretDB, sandbox
     await Worker.runReplayHistory({ workflowBundle: { codePath: testServers().workflowBundle } }, await handle.fetchHistory(), handle.workflowId);
   });
 
+  it('names the new product in the descriptions of the lines an upgrade writes (docs/mapping.md "Line descriptions")', async () => {
+    const sub = 'sub-upgrade-named';
+    await h.platform.reportSubscription(h.connectionId, workedExampleReport(sub)); // auto-mapped: Acme has one agreement
+    await h.platform.sendEvent(h.connectionId, sub, { id: 'named-up', type: 'full-upgrade', date: '2026-04-01', productId: 'm365-e3', unitPrice: '36.00', unitCost: '30.60' });
+    await eventually(async () => {
+      const s = await h.platform.state(h.connectionId, sub);
+      return settled(s) && s.counts.applied === 1 ? s : undefined;
+    }, 'the upgrade to be applied');
+    const lines = h.cw!.state.additions.filter((a) => String(a.description ?? '').includes(`sub ${sub} `));
+    const text = (identifier: string) => lines.filter((a) => (a.product as { identifier: string }).identifier === identifier).map((a) => String(a.description).slice(20));
+    expect(text('M365-E3').length).toBeGreaterThan(0);
+    for (const t of text('M365-E3')) expect(t).toBe(`sub ${sub} | Microsoft 365 E3`);
+    for (const t of text('M365-BP')) expect(t).toBe(`sub ${sub} | Microsoft 365 Business Premium`);
+  });
+
   it('bills the plan whatever the arrival order, with repeats acknowledged as duplicates and conflicts refused', async () => {
     const sub = 'sub-shuffled';
     await h.platform.reportSubscription(h.connectionId, workedExampleReport(sub));
@@ -151,6 +166,30 @@ describe('subscription workflow: waiting for mapping, retries, refusals and skip
     expect(done.history[0]!.what).toMatch(/^mapped, quantity-changed 2026-05-10, quantity-changed 2026-05-20/);
     const plan = planLedgers(report(sub), placement(sub), events, done.asOf!);
     expect(cwDisagreements(plan, cwLiveLines(h.cw!, done, (id) => catalog.get(id)!))).toEqual([]);
+  });
+
+  it('mapping the customer releases its waiting subscription, as the README says (no re-report needed)', async () => {
+    const sub = 'sub-released';
+    await h.store.platform.upsertCustomer({ id: 'cust-globex', name: 'Globex Corporation' });
+    await h.platform.reportSubscription(h.connectionId, { ...report(sub), customerId: 'cust-globex' });
+    await h.platform.sendEvent(h.connectionId, sub, wire({ id: 'released-1', event: { type: 'quantity-changed', date: '2026-05-10', quantity: 8 } }));
+    await eventually(async () => {
+      const s = await h.platform.state(h.connectionId, sub);
+      return s.report && s.status === 'unmapped' && s.counts.waiting === 1 ? s : undefined;
+    }, 'the event to wait');
+
+    const gateway = await h.gateways.forConnection(h.connectionId);
+    const [globex] = await gateway.findCompanies('Globex Corporation');
+    const outcome = await h.rt.mappingService().customers.map(h.connectionId, 'cust-globex', { psaId: globex!.id });
+    expect(outcome.released).toMatchObject({ total: 1, outcomes: { placed: 1 }, failedCount: 0, waitingCount: 0 });
+
+    const done = await eventually(async () => {
+      const s = await h.platform.state(h.connectionId, sub);
+      return settled(s) && s.counts.applied === 1 ? s : undefined;
+    }, 'the released subscription to be billed', 20_000, () => h.platform.state(h.connectionId, sub));
+    expect(done.status).not.toBe('unmapped');
+    expect(linesOf(sub).length).toBeGreaterThan(0);
+    expect(await h.store.mappings.subscriptions.get(h.connectionId, sub)).toMatchObject({ status: 'mapped', companyId: globex!.id });
   });
 
   it('creates no duplicate line when the activity fails after the PSA write and is retried', async () => {

@@ -16,9 +16,10 @@ import { moneyEquals, moneyFromJsonNumber, moneyToJsonNumber, type Money } from 
 import type { AtOperation } from '../../../domain/psa-operations';
 import { psaDateTime, type Logger } from '../http';
 import { journaledWrite, writeOrAdopt, type AppliedFields } from '../journaled-write';
-import type { AppliedOperation, KeyedOperation, OperationJournal, PsaLines, PsaLineSnapshot, PsaTarget } from '../psa-gateway.port';
+import { psaLineText } from '../line-description-room';
+import { descriptionFor, type AppliedOperation, type KeyedOperation, type OperationJournal, type PsaLineFound, type PsaLines, type PsaLineSnapshot, type PsaTarget } from '../psa-gateway.port';
 import { PsaSetupError } from '../psa-setup-error';
-import { unitsOn } from './adjustment-dates';
+import { adjustmentDates, unitsOn } from './adjustment-dates';
 import { createAutotaskAdjustments, type KeyedAdjustment } from './autotask-adjustments';
 import type { AutotaskClient } from './autotask-client';
 import { q } from './autotask-query';
@@ -73,7 +74,8 @@ export function createAutotaskLines(deps: AutotaskLinesDeps): PsaLines {
           adjustedPrice: moneyToJsonNumber(op.service.unitPrice),
           // Autotask fills the cost from the service; sent for tenants that accept it.
           unitCost: moneyToJsonNumber(op.service.unitCost),
-          internalDescription: target.description,
+          // The text names this line's own product (an upgrade's new one), cut to the 100 characters Autotask keeps.
+          internalDescription: psaLineText('autotask', descriptionFor(target, op.service.productId)),
         }),
       async () => (await findContractService(target.agreementId, serviceId))?.id ?? null,
       { logger, what: 'autotask contract service create' },
@@ -188,5 +190,28 @@ export function createAutotaskLines(deps: AutotaskLinesDeps): PsaLines {
     };
   }
 
-  return { apply, readLine };
+  async function listLines(agreementId: number, on?: IsoDate): Promise<PsaLineFound[]> {
+    const day = on ?? isoDateOf(deps.now());
+    const services = await client.query('ContractServices', { filter: [q.eq('contractID', agreementId)] }, contractServiceSchema);
+    const out: PsaLineFound[] = [];
+    // One contract service at a time: each reads its unit periods (the client's limiter would
+    // queue them anyway, and a contract holds a handful of services).
+    for (const line of services.sort((a, b) => a.id - b.id)) {
+      const slices = await adjustments.readSlices(line.id);
+      out.push({
+        psaId: line.id,
+        psaProductId: line.serviceID,
+        quantity: unitsOn(day, slices),
+        unitPrice: customerCurrencyPrice(line),
+        unitCost: moneyFromJsonNumber(line.unitCost ?? 0),
+        effectiveDate: null,
+        cancelledDate: null,
+        description: line.internalDescription ?? '',
+        adjustments: [...adjustmentDates(slices)].map(([date, unitChange]) => ({ date, unitChange })).sort((a, b) => (a.date < b.date ? -1 : 1)),
+      });
+    }
+    return out;
+  }
+
+  return { apply, readLine, listLines };
 }

@@ -12,10 +12,11 @@ import type { Logger } from '../http/logger';
 import { psaDateTime, psaOptionalDateField } from '../http/psa-dates';
 import { isPsaError } from '../http/psa-error';
 import { journaledWrite, writeOrAdopt, type AppliedFields } from '../journaled-write';
-import type { KeyedOperation, OperationJournal, PsaLines, PsaLineSnapshot, PsaTarget } from '../psa-gateway.port';
+import type { KeyedOperation, OperationJournal, PsaLineFound, PsaLines, PsaLineSnapshot, PsaTarget } from '../psa-gateway.port';
 import { PsaSetupError } from '../psa-setup-error';
 import type { ConnectWiseClient } from './connectwise-client';
-import { describeWithTag, operationTag, tagConditions } from './operation-tag';
+import { descriptionFor } from '../psa-gateway.port';
+import { CW_ADDITION_DESCRIPTION_MAX, describeWithTag, operationTag, tagConditions, tagOf } from './operation-tag';
 import type { CwAddition, CwAdditionInput, CwPatchOp } from './schemas';
 
 export interface ConnectWiseLinesDeps {
@@ -51,6 +52,23 @@ export function createConnectWiseLines(client: ConnectWiseClient, deps: ConnectW
     return items[0] ?? null;
   };
 
+  /**
+   * Sends a description: the whole text behind the tag (the model publishes no maximum), or, when
+   * the tenant refuses it (a 400 naming `description`), cut to 60 in all — a refused write
+   * changed nothing, so the second try is safe (docs/mapping.md "Line descriptions").
+   */
+  async function withDescription<T>(text: string, tag: string, send: (description: string) => Promise<T>): Promise<T> {
+    const whole = describeWithTag(text, tag);
+    try {
+      return await send(whole);
+    } catch (error) {
+      const refused = isPsaError(error) && error.kind === 'validation' && error.details.some((d) => /^description\b/i.test(d));
+      if (!refused || whole.length <= CW_ADDITION_DESCRIPTION_MAX) throw error;
+      logger.info('connectwise refused a long addition description; writing it cut to 60 characters', { length: whole.length });
+      return send(describeWithTag(text, tag, CW_ADDITION_DESCRIPTION_MAX));
+    }
+  }
+
   /** One operation's write. `resumed`: an earlier attempt may have created the line already. */
   async function write(target: PsaTarget, key: string, op: CwOperation, lineIds: ReadonlyMap<string, number>, resumed: boolean): Promise<AppliedFields> {
     const lineIdOf = (lineKey: string): number => {
@@ -62,7 +80,7 @@ export function createConnectWiseLines(client: ConnectWiseClient, deps: ConnectW
       case 'cw.create-addition': {
         const a = op.addition;
         const tag = operationTag(key);
-        const body: CwAdditionInput = {
+        const body = (description: string): CwAdditionInput => ({
           product: { id: catalogIdOf(target, a.productId) },
           billCustomer: target.billCustomer ?? 'Billable',
           quantity: a.quantity,
@@ -71,18 +89,25 @@ export function createConnectWiseLines(client: ConnectWiseClient, deps: ConnectW
           effectiveDate: psaDateTime(a.effectiveDate),
           // An addition without an end leaves the field out (the model has no null for it).
           ...(a.cancelledDate === null ? {} : { cancelledDate: psaDateTime(a.cancelledDate) }),
-          description: describeWithTag(target.description, tag),
-        };
+          description,
+        });
         const look = () => findByTag(target.agreementId, tag);
         const earlier = resumed ? await look() : null;
         if (earlier) logger.info('connectwise addition found after an unfinished write', { agreementId: target.agreementId, id: earlier.id });
-        const line = earlier ?? (await writeOrAdopt(() => client.additions.create(target.agreementId, body), look, { logger, what: 'connectwise addition create' }));
+        // The line's text names its own product (an upgrade's new one: docs/mapping.md "Line descriptions").
+        const create = () => withDescription(descriptionFor(target, a.productId), tag, (description) => client.additions.create(target.agreementId, body(description)));
+        const line = earlier ?? (await writeOrAdopt(create, look, { logger, what: 'connectwise addition create' }));
         return { lineKey: a.lineKey, psaId: line.id };
       }
       case 'cw.update-addition': {
         const id = lineIdOf(op.lineKey);
         const patch = patchOf(op, target);
-        if (patch.length) await client.additions.update(target.agreementId, id, patch); // a PATCH of values is safe to repeat
+        const text = op.set.productId === undefined ? undefined : target.descriptions?.[op.set.productId];
+        if (text !== undefined) {
+          // The product swapped in place (§4 rule 2): the text names the new product, behind the tag the line was created with.
+          const tag = tagOf((await client.additions.get(target.agreementId, id)).description) ?? '';
+          await withDescription(text, tag, (description) => client.additions.update(target.agreementId, id, [...patch, { op: 'replace', path: 'description', value: description.trimStart() }]));
+        } else if (patch.length) await client.additions.update(target.agreementId, id, patch); // a PATCH of values is safe to repeat
         return { lineKey: op.lineKey, psaId: id };
       }
       case 'cw.delete-addition': {
@@ -137,5 +162,21 @@ export function createConnectWiseLines(client: ConnectWiseClient, deps: ConnectW
     };
   }
 
-  return { apply, readLine };
+  async function listLines(agreementId: number): Promise<PsaLineFound[]> {
+    const where = `/finance/agreements/${agreementId}/additions`;
+    const dateOf = (field: string, value: string | null | undefined) => psaOptionalDateField('connectwise', field, value, where);
+    const rows = await client.additions.listAll(agreementId, { orderBy: 'id asc' });
+    return rows.map((a) => ({
+      psaId: a.id,
+      psaProductId: a.product.id,
+      quantity: a.quantity,
+      unitPrice: moneyFromJsonNumber(a.unitPrice ?? 0),
+      unitCost: moneyFromJsonNumber(a.unitCost ?? 0),
+      effectiveDate: dateOf('effectiveDate', a.effectiveDate),
+      cancelledDate: dateOf('cancelledDate', a.cancelledDate),
+      description: a.description ?? '',
+    }));
+  }
+
+  return { apply, readLine, listLines };
 }

@@ -82,15 +82,17 @@ export function register(program: Command): void {
     .action(action(async (api, id: string) => api.call('GET', `/api/connections/${seg(id)}/rules`)));
   rules
     .command('set <id>')
-    .description('Change only the given rules.')
+    .description('Change only the given rules. A change of the effective-date rules applies to events dated from today (tenant time zone) on and reaches every mapped subscription; sending the same rules again re-sends them.')
     .addOption(new Option('--positive-change <rule>', 'effective date of an increase').choices(['actual-date', 'first-of-month']))
     .addOption(new Option('--negative-change <rule>', 'effective date of a decrease').choices(['actual-date', 'first-of-next-month']))
     .addOption(new Option('--cancellation <rule>', 'when a cancellation stops billing').choices(['cancellation-date', 'end-of-month']))
+    .addOption(new Option('--committed-decrease <rule>', 'a decrease of a committed subscription: at its renewal, or like any decrease (docs/renewals.md)').choices(['at-renewal', 'negative-change']))
     .option('--auto-sync <on|off>', 'daily global sync at 00:00 UTC')
     .option('--one-agreement-per-company <on|off>', "a company's services must share one agreement (§7)")
+    .option('--time-zone <zone>', "the PSA tenant's IANA time zone (e.g. Europe/Berlin): a rules change applies from that zone's today")
     .option('--field <kind.field=on|off...>', 'a field toggle, e.g. company.city=off (repeatable)')
     .action(
-      action(async (api, id: string, o: { positiveChange?: string; negativeChange?: string; cancellation?: string; autoSync?: string; oneAgreementPerCompany?: string; field?: string[] }) => {
+      action(async (api, id: string, o: { positiveChange?: string; negativeChange?: string; cancellation?: string; committedDecrease?: string; autoSync?: string; oneAgreementPerCompany?: string; timeZone?: string; field?: string[] }) => {
         const fieldToggles: Record<string, Record<string, boolean>> = {};
         for (const [i, f] of (o.field ?? []).entries()) {
           const m = /^(company|product|addition)\.([A-Za-z]+)=(\w+)$/.exec(f);
@@ -101,8 +103,10 @@ export function register(program: Command): void {
           ...(o.positiveChange ? { positiveChange: o.positiveChange } : {}),
           ...(o.negativeChange ? { negativeChange: o.negativeChange } : {}),
           ...(o.cancellation ? { cancellation: o.cancellation } : {}),
+          ...(o.committedDecrease ? { committedDecrease: o.committedDecrease } : {}),
           ...(o.autoSync !== undefined ? { autoSync: onOff('--auto-sync', o.autoSync) } : {}),
           ...(o.oneAgreementPerCompany !== undefined ? { oneAgreementPerCompany: onOff('--one-agreement-per-company', o.oneAgreementPerCompany) } : {}),
+          ...(o.timeZone !== undefined ? { timeZone: o.timeZone } : {}),
           ...(Object.keys(fieldToggles).length > 0 ? { fieldToggles } : {}),
         };
         return api.call('PUT', `/api/connections/${seg(id)}/rules`, patch);

@@ -113,8 +113,12 @@ function serviceCommands(program: Command): void {
     .option('--include <parts>', `add to the description: ${Object.keys(INCLUDE).join(', ')}`)
     .option('--effective-date <date>', 'YYYY-MM-DD (default: max(subscription start, agreement start))')
     .addOption(new Option('--bill-customer <mode>', 'ConnectWise billCustomer').choices(['Billable', 'DoNotBill', 'NoCharge']))
+    .addOption(new Option('--billing-mode <mode>', 'standard: lines from lifecycle events; seat-count: the daily job bills the usage high-water mark, no other line (docs/billing-modes.md)').choices(['standard', 'seat-count']))
+    .option('--force', 'switch the billing mode of a subscription that already billed (from the first of next month)')
+    .option('--adopt', "take over the MSP's own line for it (cutover) instead of creating one; refused unless one fits")
+    .option('--adopt-line <id>', 'with --adopt: the PSA line to take over when several fit')
     .action(
-      action(async (api, id: string, o: { connection: string; description: string; agreement?: string; company?: string; include?: string; effectiveDate?: string; billCustomer?: string }) => {
+      action(async (api, id: string, o: { connection: string; description: string; agreement?: string; company?: string; include?: string; effectiveDate?: string; billCustomer?: string; billingMode?: string; force?: boolean; adopt?: boolean; adoptLine?: string }) => {
         const include: Record<string, boolean> = {};
         for (const part of list(o.include) ?? []) {
           const key = INCLUDE[part as keyof typeof INCLUDE];
@@ -123,6 +127,8 @@ function serviceCommands(program: Command): void {
         }
         const agreementId = wholeNumber('--agreement', o.agreement);
         const companyId = wholeNumber('--company', o.company);
+        const adoptLine = wholeNumber('--adopt-line', o.adoptLine);
+        if (adoptLine !== undefined && !o.adopt) throw invalidInput({ path: '--adopt-line', message: 'needs --adopt' });
         return api.call('POST', `${base(o.connection, 'subscriptions')}/${seg(id)}/mapping`, {
           description: o.description,
           include,
@@ -130,6 +136,10 @@ function serviceCommands(program: Command): void {
           ...(companyId !== undefined ? { companyId } : {}),
           ...(o.effectiveDate ? { effectiveDate: o.effectiveDate } : {}),
           ...(o.billCustomer ? { billCustomer: o.billCustomer } : {}),
+          ...(o.billingMode ? { billingMode: o.billingMode } : {}),
+          ...(o.force ? { force: true } : {}),
+          ...(o.adopt ? { adopt: true } : {}),
+          ...(adoptLine !== undefined ? { adoptLine } : {}),
         });
       }),
     );

@@ -20,7 +20,7 @@ function fail(problems: Problem[]): void {
 export function register(program: Command): void {
   program
     .command('plan')
-    .description('Print, as JSON, what ConnectWise and Autotask would hold after a scenario (dry run).')
+    .description('Print, as JSON, what ConnectWise and Autotask would hold after a scenario (dry run); a scenario may be in seat-count mode or a bundle (docs/billing-modes.md).')
     .requiredOption('--scenario <file>', 'scenario JSON file, or - for stdin')
     .option('--as-of <date>', 'ignore events after this date (YYYY-MM-DD); default: the last event date')
     .action((opts: { scenario: string; asOf?: string }) => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { invalidInput } from '../api-client';
 import { action, connectionOption, list, seg, wholeNumber } from '../command-kit';
-import type { DecisionResult } from '../../../contracts/reconciliation';
+import { decisionAnswer, type DecisionResult } from '../../../contracts/reconciliation';
 
 interface LogOpts {
   connection: string;
@@ -52,7 +52,6 @@ const logFilters = (c: Command): Command =>
  * Distinct from 1 (the command itself failed) so scripts can tell the two apart.
  */
 export const EXIT_ITEMS_FAILED = 3;
-const FAILED_STATUSES: ReadonlySet<string> = new Set(['failed', 'failed-review']);
 
 /** Data rows of a CSV text (header excluded); a newline inside a quoted field is not a row. */
 export function csvDataRows(text: string): number {
@@ -122,7 +121,7 @@ export function register(program: Command): void {
           if (ids?.length && o.all) throw invalidInput({ path: '--all', message: 'cannot be combined with --sub' });
           // Recorded under the API token's name (the log's "Decided by").
           const result = await api.call<DecisionResult>('POST', `${runPath(o)}/${name}`, { ...(o.all ? { all: true } : { subscriptionIds: ids }), ...(o.note !== undefined ? { note: o.note } : {}) });
-          const failed = (result.items ?? []).filter((i) => FAILED_STATUSES.has(i.status));
+          const { failed } = decisionAnswer({ items: result.items ?? [] });
           if (failed.length > 0) {
             process.stderr.write(failed.map((i) => `${i.subscriptionId}: ${i.status}: ${i.reason}\n`).join(''));
             process.exitCode = EXIT_ITEMS_FAILED;

@@ -27,7 +27,7 @@ export function registerMappingRoutes(app: FastifyInstance, service: MappingServ
   const subs = '/api/connections/:id/subscriptions';
   app.get<List>(subs, async (request) => service.services.list(request.params.id, request.query));
   app.get<Record>(`${subs}/:pid/suggestions`, async (request) => service.services.suggest(request.params.id, request.params.pid));
-  app.post<Record>(`${subs}/:pid/mapping`, async (request) => service.services.map(request.params.id, request.params.pid, request.body));
+  app.post<Record>(`${subs}/:pid/mapping`, async (request) => service.services.map(request.params.id, request.params.pid, request.body, request.principal?.name ?? 'unknown'));
   app.delete<Record>(`${subs}/:pid/mapping`, async (request) => service.services.unmap(request.params.id, request.params.pid));
   app.post<Record>(`${subs}/:pid/retry`, async (request) => service.services.retry(request.params.id, request.params.pid));
   // An event that cannot apply is left out (with a reason kept in the log); the subscription goes on.

@@ -5,6 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { FastifyPluginAsync } from 'fastify';
+import type { MappingService } from '../../../app/admin/mapping-service';
 import { NotFoundError, type Store } from '../../../activities/store';
 import type { notificationDigestWorkflow } from '../../../workflows/notification-digest.workflow';
 
@@ -16,7 +17,10 @@ export interface NotificationRouteDeps {
 
 type Id = { Params: { id: string } };
 
-export const notificationRoutes: FastifyPluginAsync<NotificationRouteDeps> = async (app, deps) => {
+/** The connection operations: a change of the preferences applies the digest's Schedule first (admin-api.ts passes them). */
+type NotificationPluginDeps = NotificationRouteDeps & { connections: Pick<MappingService['connections'], 'updateNotifications'> };
+
+export const notificationRoutes: FastifyPluginAsync<NotificationPluginDeps> = async (app, deps) => {
   const connection = async (id: string) => {
     const conn = await deps.store.connections.get(id);
     if (!conn) throw new NotFoundError('connection', id);
@@ -25,9 +29,12 @@ export const notificationRoutes: FastifyPluginAsync<NotificationRouteDeps> = asy
 
   app.get<Id>('/api/connections/:id/notifications', async (request) => (await connection(request.params.id)).notifications);
 
-  /** Changes only the given preferences (recipients are replaced as a whole); validated by the store (400 with problems). */
+  /**
+   * Changes only the given preferences (recipients are replaced as a whole; 400 with problems);
+   * the digest's Schedule follows (docs/mapping.md "Schedules follow connections").
+   */
   app.put<Id & { Body: unknown }>('/api/connections/:id/notifications', async (request) =>
-    (await deps.store.connections.updateNotifications(request.params.id, request.body ?? {})).notifications,
+    deps.connections.updateNotifications(request.params.id, request.body ?? {}),
   );
 
   app.post<Id>('/api/connections/:id/notifications/send-now', async (request) => {

@@ -17,7 +17,7 @@ import { invalid } from '../../../app/admin/mapping-errors';
 import { ConflictError, MonthSchema, NotFoundError, parseInput, type Store } from '../../../activities/store';
 import { DecisionRequestSchema } from '../../../workflows/reconciliation-decisions';
 import { acceptUpdate, reconciliationStateQuery, rejectUpdate, retryUpdate } from '../../../workflows/reconciliation-messages';
-import { reconciliationWorkflowId, type ReconciliationWorkflowInput } from '../../../contracts/reconciliation';
+import { decisionAnswer, reconciliationWorkflowId, type ReconciliationWorkflowInput } from '../../../contracts/reconciliation';
 import { reconciliationWorkflow } from '../../../workflows/reconciliation.workflow';
 
 export interface ReconciliationRouteDeps {
@@ -104,7 +104,8 @@ export const reconciliationRoutes: FastifyPluginAsync<ReconciliationRouteDeps> =
       }
       const body = { ...parseInput(DecisionRequestSchema, request.body ?? {}), by: request.principal?.name ?? 'unknown' };
       const { workflowId, handle } = runOf(request.params);
-      return temporalCall(workflowId, () => handle.executeUpdate(update, { args: [body] }));
+      // The decision was carried out (200) but may have left items failed: the answer says which.
+      return decisionAnswer(await temporalCall(workflowId, () => handle.executeUpdate(update, { args: [body] })));
     });
   }
 };
