@@ -14,7 +14,7 @@ describe('createStore / ensureIndexes / connectMongo', () => {
         expect(indexes).toContainEqual(expect.objectContaining({ name: spec.name, key: spec.key, ...(spec.unique ? { unique: true } : {}) }));
       }
       const store = createStore(db, { secretKeys: { current: parseEncryptionKey(generateEncryptionKey()) } });
-      expect(Object.keys(store).sort()).toEqual(['archive', 'audit', 'commitments', 'connections', 'journal', 'mappings', 'notifications', 'platform', 'reconciliations', 'tokens']);
+      expect(Object.keys(store).sort()).toEqual(['archive', 'audit', 'bundles', 'commitments', 'connections', 'journal', 'mappings', 'notifications', 'platform', 'reconciliations', 'tokens']);
       await store.connections.create({ id: 'at-1', psa: 'autotask', name: 'AT', settings: { username: 'u', integrationCode: 'i' }, secret: 's3cret' });
       expect((await store.connections.getWithSecret('at-1'))?.secret).toBe('s3cret');
     } finally {
