@@ -194,6 +194,11 @@ function changeQuantity(ledger: Ledger, ops: PsaOps, date: IsoDate, delta: numbe
   }
   addPoint(lane, e, delta);
   cwChangeAfterWindow(ledger, ops, e, delta, date);
+  // §3 "Commitment" renewal window: a decrease counts from a term's first day, which can lie in
+  // a month already folded (a term starting on the 28th–31st, the decrease on the 1st or 2nd).
+  // That month's fold is owed now (§4 rule 4), as after a late renewal, or its delta would bill
+  // nothing in the current month while the base line still holds the old quantity.
+  if (e < ledger.foldedThrough) cwFold(ledger, ops, ledger.foldedThrough);
   atAdjust(ledger, ops, service, e, delta);
 }
 

@@ -16,7 +16,7 @@ import {
   type SubscriptionEventInput,
 } from '../../domain';
 import { replaySubscription } from '../../domain/replay';
-import { adjustments, lines, plan, replay, scenario, timeline } from './helpers';
+import { adjustments, checkInvariants, lines, plan, replay, scenario, timeline } from './helpers';
 
 /** SUB (2026-03-01 … 2027-02-28, 10 licences, auto-renew) with an annual commitment. */
 const annual = (events: SubscriptionEventInput[], opts: Parameters<typeof scenario>[1] = {}): ScenarioInput =>
@@ -291,6 +291,32 @@ describe('§3 Commitment: a decrease before the renewal takes effect on the rene
     expect(timeline(p)).toEqual([
       ['m365-bp', '2026-01-31', '2026-02-27', 10],
       ['m365-bp', '2026-02-28', null, 7],
+    ]);
+  });
+
+  it('monthly term from the 31st: a decrease on 03-01, in the renewal window of the term that started 02-28, counts from 02-28 on both PSAs, February already folded (property counterexample, seed -639751412)', () => {
+    // Open-ended monthly terms from 2027-01-31 renew on 02-28, 03-31, …; +1 on 02-28, −1 on 03-01.
+    const s = rolling(
+      [
+        { type: 'quantity-changed', date: '2027-02-28', quantity: 1 },
+        { type: 'quantity-changed', date: '2027-03-01', quantity: 0 },
+      ],
+      { subscription: { startDate: '2027-01-31', quantity: 0, commitmentTerm: 'monthly' }, agreement: { startDate: '2026-12-17' }, asOf: '2027-03-31' },
+    );
+    expect(timeline(plan(s))).toEqual([['m365-bp', '2027-01-31', null, 0]]);
+    expect(notes(s, '2027-03-01')).toEqual([undefined, 'counted from 2027-02-28 (renewal window)']);
+    // The 03-01 fold took the +1 delta into the base; the −1 dated back into February is folded at once (§4 rule 4 owed).
+    const ledger = replay(s).ledgers[0]!;
+    expect(checkInvariants(ledger, '2027-03-01')).toEqual([]);
+    expect(lines(plan(s))).toEqual([
+      { kind: 'base', productId: 'm365-bp', quantity: 0, effectiveDate: '2027-01-31', cancelledDate: null },
+      { kind: 'delta', productId: 'm365-bp', quantity: 1, effectiveDate: '2027-02-28', cancelledDate: '2027-02-28' },
+      { kind: 'delta', productId: 'm365-bp', quantity: -1, effectiveDate: '2027-02-28', cancelledDate: '2027-02-28' },
+    ]);
+    // Autotask: both adjustments dated 02-28, so its running sum is 0 on every day (checked above).
+    expect(ledger.services[0]!.adjustments).toEqual([
+      { effectiveDate: '2027-02-28', unitChange: 1 },
+      { effectiveDate: '2027-02-28', unitChange: -1 },
     ]);
   });
 

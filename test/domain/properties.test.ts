@@ -25,7 +25,7 @@ import {
   type PsaOps,
 } from '../../domain';
 import { applyAtOps, applyCwOps, checkInvariants, type MemService } from './helpers';
-import { arbCase, build, type Case } from '../support/scenario-arbitrary';
+import { arbCase, arbMonthEndCommitmentCase, build, type Case } from '../support/scenario-arbitrary';
 
 interface Tracked {
   ledger: Ledger;
@@ -88,6 +88,15 @@ describe('§3 invariant (property): both projections bill exactly the timeline',
         run(c);
       }),
       { numRuns: 1000 },
+    );
+  });
+
+  it('the same for committed subscriptions bought on the 28th–31st, decreasing in a renewal window across a month start', () => {
+    fc.assert(
+      fc.property(arbMonthEndCommitmentCase, (c) => {
+        run(c);
+      }),
+      { numRuns: 300 },
     );
   });
 

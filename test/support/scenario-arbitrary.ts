@@ -5,7 +5,7 @@
  * pure live-equals-plan simulation and the differential test on a real worker.
  */
 import fc from 'fast-check';
-import { addDays, fromMinor, type LedgerInitInput, type SubscriptionEventInput } from '../../domain';
+import { addDays, addMonths, fromMinor, toDayNumber, type LedgerInitInput, type SubscriptionEventInput } from '../../domain';
 
 const PRODUCTS = ['p1', 'p2', 'p3'];
 const KINDS = ['qty', 'qty', 'qty', 'qty', 'qty', 'full', 'partial', 'cancel', 'renew', 'price'] as const;
@@ -47,6 +47,42 @@ export const arbCase = fc.record({
   steps: fc.array(arbStep, { maxLength: 14 }),
 });
 export type Case = typeof arbCase extends fc.Arbitrary<infer T> ? T : never;
+
+/** Start offsets (from 2026-01-01) that fall on the 28th–31st: terms anchored there renew on a month's last days. */
+const MONTH_END_OFFSETS = Array.from({ length: 401 }, (_, o) => o).filter((o) => Number(addDays('2026-01-01', o).slice(8)) >= 28);
+
+/**
+ * docs/billing-rules.md §3 "Commitment" edges that arbCase meets about once in 10,000 cases: a
+ * committed subscription bought on the 28th–31st takes a decrease inside the renewal window of
+ * one of its first terms (on the term's first day or the day after, which can be the 1st of the
+ * next month, so the decrease counts from a month already folded), optionally after an increase
+ * on that first day; the random steps follow.
+ */
+export const arbMonthEndCommitmentCase = fc
+  .record({
+    c: arbCase,
+    startOffset: fc.constantFrom(...MONTH_END_OFFSETS),
+    term: fc.constantFrom('monthly' as const, 'monthly' as const, 'annual' as const),
+    renewal: fc.integer({ min: 1, max: 3 }),
+    dayAfter: fc.boolean(),
+    increase: fc.option(fc.integer({ min: 1, max: 5 })),
+    decrease: fc.integer({ min: 1, max: 5 }),
+  })
+  .map(({ c, startOffset, term, renewal, dayAfter, increase, decrease }): Case => {
+    const start = addDays('2026-01-01', startOffset);
+    const termStart = addMonths(start, renewal * (term === 'monthly' ? 1 : 12));
+    const toTermStart = toDayNumber(termStart) - toDayNumber(start);
+    const q0 = Math.max(c.q0, decrease);
+    const step = { k: 1, product: 'p1', cents: 1 };
+    const pinned =
+      increase === null
+        ? [{ ...step, gap: toTermStart + (dayAfter ? 1 : 0), kind: 'qty' as const, qty: q0 - decrease }]
+        : [
+            { ...step, gap: toTermStart, kind: 'qty' as const, qty: q0 + increase },
+            { ...step, gap: dayAfter ? 1 : 0, kind: 'qty' as const, qty: q0 + increase - decrease },
+          ];
+    return { ...c, startOffset, term, q0, termDays: null, steps: [...pinned, ...c.steps] };
+  });
 
 const money = (cents: number) => fromMinor(BigInt(cents) * 100n);
 
