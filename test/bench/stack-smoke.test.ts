@@ -71,6 +71,10 @@ it('measures every metric, ours and the baseline, writes the figures and stops e
     const rec = r.metrics.reconciliation;
     expect(rec.runs.map((x: { n: number; ours: { outcome: string } }) => [x.n, x.ours.outcome])).toEqual([[2, 'completed'], [3, 'completed']]);
     expect(rec.scaling).toMatchObject({ from: 2, to: 3 });
+    // The statuses count every item of the run (its counts), not a page of items.
+    for (const x of rec.runs as Array<{ n: number; ours: { statuses: Record<string, number> } }>) {
+      expect(Object.values(x.ours.statuses).reduce((a, b) => a + b, 0)).toBe(x.n);
+    }
     for (const phase of ['idle', 'burst', 'fold', 'sync', 'reconciliation', 'open-idle'])
       for (const proc of ['worker', 'api', 'temporal', 'ferretdb', 'bareWorker']) expect(r.metrics.memory[phase].processes[proc].maxMiB).toBeGreaterThan(0);
 
