@@ -12,7 +12,8 @@ import { startHarness, type Harness } from './harness';
 import { wire } from './fixtures';
 import { killHard, startWorkerProcess } from './worker-process';
 
-const SUBSCRIPTIONS = Number(process.env.CHAOS_SUBSCRIPTIONS ?? 12);
+// Issue 9: a burst over at least 20 subscriptions per PSA.
+const SUBSCRIPTIONS = Number(process.env.CHAOS_SUBSCRIPTIONS ?? 20);
 jest.setTimeout(600_000);
 
 describe.each(['connectwise', 'autotask'] as const)('chaos: SIGKILL of the worker three times during a burst (%s)', (psa) => {
