@@ -6,11 +6,9 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
 import { createActivities, type Activities } from '../../activities';
 import { createPlatformClient } from '../../client/platform-client';
 import { toDayNumber } from '../../domain/dates';
-import { allSearchAttributes } from '../../workflows/search-attributes';
 import { chunkStateQuery, reconciliationStateQuery } from '../../workflows/reconciliation-messages';
 import { reconciliationWorkflowId, type ReconciliationItem, type ReconciliationRunState } from '../../contracts/reconciliation';
 import { createReconciliationRuns, type ReconciliationRuns } from '../../client/reconciliation-runs';
@@ -18,6 +16,7 @@ import type { reconciliationWorkflow } from '../../workflows/reconciliation.work
 import { testServers } from '../setup/servers';
 import { eventually, startHarness, type Harness } from '../workflows/harness';
 import { mapAcmeAndProducts } from '../workflows/fixtures';
+import { startTimeSkippingEnv } from '../support/time-skipping-env';
 
 export const PROVIDER = 'Microsoft CSP';
 const DAY_MS = 86_400_000;
@@ -45,12 +44,7 @@ export interface ReconciliationHarness {
 
 export async function startReconciliationHarness(name: string): Promise<ReconciliationHarness> {
   const h = await startHarness('connectwise', name);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServers().temporalTestServerPath } } });
-  // The test server validates search attributes against its own registry.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-  });
+  const env = await startTimeSkippingEnv(testServers().temporalTestServerPath);
   const { companyId } = await mapAcmeAndProducts(h);
   const gateway = await h.gateways.forConnection(h.connectionId);
   const [agreement] = (await gateway.listAgreements(companyId)).filter((a) => a.name.startsWith('Acme'));

@@ -8,13 +8,12 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
 import type { ReconciliationActivities } from '../../activities/reconciliation/reconciliation.activities';
 import { CHUNK_SIZE, reconciliationChunkWorkflowId, reconciliationWorkflowId, type ReconciliationFacts, type ReconciliationRunState } from '../../contracts/reconciliation';
-import { allSearchAttributes } from '../../workflows/search-attributes';
 import { reconciliationStateQuery } from '../../workflows/reconciliation-messages';
 import { testServers } from '../setup/servers';
 import { largestPayload } from './history-payloads';
+import { startTimeSkippingEnv } from '../support/time-skipping-env';
 
 jest.setTimeout(300_000);
 
@@ -49,11 +48,7 @@ function mocked(n: number): Partial<ReconciliationActivities> {
 describe('reconciliation payloads do not grow with the month', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServers().temporalTestServerPath } } });
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-    });
+    env = await startTimeSkippingEnv(testServers().temporalTestServerPath);
   });
   afterAll(() => env?.teardown());
 

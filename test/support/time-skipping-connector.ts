@@ -6,13 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { temporal } from '@temporalio/proto';
 import { createActivities } from '../../activities';
 import { createPlatformClient, type PlatformClient } from '../../client/platform-client';
 import { isoDateOf, type IsoDate } from '../../domain/dates';
-import { allSearchAttributes } from '../../workflows/search-attributes';
 import { testServers } from '../setup/servers';
 import { startHarness, type Harness } from '../workflows/harness';
+import { startTimeSkippingEnv } from './time-skipping-env';
 
 export interface TimeSkippingConnector {
   h: Harness;
@@ -27,12 +26,7 @@ export interface TimeSkippingConnector {
 
 export async function startTimeSkippingConnector(psa: 'connectwise' | 'autotask', name: string): Promise<TimeSkippingConnector> {
   const h = await startHarness(psa, name);
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServers().temporalTestServerPath } } });
-  // The test server checks search attributes against its own registry.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: 'default',
-    searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-  });
+  const env = await startTimeSkippingEnv(testServers().temporalTestServerPath);
   const taskQueue = `${name}-${randomUUID().slice(0, 8)}`;
   // A short accept timeout: with the worker stopped, events are queued quickly.
   const platform = createPlatformClient(env.client, { taskQueue, acceptTimeoutMs: 1_000 });

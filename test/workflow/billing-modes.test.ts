@@ -10,15 +10,14 @@
  *   three §7 modes, on both PSAs, before and after a member's change.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporal } from '@temporalio/proto';
 import type { BundleSpec, BundleWorkflowState } from '../../contracts/bundle';
 import type { SubscriptionPlacement } from '../../contracts/subscription';
 import { planBundle, type BundleTerms, type PlanOutput } from '../../domain';
 import { addDays, firstOfNextMonth, isoDateOf, type IsoDate } from '../../domain/dates';
-import { allSearchAttributes } from '../../workflows/search-attributes';
 import { mockedConnector, samplePlacement, sampleReport, wire, type MockedConnector } from '../support/mocked-connector';
 import type { SentEvent } from '../support/plan-for';
 import { temporalTestServer, workflowBundle } from '../setup/workflow-setup-env';
+import { startTimeSkippingEnv } from '../support/time-skipping-env';
 
 jest.setTimeout(120_000);
 
@@ -27,11 +26,7 @@ describe('billing modes in the workflows (time skipping, mocked activities)', ()
   let c: MockedConnector;
   const today = async (): Promise<IsoDate> => isoDateOf(await env.currentTimeMs());
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServer() } } });
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-    });
+    env = await startTimeSkippingEnv(temporalTestServer());
   });
   beforeEach(async () => {
     c = await mockedConnector(env, workflowBundle());

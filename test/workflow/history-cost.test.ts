@@ -15,9 +15,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { subscriptionWorkflowId } from '../../contracts/subscription';
 import { addDays, isoDateOf } from '../../domain/dates';
-import { allSearchAttributes } from '../../workflows/search-attributes';
 import { mockedConnector, samplePlacement, sampleReport, wire, type MockedConnector } from '../support/mocked-connector';
 import { workflowBundle, temporalTestServer } from '../setup/workflow-setup-env';
+import { startTimeSkippingEnv } from '../support/time-skipping-env';
 
 jest.setTimeout(120_000);
 const EventType = temporal.api.enums.v1.EventType;
@@ -26,11 +26,7 @@ describe('history cost of one event in steady state (time skipping, mocked activ
   let env: TestWorkflowEnvironment;
   let c: MockedConnector;
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServer() } } });
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-    });
+    env = await startTimeSkippingEnv(temporalTestServer());
     c = await mockedConnector(env, workflowBundle());
   });
   afterAll(async () => {

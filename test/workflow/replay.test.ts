@@ -15,9 +15,9 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import * as workflows from '../../workflows';
-import { allSearchAttributes } from '../../workflows/search-attributes';
 import { recipes } from './history-recipes';
 import { workflowBundle, temporalTestServer } from '../setup/workflow-setup-env';
+import { startTimeSkippingEnv } from '../support/time-skipping-env';
 
 jest.setTimeout(600_000);
 const dir = path.join(__dirname, '..', 'fixtures', 'histories');
@@ -34,11 +34,7 @@ if (process.env.RECORD_HISTORIES === '1') {
   describe('recording workflow histories', () => {
     let env: TestWorkflowEnvironment;
     beforeAll(async () => {
-      env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServer() } } });
-      await env.connection.operatorService.addSearchAttributes({
-        namespace: 'default',
-        searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-      });
+      env = await startTimeSkippingEnv(temporalTestServer());
       mkdirSync(dir, { recursive: true });
     });
     afterAll(() => env?.teardown());

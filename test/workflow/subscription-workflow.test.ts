@@ -6,15 +6,14 @@
  * after the PSA stayed unreachable, a refusal and the admin's retry, continue-as-new, closing.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporal } from '@temporalio/proto';
 import { subscriptionWorkflowId, type SubscriptionWorkflowState } from '../../contracts/subscription';
 import { addDays, isoDateOf, type IsoDate } from '../../domain/dates';
-import { allSearchAttributes } from '../../workflows/search-attributes';
 import { subscriptionWorkflow } from '../../workflows/subscription.workflow';
 import { cwDisagreements } from '../support/plan-agreement';
 import { planLedgers, type SentEvent } from '../support/plan-for';
 import { mockedConnector, samplePlacement, sampleReport, wire, type Fault, type MockedConnector } from '../support/mocked-connector';
 import { workflowBundle, temporalTestServer } from '../setup/workflow-setup-env';
+import { startTimeSkippingEnv } from '../support/time-skipping-env';
 
 const DAY_MS = 86_400_000;
 const daysUntil = (from: IsoDate, to: IsoDate) => Math.round((Date.parse(to) - Date.parse(from)) / DAY_MS);
@@ -25,11 +24,7 @@ describe('subscription workflow with mocked activities (time skipping)', () => {
   /** The test server's day (time moves on as tests sleep). */
   const today = async (): Promise<IsoDate> => isoDateOf(await env.currentTimeMs());
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServer() } } });
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-    });
+    env = await startTimeSkippingEnv(temporalTestServer());
   });
   const connectors: MockedConnector[] = [];
   afterEach(async () => {

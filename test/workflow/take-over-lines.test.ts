@@ -6,14 +6,13 @@
  * shows in the state query.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { temporal } from '@temporalio/proto';
 import type { SubscriptionWorkflowState } from '../../contracts/subscription';
 import { addDays, isoDateOf, type IsoDate } from '../../domain/dates';
 import type { HeldCwLine } from '../../domain/psa-diff';
 import { BillingInputError } from '../../domain/problems';
-import { allSearchAttributes } from '../../workflows/search-attributes';
 import { mockedConnector, samplePlacement, sampleReport, type MockedConnector } from '../support/mocked-connector';
 import { workflowBundle, temporalTestServer } from '../setup/workflow-setup-env';
+import { startTimeSkippingEnv } from '../support/time-skipping-env';
 
 jest.setTimeout(120_000);
 
@@ -22,11 +21,7 @@ describe('subscription workflow: adopting and restoring PSA lines', () => {
   let c: MockedConnector;
   const today = async (): Promise<IsoDate> => isoDateOf(await env.currentTimeMs());
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: temporalTestServer() } } });
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: 'default',
-      searchAttributes: Object.fromEntries(allSearchAttributes.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
-    });
+    env = await startTimeSkippingEnv(temporalTestServer());
     c = await mockedConnector(env, workflowBundle());
   });
   afterAll(async () => {
