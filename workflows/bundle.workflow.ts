@@ -29,14 +29,11 @@ import { replayBundle, type BilledValues, type BundleReplay } from '../domain/bu
 import { isoDateOf, toDayNumber } from '../domain/dates';
 import { diffLines, emptyHeld, heldAfter, heldLineIds, lineIdsFor, type HeldLines } from '../domain/psa-diff';
 import { bundleChangedSignal, bundleMemberSignal, bundleStateQuery } from './bundle-messages';
+import { PSA_WRITE_ACTIVITY, RECORD_ACTIVITY } from './activity-options';
 
-const { loadBundle } = proxyActivities<BundleActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } });
+const { loadBundle } = proxyActivities<BundleActivities>(RECORD_ACTIVITY);
 // The same retry policy as the subscription workflow's PSA step (docs/retries.md).
-const { applyBundleOperations } = proxyActivities<BundleActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 8 },
-});
+const { applyBundleOperations } = proxyActivities<BundleActivities>(PSA_WRITE_ACTIVITY);
 
 export interface BundleWorkflowInput {
   connectionId: string;

@@ -41,6 +41,7 @@ import {
   type SubscriptionWorkflowState,
 } from '../contracts/subscription';
 import type { BundleActivities } from '../activities/bundles/bundle.activities';
+import { PSA_WRITE_ACTIVITY, RECORD_ACTIVITY } from './activity-options';
 import type { CommitmentReport, StepPlacement, SubscriptionActivities } from '../activities/subscription.activities';
 import type { KeyedOperation } from '../activities/psa/psa-gateway.port';
 import { commitmentOf } from '../domain/commitment';
@@ -70,21 +71,11 @@ import { heldAfterTakeOver, takeOverProblems } from './owned-lines';
 import { PsaConnectionId, PsaCustomerId, PsaMappingStatus, PsaSubscriptionId, PsaType } from './search-attributes';
 import { eventViews, subscriptionSummary } from './summary';
 
-const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSubscription, archiveSubscription, recordCommitment } = proxyActivities<SubscriptionActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { maximumInterval: '1 minute' },
-});
-const { reportBundleMember } = proxyActivities<BundleActivities>({ startToCloseTimeout: '30 seconds', retry: { maximumInterval: '1 minute' } });
-
-// PSA writes: transient errors (429, 5xx, timeouts) retry here for a few minutes under the same
-// idempotency keys; after that the workflow shows the error and tries the same step again later.
-// A PSA refusal is not an error of the activity: it comes back with what was written before it.
-// Who retries which failure, and why never two layers at once: docs/retries.md.
-const { applyOperations } = proxyActivities<SubscriptionActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute', maximumAttempts: 8 },
-});
+const { recordSubscription, recordSyncFailure, handOverPartialUpgrade, restoreSubscription, archiveSubscription, recordCommitment } =
+  proxyActivities<SubscriptionActivities>(RECORD_ACTIVITY);
+const { reportBundleMember } = proxyActivities<BundleActivities>(RECORD_ACTIVITY);
+// PSA writes retry for a few minutes under the same keys, then the workflow retries the step (docs/retries.md).
+const { applyOperations } = proxyActivities<SubscriptionActivities>(PSA_WRITE_ACTIVITY);
 
 export interface SubscriptionWorkflowInput {
   connectionId: string;
