@@ -10,7 +10,7 @@ import type { IsoDate } from '../domain/dates';
 import { IsoDateSchema, MoneySchema, QuantitySchema } from '../domain/schemas';
 import type { HeldLines } from '../domain/psa-diff';
 import type { Ledger } from '../domain/ledger-types';
-import type { HistoryEntry, SubscriptionPlacement } from './subscription';
+import type { HistoryEntry, StepError, SubscriptionPlacement } from './subscription';
 
 /** `bundle/<connectionId>/<bundleId>`: one workflow per bundle. */
 export const bundleWorkflowId = (connectionId: string, bundleId: string): string => `bundle/${connectionId}/${bundleId}`;
@@ -62,7 +62,7 @@ export interface BundleWorkflowState {
   nextWake: IsoDate | null;
   step: number;
   syncing: boolean;
-  lastError: { message: string; at: string; step: string; retryAt?: string } | null;
+  lastError: StepError | null;
   lastSyncAt: string | null;
   history: HistoryEntry[];
 }

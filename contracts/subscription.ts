@@ -199,6 +199,15 @@ export interface RejectedMessage {
   at: string;
 }
 
+/** Why the last step did not finish (the PSA's or our message), and when it is tried again by itself. */
+export interface StepError {
+  message: string;
+  at: string;
+  /** What the step was doing ('restore' while the state is being restored). */
+  step: string;
+  retryAt?: string;
+}
+
 /** The `state` query: everything an admin needs to understand every line. */
 export interface SubscriptionWorkflowState {
   connectionId: string;
@@ -224,7 +233,7 @@ export interface SubscriptionWorkflowState {
   step: number;
   /** Work is under way (a change not yet looked at, a step being written or waiting to be tried again, a partial upgrade being handed over): the PSA may not yet match `ledger`. */
   syncing: boolean;
-  lastError: { message: string; at: string; step: string; retryAt?: string } | null;
+  lastError: StepError | null;
   lastSyncAt: string | null;
   history: HistoryEntry[];
   /** Partial upgrades handed to their new subscription's workflow: event id → S2 id (and whether withdrawn). */
