@@ -9,27 +9,10 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { testServers } from '../setup/servers';
 import { cwConnection, request, runCli, startHarness, type Harness } from './harness';
+import { eventually, pastMonth } from '../support/eventually';
 
 const C = 'cw-month';
 const PROVIDER = 'Microsoft CSP';
-
-/** Two months back: its cutover window has closed, so the run checks once, at once. */
-function pastMonth(): string {
-  const d = new Date();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() - 2);
-  return d.toISOString().slice(0, 7);
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('a reconciliation month through the public surfaces', () => {
   let h: Harness;
@@ -79,12 +62,12 @@ describe('a reconciliation month through the public surfaces', () => {
       provider: PROVIDER,
       subscription: { id: 'sub-month', productId: 'p-bp', quantity: 10, unitPrice: '22.00', unitCost: '18.70', startDate: '2026-03-01', endDate: null, billingFrequency: 'monthly', autoRenew: true },
     });
-    await eventually('the reported subscription', async () => ((await request(h, 'GET', `/api/connections/${C}/subscriptions/sub-month/suggestions`)).status === 200 ? true : undefined));
+    await eventually(async () => ((await request(h, 'GET', `/api/connections/${C}/subscriptions/sub-month/suggestions`)).status === 200 ? true : undefined), 'the reported subscription', 30_000);
     await api('POST', `/api/connections/${C}/subscriptions/sub-month/mapping`, { description: 'M365 for Acme' });
-    await eventually('the base line in the PSA', async () => {
+    await eventually(async () => {
       const s = await api('GET', `/api/connections/${C}/subscriptions/sub-month/state`);
       return Object.keys(s.mapping?.lineIds ?? {}).length > 0 ? true : undefined;
-    });
+    }, 'the base line in the PSA', 30_000);
 
     // The month's final invoices, as the platform delivers them: CSV through the CLI.
     const csv = [
@@ -98,19 +81,19 @@ describe('a reconciliation month through the public surfaces', () => {
     // The run, started on demand; its check finds the customer invoice 10.00 above the PSA.
     const run = `/api/connections/${C}/reconciliation/runs/${encodeURIComponent(PROVIDER)}/${month}`;
     await api('POST', run);
-    const review = await eventually('the check', async () => {
+    const review = await eventually(async () => {
       const s = await request(h, 'GET', run);
       const it = s.status === 200 ? (s.body.items as Array<{ subscriptionId: string; status: string; reason?: string }>).find((i) => i.subscriptionId === 'sub-month') : undefined;
       return it && it.status !== 'pending' ? it : undefined;
-    });
+    }, 'the check', 30_000);
     expect(review).toMatchObject({ status: 'pending-review' });
 
     const accepted = await cli(['reconciliation', 'accept', '-c', C, '-p', PROVIDER, '-m', month, '--sub', 'sub-month']);
     expect({ code: accepted.code, stderr: accepted.stderr }).toEqual({ code: 0, stderr: '' });
-    const row = await eventually('the accepted item', async () => {
+    const row = await eventually(async () => {
       const rows = (await api('GET', `/api/connections/${C}/reconciliation/log?from=${month}&to=${month}`)).rows as Array<Record<string, unknown>>;
       return rows[0]?.status === 'reconciled' ? rows[0] : undefined;
-    });
+    }, 'the accepted item', 30_000);
     expect(row).toMatchObject({ subscriptionId: 'sub-month', platformCost: '187.00', platformPrice: '230.00', decidedBy: 'billing-ops', decision: 'accept' });
 
     // The platform corrects the customer invoice: the log shows the amendment.

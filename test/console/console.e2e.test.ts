@@ -10,27 +10,10 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { testServers } from '../setup/servers';
 import { cwConnection, request, startHarness, type Harness } from '../api/harness';
 import { signIn, startBrowser, type ConsoleBrowser, type Page } from './browser';
+import { eventually, pastMonth } from '../support/eventually';
 
 const C = 'cw-console';
 const PROVIDER = 'Microsoft CSP';
-
-/** Two months back: its cutover window has closed, so the run checks once, at once. */
-function pastMonth(): string {
-  const d = new Date();
-  d.setUTCDate(1);
-  d.setUTCMonth(d.getUTCMonth() - 2);
-  return d.toISOString().slice(0, 7);
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 describe('admin console in a browser', () => {
   let h: Harness;
@@ -76,12 +59,12 @@ describe('admin console in a browser', () => {
         provider: PROVIDER,
         subscription: { id, productId: 'p-bp', quantity: 10, unitPrice: '22.00', unitCost: '18.70', startDate: '2026-03-01', endDate: null, billingFrequency: 'monthly', autoRenew: true },
       });
-      await eventually(`${id} reported`, async () => ((await request(h, 'GET', `/api/connections/${C}/subscriptions/${id}/suggestions`)).status === 200 ? true : undefined));
+      await eventually(async () => ((await request(h, 'GET', `/api/connections/${C}/subscriptions/${id}/suggestions`)).status === 200 ? true : undefined), `${id} reported`, 30_000);
       await api('POST', `/api/connections/${C}/subscriptions/${id}/mapping`, { description: `M365 for Acme ${id}` });
-      await eventually(`${id}'s base line`, async () => {
+      await eventually(async () => {
         const s = await api('GET', `/api/connections/${C}/subscriptions/${id}/state`);
         return Object.keys(s.mapping?.lineIds ?? {}).length > 0 ? true : undefined;
-      });
+      }, `${id}'s base line`, 30_000);
     }
     // The month's invoices: each customer invoice 10.00 above what the PSA bills (220.00).
     await api('POST', '/api/platform/invoices', {
@@ -125,10 +108,10 @@ describe('admin console in a browser', () => {
 
   it('reviews the month: accepts one item (its line appears in the sandbox) and rejects two with a note', async () => {
     await api('POST', `/api/connections/${C}/reconciliation/runs/${encodeURIComponent(PROVIDER)}/${month}`);
-    await eventually('the pending reviews', async () => {
+    await eventually(async () => {
       const rows = (await api('GET', `/api/connections/${C}/reconciliation/log?from=${month}&to=${month}&status=pending-review`)).rows as unknown[];
       return rows.length === 3 ? true : undefined;
-    });
+    }, 'the pending reviews', 30_000);
     const page = await b.page();
     page.on('dialog', (d) => void d.accept());
     await signIn(page, h.url, operator, `/console/c/${C}/reconciliation?month=${month}`);
@@ -192,10 +175,10 @@ describe('admin console in a browser', () => {
 
   it('shows a subscription: its timeline, its PSA lines with ids, its events and its next invoice', async () => {
     await api('POST', `/api/connections/${C}/subscriptions/sub-a/events`, { id: 'sub-a-e1', type: 'quantity-changed', date: '2026-04-10', quantity: 12 });
-    const lineIds = await eventually('the delta line', async () => {
+    const lineIds = await eventually(async () => {
       const s = await api('GET', `/api/connections/${C}/subscriptions/sub-a/state`);
       return Object.keys(s.workflow?.lineIds ?? {}).length >= 2 && !s.workflow.syncing ? (s.workflow.lineIds as Record<string, number>) : undefined;
-    });
+    }, 'the delta line', 30_000);
     const page = await b.page();
     await signIn(page, h.url, viewer, `/console/c/${C}/subscriptions/sub-a`);
     await expect(page.locator('svg[role=img] desc').textContent()).resolves.toBe('p-bp 10 from 2026-03-01 to 2026-04-09; p-bp 12 from 2026-04-10');

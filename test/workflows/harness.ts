@@ -107,23 +107,6 @@ export async function startHarness(psa: 'connectwise' | 'autotask', name: string
   return h;
 }
 
-/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000, explain?: () => Promise<unknown>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      const context = explain ? `\n${JSON.stringify(await explain().catch((e: Error) => e.message), null, 1)}` : '';
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}${context}`);
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+export { eventually } from '../support/eventually';
 
 export type { MongoClient };
