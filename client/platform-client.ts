@@ -8,6 +8,8 @@
  * Events, reports and placements wait up to `acceptTimeoutMs` for a worker to accept them; when
  * none answers in time (workers restarting, a backlog) the message is queued durably with a
  * signal instead and checked when the workflow runs — nothing is lost, the answer says `queued`.
+ * An event sent with `{ wait: false }` goes that way at once: the sender gets Temporal's
+ * acknowledgement (a signal-with-start persisted), not the workflow's, at Temporal's pace.
  */
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
@@ -30,6 +32,7 @@ import {
   type SubscriptionReportInput,
   type SubscriptionMessenger,
   type SubscriptionWorkflowState,
+  type SendEventOptions,
 } from '../contracts/subscription';
 import { MessageConflictError, StateTimeoutError } from '../contracts/errors';
 import { parsePlatformEvent } from '../domain/event-log';
@@ -123,6 +126,12 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
     } finally {
       clearTimeout(timer);
     }
+    return queue(connectionId, subscriptionId, kind, payload);
+  }
+
+  /** Durably hands a message to the workflow (signal-with-start), checked when the workflow runs. */
+  async function queue(connectionId: string, subscriptionId: string, kind: QueuedMessage['kind'], payload: unknown): Promise<'queued'> {
+    const start = startOptions(connectionId, subscriptionId);
     await client.workflow.signalWithStart<typeof subscriptionWorkflow, [QueuedMessage]>(WORKFLOW, { ...start, signal: queuedMessageSignal, signalArgs: [{ kind, payload }] });
     return 'queued';
   }
@@ -140,12 +149,14 @@ export function createPlatformClient(client: Client, opts: PlatformClientOptions
     /**
      * A lifecycle event `{ id, sequence?, type, date, ... }`. Resolves with the receipt
      * (accepted / duplicate / queued); throws BillingInputError (which field, why) or
-     * MessageConflictError (the id was used for another event).
+     * MessageConflictError (the id was used for another event). With `{ wait: false }` the answer
+     * is `queued` once Temporal holds the event; a reused id then shows in the state's
+     * `rejectedMessages` instead of being thrown.
      */
-    async sendEvent(connectionId: string, subscriptionId: string, event: unknown): Promise<EventReceipt & { workflowId: string; type: string }> {
+    async sendEvent(connectionId: string, subscriptionId: string, event: unknown, options: SendEventOptions = {}): Promise<EventReceipt & { workflowId: string; type: string }> {
       const parsed = parsePlatformEvent(event);
       if (!parsed.ok) throw new BillingInputError(parsed.problems);
-      const out = await deliver(connectionId, subscriptionId, platformEventUpdate, 'event', event);
+      const out = options.wait === false ? await queue(connectionId, subscriptionId, 'event', event) : await deliver(connectionId, subscriptionId, platformEventUpdate, 'event', event);
       const receipt = out === 'queued' ? { eventId: parsed.value.id, outcome: 'queued' as const } : out;
       return { ...receipt, workflowId: subscriptionWorkflowId(connectionId, subscriptionId), type: parsed.value.event.type };
     },

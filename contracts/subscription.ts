@@ -128,12 +128,24 @@ export interface EventReceipt {
   /**
    * `accepted`: in the subscription's log (billed at once, or on its date when it is in the
    * future); `duplicate`: this id was already received with the same content, nothing changed;
-   * `queued`: no worker answered in time, so the event was queued durably and will be checked
-   * when one does (its outcome then shows in the state).
+   * `queued`: handed to Temporal durably without waiting for the workflow (the sender asked not
+   * to wait, or no worker answered in time); the workflow checks it when it runs — its outcome
+   * then shows in the state (the event's status, or `rejectedMessages` with the reason).
    */
   outcome: 'accepted' | 'duplicate' | 'queued';
   /** Set when the event is dated after today: billed when its date comes. */
   scheduledFor?: IsoDate;
+}
+
+/** How an event is handed over (docs/platform-intake.md "Waiting or not"). */
+export interface SendEventOptions {
+  /**
+   * true (default): wait for the workflow to take the event, so the answer says accepted /
+   * duplicate and a reused id is refused at once. false: hand it to Temporal durably and answer
+   * `queued` at once (Temporal's own pace); the workflow checks it exactly the same way when it
+   * runs.
+   */
+  wait?: boolean;
 }
 
 /**
@@ -143,7 +155,7 @@ export interface EventReceipt {
  */
 export interface SubscriptionMessenger {
   reportSubscription(connectionId: string, report: SubscriptionReportInput): Promise<{ workflowId: string; outcome: 'recorded' | 'unchanged' | 'queued' }>;
-  sendEvent(connectionId: string, subscriptionId: string, event: unknown): Promise<EventReceipt & { workflowId: string; type: string }>;
+  sendEvent(connectionId: string, subscriptionId: string, event: unknown, options?: SendEventOptions): Promise<EventReceipt & { workflowId: string; type: string }>;
   place(connectionId: string, subscriptionId: string, placement: SubscriptionPlacement | null): Promise<{ outcome: 'placed' | 'disconnected' | 'unchanged' | 'queued' }>;
   /** The connection's rules changed: a placed subscription takes them (`unmapped`: it has no placement, its mapping will carry them). */
   setRules(connectionId: string, subscriptionId: string, rules: RulesMessage): Promise<{ outcome: 'updated' | 'unchanged' | 'unmapped' | 'queued' }>;

@@ -4,7 +4,7 @@
  * subscription (its workflow's state next to its mapping document).
  */
 import { subscriptionSharingWarnings } from './shared-psa-targets';
-import { SubscriptionReportSchema, subscriptionWorkflowId, type EventReceipt, type SubscriptionWorkflowState } from '../../contracts/subscription';
+import { SubscriptionReportSchema, subscriptionWorkflowId, type EventReceipt, type SendEventOptions, type SubscriptionWorkflowState } from '../../contracts/subscription';
 import { parseInput, type CommitmentRecord, type SubscriptionMapping } from '../../activities/store';
 import { ConflictError, invalid, NotFoundError, normalizeErrors } from './mapping-errors';
 import type { MappingServiceDeps } from './mapping-service.deps';
@@ -100,14 +100,15 @@ export function createIntakeOperations(deps: MappingServiceDeps) {
      * Sends a lifecycle event `{ id, sequence?, type, date, ... }` to the subscription's workflow.
      * Answers with the receipt (accepted, duplicate, or queued when no worker answered in time);
      * bad input names each field; a subscription reported on another connection, or an id
-     * already used for another event, is a conflict.
+     * already used for another event, is a conflict. `{ wait: false }`: answered `queued` once
+     * Temporal holds it (a reused id then shows in the state's `rejectedMessages`).
      */
-    async sendEvent(connectionId: string, subscriptionId: string, input: unknown): Promise<EventReceipt & { workflowId: string; type: string }> {
+    async sendEvent(connectionId: string, subscriptionId: string, input: unknown, options: SendEventOptions = {}): Promise<EventReceipt & { workflowId: string; type: string }> {
       const key = `${connectionId}\u0000${subscriptionId}`;
       if (!known(key)) await reportedHere(connectionId, subscriptionId);
       remember(key);
       // The client library checks the event (400 with each field and why) before it is sent.
-      return normalizeErrors(() => deps.platform.sendEvent(connectionId, subscriptionId, input));
+      return normalizeErrors(() => deps.platform.sendEvent(connectionId, subscriptionId, input, options));
     },
 
     /** The mapping document and the workflow's state (queried with a deadline: without a worker a query never answers). */

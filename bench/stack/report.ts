@@ -116,6 +116,17 @@ export function markdownTable(r: StackResults): string {
       loadText(b.load),
     ]);
     rows.push(['that API burst, all landed', `${n(a.ours.perSecond, 1)} events/s${landedNote(a.ours)}`, `${n(a.baselineSignalWithStart.perSecond, 1)} events/s`, share(a.ratio.eventsPerSecond), '']);
+    const q = b.apiAsync;
+    if (q) {
+      rows.push([
+        'the same with `Prefer: respond-async` (answered once Temporal holds the event) vs bare signal-with-start',
+        `${n(q.ours.acceptedPerSecond, 1)} /s (${ms(q.ours.ack.p50)} / ${ms(q.ours.ack.p99)})`,
+        `${n(a.baselineSignalWithStart.acceptedPerSecond, 1)} /s (${ms(a.baselineSignalWithStart.ack.p50)} / ${ms(a.baselineSignalWithStart.ack.p99)})`,
+        share(q.ratio.acceptedPerSecond),
+        '',
+      ]);
+      rows.push(['that respond-async burst, all landed', `${n(q.ours.perSecond, 1)} events/s${landedNote(q.ours)}`, `${n(a.baselineSignalWithStart.perSecond, 1)} events/s`, share(q.ratio.eventsPerSecond), '']);
+    }
     rows.push([`onboarding the ${n(b.subscriptions)} subscriptions (report → base line landed)`, `${n(b.onboarding.ours.seconds)} s${landedNote(b.onboarding.ours)}`, `${n(b.onboarding.baseline.seconds)} s`, times(b.onboarding.ours.seconds / b.onboarding.baseline.seconds), '']);
     rows.push(['every burst subscription equal to `plan`', b.planCheck.mismatches.length ? `**${b.planCheck.mismatches.length} of ${b.planCheck.checked} differ**` : `yes (${b.planCheck.checked})`, '', '', '']);
   }

@@ -142,6 +142,7 @@ export function createAdminApi(deps: AdminApiDeps): FastifyInstance {
     const matched = specOf(request);
     if (!matched || !request.principal || !isMutating(request.method, matched.spec)) return payload;
     const status = reply.statusCode;
+    if (matched.spec.auditFailuresOnly && status < 400) return payload;
     const params = (request.params ?? {}) as Record<string, string>;
     const param = connectionParam(matched.url);
     try {

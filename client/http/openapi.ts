@@ -41,6 +41,7 @@ function operation(route: ServedRoute, spec: RouteSpec): Record<string, unknown>
     const q = toJsonSchema(spec.query) as { properties?: Record<string, JsonSchema>; required?: string[] };
     for (const [name, schema] of Object.entries(q.properties ?? {})) parameters.push({ name, in: 'query', required: q.required?.includes(name) ?? false, schema });
   }
+  for (const [name, description] of Object.entries(spec.headers ?? {})) parameters.push({ name, in: 'header', required: false, description, schema: { type: 'string' } });
   const errors = spec.role === 'public' ? {} : Object.fromEntries(Object.keys(ERROR_RESPONSES).map((code) => [code, { $ref: `#/components/responses/E${code}` }]));
   return {
     operationId: routeKey(route.method, route.url).replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, ''),

@@ -42,8 +42,16 @@ export interface RouteSpec {
   bodyValidatedByHandler?: true;
   /** A POST that changes nothing (a preview): not written to the audit log. */
   readOnly?: true;
+  /**
+   * High-volume platform intake whose own record keeps every accepted message (a lifecycle event
+   * in its subscription's event log and workflow history): only refusals and failures go to the
+   * audit log, so it keeps showing what people did (docs/security.md "The audit log").
+   */
+  auditFailuresOnly?: true;
   /** About the calling token itself: open to tokens limited to connections too. */
   selfService?: true;
+  /** Optional request headers the route reads (name → what it does), for the OpenAPI document. */
+  headers?: Record<string, string>;
 }
 
 const ConnectionListQuerySchema = z.object({ psa: PsaKindSchema.optional() }).strict();
@@ -133,7 +141,17 @@ export const ROUTE_CATALOG: Readonly<Record<string, RouteSpec>> = {
   'POST /api/platform/invoices': { role: 'operator', tag: 'platform intake', summary: 'Deliver final reseller / customer invoices (1–1000), idempotent by invoice id; an amended invoice replaces it', body: InvoiceIntakeSchema },
   'GET /api/platform/invoices': { role: 'viewer', tag: 'platform intake', summary: "A billing month's invoices with their amendments", query: InvoiceListQuerySchema },
   'POST /api/connections/:id/subscriptions': { role: 'operator', tag: 'platform intake', summary: 'Report a subscription on a connection; its workflow starts', body: SubscriptionReportSchema },
-  'POST /api/connections/:id/subscriptions/:pid/events': { role: 'operator', tag: 'platform intake', summary: "A lifecycle event { id, sequence?, type, date, ... }: 202 accepted / duplicate / queued, 400 invalid (which field, why), 409 the id was used for another event or the subscription is reported on another connection", body: PlatformEventSchema, bodyValidatedByHandler: true },
+  'POST /api/connections/:id/subscriptions/:pid/events': {
+    role: 'operator',
+    tag: 'platform intake',
+    summary:
+      'A lifecycle event { id, sequence?, type, date, ... }: 202 accepted / duplicate / queued, 400 invalid (which field, why), 409 the id was used for another event or the subscription is reported on another connection. ' +
+      'With "Prefer: respond-async" the answer is 202 queued as soon as Temporal holds the event (no wait for the workflow; a reused id then shows in the state\'s rejectedMessages) — docs/platform-intake.md "Waiting or not"',
+    body: PlatformEventSchema,
+    bodyValidatedByHandler: true,
+    auditFailuresOnly: true,
+    headers: { Prefer: '"respond-async" (RFC 7240): answer 202 queued once Temporal holds the event instead of waiting for the workflow; the answer then carries "Preference-Applied: respond-async"' },
+  },
   'GET /api/connections/:id/subscriptions/:pid/state': { role: 'viewer', tag: 'platform intake', summary: "The mapping document, the workflow's state and the recorded commitment" },
   'GET /api/connections/:id/renewals': { role: 'viewer', tag: 'mapping', summary: 'Subscriptions whose commitment ends within the next ?days=N (1–366, default the connection\'s renewal days): customer, product, quantity, commitment end, auto-renew, any decrease waiting for the renewal', query: RenewalsQuerySchema },
   'POST /api/connections/:id/usage': { role: 'operator', tag: 'platform intake', summary: 'Daily usage counts of a seat-count subscription (a day sent again replaces its count)', body: UsageReportSchema },

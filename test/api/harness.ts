@@ -196,18 +196,19 @@ export interface ApiAnswer {
   body: Record<string, any>;
   /** The raw body, for "no secret in any answer" checks. */
   text: string;
+  headers: Headers;
 }
 
 /**
  * One request to the API with the admin token (or `token`; null sends none); JSON in, JSON
  * out. `raw` sends the string as is (bad JSON tests).
  */
-export async function request(h: Harness, method: string, path: string, payload?: unknown, raw?: string, token: string | null = h.adminToken): Promise<ApiAnswer> {
+export async function request(h: Harness, method: string, path: string, payload?: unknown, raw?: string, token: string | null = h.adminToken, extraHeaders: Record<string, string> = {}): Promise<ApiAnswer> {
   const body = raw ?? (payload === undefined ? undefined : JSON.stringify(payload));
-  const headers: Record<string, string> = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const headers: Record<string, string> = { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(token ? { authorization: `Bearer ${token}` } : {}), ...extraHeaders };
   const res = await fetch(`${h.url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
   const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {}, text };
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, any>) : {}, text, headers: res.headers };
 }
 
 export interface CliRun {

@@ -45,6 +45,9 @@ describe('API description', () => {
     const log = doc.paths['/api/connections/{connectionId}/reconciliation/log'].get;
     expect(log.parameters.map((p: { name: string; in: string }) => `${p.in}:${p.name}`)).toEqual(expect.arrayContaining(['path:connectionId', 'query:from', 'query:status']));
     expect(doc.paths['/api/health'].get.security).toEqual([]);
+    // The event intake documents its optional Prefer header (respond-async).
+    const events = Object.entries(doc.paths as Record<string, Record<string, { parameters?: Array<{ name: string; in: string; description?: string }> }>>).find(([p]) => /\/subscriptions\/\{[A-Za-z]+\}\/events$/.test(p))![1].post!;
+    expect(events.parameters!.find((p) => p.in === 'header')).toMatchObject({ name: 'Prefer', description: expect.stringContaining('respond-async') });
   });
 
   it('/api/docs is a page of its own: no script, nothing loaded from another host', async () => {

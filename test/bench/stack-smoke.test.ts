@@ -52,8 +52,9 @@ it('measures every metric, ours and the baseline, writes the figures and stops e
     // The burst: every event of both sides landed, the API burst too, and every line equals `plan`.
     const b = r.metrics.burst;
     expect([b.subscriptions, b.events]).toEqual([3, 6]);
-    for (const t of [b.client.ours, b.client.baseline, b.api.ours, b.onboarding.ours, b.onboarding.baseline]) expect({ landed: t.landed, timedOut: t.timedOut }).toEqual({ landed: t.items, timedOut: false });
+    for (const t of [b.client.ours, b.client.baseline, b.api.ours, b.apiAsync!.ours, b.onboarding.ours, b.onboarding.baseline]) expect({ landed: t.landed, timedOut: t.timedOut }).toEqual({ landed: t.items, timedOut: false });
     expect(b.api.ours.outcomes).toEqual({ accepted: 6 });
+    expect(b.apiAsync!.ours.outcomes).toEqual({ queued: 6 });
     expect(b.planCheck).toEqual({ checked: 3, mismatches: [] });
 
     // The month start: base lines and re-folds all landed, a delta line and a PATCH per re-fold, equal to `plan`.

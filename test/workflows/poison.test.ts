@@ -92,4 +92,22 @@ describe('poison payloads (real worker)', () => {
     }, 'the good event on the poisoned workflow');
     expect(after.lastError).toBeNull();
   });
+
+  it('events sent without waiting ({ wait: false }): a repeat changes nothing, an id reused with other content is recorded with the reason', async () => {
+    const sub = 'sub-nowait';
+    await h.platform.reportSubscription(h.connectionId, workedExampleReport(sub));
+    const first = { id: 'nw-1', type: 'quantity-changed', date: '2026-03-15', quantity: 15 };
+    for (const event of [first, first, { ...first, quantity: 99 }]) {
+      expect(await h.platform.sendEvent(h.connectionId, sub, event, { wait: false })).toMatchObject({ eventId: 'nw-1', outcome: 'queued' });
+    }
+    const state = await eventually(async () => {
+      const s = await h.platform.state(h.connectionId, sub);
+      return s.counts.applied === 1 && s.rejectedMessages.length === 1 && !s.syncing ? s : undefined;
+    }, 'the event applied and the conflicting one recorded');
+    expect(state.rejectedMessages[0]).toMatchObject({ name: 'queued event', reason: expect.stringMatching(/nw-1/) });
+    expect(state.events.map((e) => [e.id, e.status])).toEqual([['nw-1', 'applied']]);
+    expect(state.lastError).toBeNull();
+    // Waiting for the workflow, the same conflict is refused to the sender at once.
+    await expect(h.platform.sendEvent(h.connectionId, sub, { ...first, quantity: 98 })).rejects.toThrow(/nw-1/);
+  });
 });

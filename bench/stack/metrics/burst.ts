@@ -9,7 +9,8 @@
  *   1. ours through the client library's `sendEvent` (event ids);
  *   2. the baseline: signal-with-start of each bare workflow (running already), one POST each;
  *   3. ours again through the admin API (`POST …/events`, admin token), new events on the same
- *      subscriptions.
+ *      subscriptions — the answer waits for the workflow (accepted / duplicate / 409);
+ *   4. the same with `Prefer: respond-async`: answered once Temporal holds the event.
  * Accept rate = events ÷ (first send → last acknowledgement); landed rate = events ÷ (first
  * send → the last line written, as the workflows record it). Afterwards every subscription's
  * lines are compared with `plan`.
@@ -37,6 +38,8 @@ export interface BurstFigures {
   onboarding: { ours: Timed; baseline: Timed };
   client: { ours: BurstSide; baseline: BurstSide; ratio: { eventsPerSecond: number; acceptedPerSecond: number } };
   api: { ours: BurstSide; baselineSignalWithStart: BurstSide; ratio: { acceptedPerSecond: number; eventsPerSecond: number } };
+  /** The admin API with `Prefer: respond-async` (absent in runs before it existed). */
+  apiAsync?: { ours: BurstSide; ratio: { acceptedPerSecond: number; eventsPerSecond: number } };
   planCheck: { checked: number; mismatches: string[] };
 }
 
@@ -141,12 +144,15 @@ export async function measureBurst(ctx: RunContext): Promise<BurstFigures> {
   });
   const baseline = side(timed(events, bareSent.t0, bareSent.sentAt, bareLanded.landedAt.values(), bareLanded.notLanded, bareLanded.timedOut), bareSent.sent);
 
-  ctx.log(`burst: ${events} events through the admin API…`);
-  const headers = { authorization: `Bearer ${ctx.stack.api.token}` };
-  const api = await oursBurst('a', perSub, async (e) => {
+  const viaApi = (headers: Record<string, string>) => async (e: { sub: BenchSubscription; id: string; event: Record<string, unknown> }) => {
     const r = await requestJson<{ outcome: string }>('POST', `${ctx.stack.api.url}/api/connections/${conn.id}/subscriptions/${e.sub.id}/events`, headers, { id: e.id, ...e.event });
     return r.outcome;
-  });
+  };
+  const headers = { authorization: `Bearer ${ctx.stack.api.token}` };
+  ctx.log(`burst: ${events} events through the admin API…`);
+  const api = await oursBurst('a', perSub, viaApi(headers));
+  ctx.log(`burst: ${events} events through the admin API with Prefer: respond-async…`);
+  const apiAsync = await oursBurst('q', 2 * perSub, viaApi({ ...headers, prefer: 'respond-async' }));
 
   ctx.log('burst: comparing every subscription with plan…');
   const mismatches = await planMismatches(ctx, conn, subs);
@@ -156,6 +162,7 @@ export async function measureBurst(ctx: RunContext): Promise<BurstFigures> {
     onboarding: { ours: oursOnboarding, baseline: bareOnboarding },
     client: { ours: client, baseline, ratio: { eventsPerSecond: ratio(client.perSecond, baseline.perSecond), acceptedPerSecond: ratio(client.acceptedPerSecond, baseline.acceptedPerSecond) } },
     api: { ours: api, baselineSignalWithStart: baseline, ratio: { acceptedPerSecond: ratio(api.acceptedPerSecond, baseline.acceptedPerSecond), eventsPerSecond: ratio(api.perSecond, baseline.perSecond) } },
+    apiAsync: { ours: apiAsync, ratio: { acceptedPerSecond: ratio(apiAsync.acceptedPerSecond, baseline.acceptedPerSecond), eventsPerSecond: ratio(apiAsync.perSecond, baseline.perSecond) } },
     planCheck: { checked: subs.length, mismatches: mismatches.slice(0, 50) },
   };
 }
