@@ -17,6 +17,7 @@ import { startMemorySampler, type MemorySampler } from './memory';
 import { measureBurst } from './metrics/burst';
 import { measureFold } from './metrics/fold';
 import { measureLatency, measureOpenLatency } from './metrics/latency';
+import { measureOpen } from './metrics/open';
 import { measureReconciliationRun, reconciliationScaling } from './metrics/reconciliation';
 import { measureSync } from './metrics/sync';
 import { HelpRequested, OptionError, parseOptions, USAGE, type BenchOptions } from './options';
@@ -138,7 +139,8 @@ async function runPhases(ctx: RunContext, results: StackResults, save: () => voi
   if (wants('fold')) {
     for (const n of ctx.options.foldSizes) await phase('fold', async () => void (m.fold = [...(m.fold ?? []), await withLoad(() => measureFold(ctx, n))]));
   }
-  if ((wants('burst') || wants('fold')) && ctx.options.openLatencySamples > 0) {
+  if (ctx.options.openWorkflows > 0) await phase('open', async () => void (m.open = await withLoad(() => measureOpen(ctx, ctx.options.openWorkflows))));
+  if ((wants('burst') || wants('fold') || ctx.options.openWorkflows > 0) && ctx.options.openLatencySamples > 0) {
     ctx.memory.phase('open-idle');
     await sleep(15_000);
     await phase('open-latency', async () => {

@@ -13,6 +13,8 @@ export interface BenchOptions {
   latencySamples: number;
   /** Samples of the latency measured again with every workflow of the run still open. */
   openLatencySamples: number;
+  /** Extra idle workflows opened on each side before those samples (0: none). */
+  openWorkflows: number;
   /** Subscriptions and events of the sustained burst (each burst: client library, then admin API). */
   burstSubscriptions: number;
   burstEvents: number;
@@ -30,10 +32,10 @@ export interface BenchOptions {
   keepData: boolean;
 }
 
-const QUICK = { latencySamples: 6, openLatencySamples: 4, burstSubscriptions: 20, burstEvents: 100, foldSizes: [40], syncRecords: 40 };
-const FULL = { latencySamples: 40, openLatencySamples: 15, burstSubscriptions: 200, burstEvents: 1000, foldSizes: [1000], syncRecords: 1000 };
+const QUICK = { openWorkflows: 0, latencySamples: 6, openLatencySamples: 4, burstSubscriptions: 20, burstEvents: 100, foldSizes: [40], syncRecords: 40 };
+const FULL = { openWorkflows: 0, latencySamples: 40, openLatencySamples: 15, burstSubscriptions: 200, burstEvents: 1000, foldSizes: [1000], syncRecords: 1000 };
 
-const KNOWN = ['quick', 'only', 'latency-samples', 'open-latency-samples', 'subscriptions', 'events', 'fold', 'sync', 'reconciliation', 'phase-timeout-minutes', 'out', 'label', 'keep-data'];
+const KNOWN = ['quick', 'only', 'latency-samples', 'open-latency-samples', 'open', 'subscriptions', 'events', 'fold', 'sync', 'reconciliation', 'phase-timeout-minutes', 'out', 'label', 'keep-data'];
 
 export class OptionError extends Error {}
 /** `--help` (or `-h`): the caller prints USAGE and stops, measuring nothing. */
@@ -48,6 +50,7 @@ same server, writes the raw figures (git-ignored) and prints the table of ratios
   --only a,b                   metrics: ${METRICS.join(', ')} (memory is always sampled)   [BENCH_ONLY]
   --latency-samples N          timed samples per side and PSA (default ${FULL.latencySamples})   [BENCH_LATENCY_SAMPLES]
   --open-latency-samples N     ConnectWise latency again with every workflow open, 0 skips (default ${FULL.openLatencySamples})   [BENCH_OPEN_LATENCY_SAMPLES]
+  --open N                     open N idle workflows on each side before those samples (default 0)   [BENCH_OPEN]
   --subscriptions N            subscriptions of the sustained burst (default ${FULL.burstSubscriptions})   [BENCH_SUBSCRIPTIONS]
   --events N                   events of the burst, a multiple of --subscriptions (default ${FULL.burstEvents})   [BENCH_EVENTS]
   --fold N,M                   month-start sizes, each on its own connection (default ${FULL.foldSizes.join(',')})   [BENCH_FOLD]
@@ -111,6 +114,7 @@ export function parseOptions(argv: readonly string[], env: Record<string, string
     only: only as Metric[],
     latencySamples: count('latency-samples', 'BENCH_LATENCY_SAMPLES', d.latencySamples),
     openLatencySamples: count('open-latency-samples', 'BENCH_OPEN_LATENCY_SAMPLES', d.openLatencySamples, 0),
+    openWorkflows: count('open', 'BENCH_OPEN', d.openWorkflows, 0),
     burstSubscriptions,
     burstEvents,
     foldSizes,

@@ -13,6 +13,7 @@ import type { BenchOptions } from './options';
 import type { BurstFigures } from './metrics/burst';
 import type { FoldFigures } from './metrics/fold';
 import type { LatencySeries } from './metrics/latency';
+import type { OpenFigures } from './metrics/open';
 import type { ReconciliationFigures } from './metrics/reconciliation';
 import type { SyncFigures } from './metrics/sync';
 import type { Timed } from './onboarding';
@@ -34,6 +35,7 @@ export interface StackResults {
     burst?: WithLoad<BurstFigures>;
     fold?: Array<WithLoad<FoldFigures>>;
     openLatency?: WithLoad<LatencySeries & { openWorkflows: number | null }>;
+    open?: WithLoad<OpenFigures>;
     sync?: WithLoad<SyncFigures>;
     reconciliation?: WithLoad<ReconciliationFigures>;
     memory?: Record<string, MemoryFigures>;
@@ -87,6 +89,16 @@ export function markdownTable(r: StackResults): string {
   };
   latencyRow('one event → line in the PSA, ConnectWise', m.latency?.connectwise);
   latencyRow('the same, Autotask', m.latency?.autotask);
+  if (m.open) {
+    const o = m.open;
+    rows.push([
+      `opening ${n(o.n)} idle workflows (ours: subscriptions reported, recorded, waiting unmapped; bare: started)`,
+      `${n(o.ours.seconds)} s, ${n(o.ours.perSecond, 1)}/s${o.ours.timedOut ? ` (**${n(o.ours.recorded)} recorded when the phase timed out**)` : ''}`,
+      `${n(o.baseline.seconds)} s, ${n(o.baseline.perSecond, 1)}/s`,
+      times(o.ours.seconds / o.baseline.seconds),
+      loadText(o.load),
+    ]);
+  }
   if (m.openLatency) latencyRow(`one event → line in the PSA, ConnectWise, with ${n(m.openLatency.openWorkflows)} workflows open`, m.openLatency);
   if (m.burst) {
     const b = m.burst;
