@@ -217,7 +217,10 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
         if (!invoices[i]!.reseller || !invoices[i]!.customer) return;
         const read = psaReadOf(mappings.get(subscriptionId));
         reads.set(subscriptionId, read);
-        if ('lines' in read) byAgreement.set(read.agreementId, [...(byAgreement.get(read.agreementId) ?? []), ...read.lines.map((l) => l.psaId)]);
+        if (!('lines' in read)) return;
+        const ids = byAgreement.get(read.agreementId) ?? [];
+        byAgreement.set(read.agreementId, ids);
+        ids.push(...read.lines.map((l) => l.psaId));
       });
       const day = reconciledDay(input.month);
       const agreements = new Map<number, AgreementLines>();
