@@ -3,7 +3,7 @@
  * map a subscription automatically when nothing is ambiguous, and keep the mapping document in
  * step with what the PSA holds.
  */
-import type { AppliedOperation } from './psa/psa-gateway.port';
+import type { AgreementSummary, AppliedOperation } from './psa/psa-gateway.port';
 import { mappedProductIds } from './psa-targets';
 import type { GatewayRegistry } from './psa/gateway-registry';
 import { placementRules, type Store } from './store';
@@ -38,12 +38,15 @@ export async function automaticPlacement(
   const gateway = await deps.gateways.forConnection(connectionId);
   let companyId = existing?.linked ? existing.companyId : undefined;
   let agreementId = existing?.linked ? existing.agreementId : undefined;
+  // The company's agreements as read in this call: the one read that both chooses the agreement
+  // (a new placement) and checks it is still the company's (an existing one).
+  let agreements: AgreementSummary[] | undefined;
   if (companyId === undefined || agreementId === undefined) {
     const customer = await store.mappings.customers.get(connectionId, s.customerId);
     const product = await store.mappings.products.get(connectionId, s.productId);
     if (customer?.status !== 'mapped' || customer.psaId === undefined) return { waiting: `customer ${s.customerId} is not mapped` };
     if (product?.status !== 'mapped') return { waiting: `product ${s.productId} is not mapped` };
-    const agreements = await gateway.listAgreements(customer.psaId);
+    agreements = await gateway.listAgreements(customer.psaId);
     if (agreements.length !== 1) return { waiting: `company ${customer.psaId} has ${agreements.length} agreements: an admin chooses (map the subscription)` };
     companyId = customer.psaId;
     agreementId = agreements[0]!.id;
@@ -56,7 +59,7 @@ export async function automaticPlacement(
       return { waiting: why };
     }
   }
-  const agreement = (await gateway.listAgreements(companyId)).find((a) => a.id === agreementId);
+  const agreement = (agreements ?? (await gateway.listAgreements(companyId))).find((a) => a.id === agreementId);
   if (!agreement) return { waiting: `agreement ${agreementId} is not on company ${companyId}` };
   const product = await store.platform.getProduct(s.productId);
   // `sub <id> | <product>` (docs/mapping.md "Line descriptions"); a line of a later product names that one.

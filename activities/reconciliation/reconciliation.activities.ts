@@ -11,13 +11,13 @@ import { planAcceptedReconciliation } from '../../domain/reconciliation';
 import type { PsaKind } from '../../domain/psa-operations';
 import type { ReconciliationFacts, ReconciliationSubject } from '../../contracts/reconciliation';
 import { acceptIdempotencyKey, CHUNK_SIZE } from '../../contracts/reconciliation';
-import type { PsaGateway, PsaTarget } from '../psa/psa-gateway.port';
+import type { PsaGateway, PsaLineSnapshot } from '../psa/psa-gateway.port';
 import { withFailureTypes } from '../psa-failure';
-import { mappedProductIds, resolvePsaTarget } from '../psa-targets';
+import { resolvePsaTarget } from '../psa-targets';
 import { cachedReader, mapConcurrent, READS_IN_FLIGHT } from '../parallel';
 import { psaTargetOf, type PlatformSubscription, type ReconciliationStatus, type Store, type SubscriptionMapping } from '../store';
 import { isoDateOf } from '../../domain/dates';
-import { billingLines, linesOn, psaMonthValues, reconciledDay } from './psa-month-values';
+import { billingLines, linesOn, psaMonthValues, reconciledDay, type BillingLine } from './psa-month-values';
 
 export interface ReconciliationActivityDeps {
   store: Pick<Store, 'connections' | 'platform' | 'mappings' | 'reconciliations'>;
@@ -64,37 +64,47 @@ export interface ListingProgress {
 
 /** Platform subscriptions per listing page (each page: one find and one count, then reads by `_id`). */
 export const LISTING_PAGE = 500;
-/** PSA reads in flight per gather batch (the PSA clients bound each endpoint's concurrency as well). */
+/** Agreements read in flight per gather batch (the PSA clients bound each endpoint's concurrency as well). */
 const PSA_READS_IN_FLIGHT = 4;
 const errorText = (err: unknown): string => (err instanceof Error ? err.message : String(err));
-
-/** The subscription's target with the connection's product ids (loaded once per batch) under its own. */
-function targetWith(mapping: SubscriptionMapping, productIds: Record<string, number>): PsaTarget | null {
-  const target = psaTargetOf(mapping);
-  return target ? { ...target, productIds: { ...productIds, ...target.productIds } } : null;
-}
+/** How a missing line is named to the admin, per PSA. */
+const PSA_LINE: Record<PsaKind, string> = { connectwise: 'ConnectWise addition', autotask: 'Autotask contract service' };
+const PSA_AGREEMENT: Record<PsaKind, string> = { connectwise: 'agreement', autotask: 'contract' };
 
 export function createReconciliationActivities(deps: ReconciliationActivityDeps) {
   const { store } = deps;
 
-  /**
-   * The PSA's quantity and month totals for one subscription in the billing month (the lines
-   * active on its last day, psa-month-values.ts), or why they could not be read.
-   */
-  async function readPsa(gateway: PsaGateway, mapping: SubscriptionMapping | undefined, target: PsaTarget | null, month: string): Promise<{ facts: ReconciliationFacts['psa']; lineKey?: string }> {
-    if (!mapping || !target) return { facts: { ok: false, error: 'the subscription is not mapped to a PSA agreement' } };
+  /** What a subscription's PSA read needs: its billing lines on the agreement (the IaaS accept's line first found). */
+  interface PsaRead { agreementId: number; lines: Array<{ line: BillingLine; psaId: number }>; lineKey: string }
+  /** An agreement's lines read for a batch, by PSA id, or why they could not be read. */
+  type AgreementLines = Map<number, PsaLineSnapshot> | { error: string };
+
+  /** The subscription's lines to read, or why its PSA values cannot be read. */
+  function psaReadOf(mapping: SubscriptionMapping | undefined): PsaRead | { error: string } {
+    const target = mapping ? psaTargetOf(mapping) : null;
+    if (!mapping || !target) return { error: 'the subscription is not mapped to a PSA agreement' };
     const lines = billingLines(mapping.platformId, mapping.lineIds);
-    if (lines.length === 0) return { facts: { ok: false, error: 'no PSA line of the subscription is known' } };
+    if (lines.length === 0) return { error: 'no PSA line of the subscription is known' };
     // The line an IaaS accept sets: the base addition / the contract service.
     const lineKey = (lines.find((l) => l.kind === 'base' || l.kind === 'service') ?? lines[0]!).key;
-    const day = reconciledDay(month);
-    try {
-      const read = [];
-      for (const line of lines) read.push({ line, snapshot: await gateway.readLine(target, mapping.lineIds[line.key]!, day) });
-      return { facts: { ok: true, values: psaMonthValues(linesOn(read, day, isoDateOf((deps.now ?? Date.now)()))) }, lineKey };
-    } catch (err) {
-      return { facts: { ok: false, error: errorText(err) }, lineKey };
+    return { agreementId: target.agreementId, lines: lines.map((line) => ({ line, psaId: mapping.lineIds[line.key]! })), lineKey };
+  }
+
+  /**
+   * The PSA's quantity and month totals for one subscription in the billing month (the lines
+   * active on its last day, psa-month-values.ts), from its agreement's lines as read for the
+   * batch; a line the agreement no longer holds makes the values unreadable.
+   */
+  function psaFacts(gateway: PsaGateway, read: PsaRead, agreement: AgreementLines, month: string): ReconciliationFacts['psa'] {
+    if ('error' in agreement) return { ok: false, error: agreement.error };
+    const lines = [];
+    for (const { line, psaId } of read.lines) {
+      const snapshot = agreement.get(psaId);
+      if (!snapshot) return { ok: false, error: `${PSA_LINE[gateway.psa]} ${psaId} (line ${line.key}) does not exist on ${PSA_AGREEMENT[gateway.psa]} ${read.agreementId}` };
+      lines.push({ line, snapshot });
     }
+    const day = reconciledDay(month);
+    return { ok: true, values: psaMonthValues(linesOn(lines, day, isoDateOf((deps.now ?? Date.now)()))) };
   }
 
   /** Subjects of one page of platform subscriptions: the linked ones, with customer and plan names (each read once per listing). */
@@ -188,18 +198,42 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
 
     /**
      * §6 daily check of a batch: do both invoices exist, and what does the PSA hold? Per batch:
-     * the mappings and their lines in one read, the connection's product ids once, each invoice
-     * by `_id`; then the PSA, a few subscriptions at a time, with a heartbeat after each.
+     * the mappings and their lines in one read, each invoice by `_id`; then the PSA once per
+     * agreement (every line of the batch's subscriptions on it, `readLines`: a few list requests,
+     * not two reads per line), a few agreements at a time, with a heartbeat after each.
      */
     async gatherReconciliationFacts(input: RunKey & { subscriptionIds: string[] }): Promise<Record<string, ReconciliationFacts>> {
       const gateway = await deps.gateways.forConnection(input.connectionId);
-      const [mappings, productIds] = await Promise.all([store.mappings.subscriptions.getMany(input.connectionId, input.subscriptionIds), mappedProductIds(store, input.connectionId)]);
+      const mappings = await store.mappings.subscriptions.getMany(input.connectionId, input.subscriptionIds);
       const invoices = await mapConcurrent(input.subscriptionIds, READS_IN_FLIGHT, async (id) => {
         const [reseller, customer] = await Promise.all([store.platform.getInvoice(id, input.month, 'reseller'), store.platform.getInvoice(id, input.month, 'customer')]);
         return { reseller, customer };
       });
+      // The PSA is read only once the invoices exist (§6 `failed-review` is about that read),
+      // one read per agreement for every such subscription of the batch on it.
+      const reads = new Map<string, PsaRead | { error: string }>();
+      const byAgreement = new Map<number, number[]>();
+      input.subscriptionIds.forEach((subscriptionId, i) => {
+        if (!invoices[i]!.reseller || !invoices[i]!.customer) return;
+        const read = psaReadOf(mappings.get(subscriptionId));
+        reads.set(subscriptionId, read);
+        if (!('lines' in read)) return;
+        const ids = byAgreement.get(read.agreementId) ?? [];
+        byAgreement.set(read.agreementId, ids);
+        ids.push(...read.lines.map((l) => l.psaId));
+      });
+      const day = reconciledDay(input.month);
+      const agreements = new Map<number, AgreementLines>();
+      await mapConcurrent([...byAgreement], PSA_READS_IN_FLIGHT, async ([agreementId, psaIds]) => {
+        try {
+          agreements.set(agreementId, await gateway.readLines(agreementId, psaIds, day));
+        } catch (err) {
+          agreements.set(agreementId, { error: errorText(err) });
+        }
+        heartbeat(agreementId);
+      });
       const out: Record<string, ReconciliationFacts> = {};
-      await mapConcurrent(input.subscriptionIds, PSA_READS_IN_FLIGHT, async (subscriptionId, i) => {
+      input.subscriptionIds.forEach((subscriptionId, i) => {
         const { reseller, customer } = invoices[i]!;
         const invoiced = reseller ?? customer;
         const platform = {
@@ -208,16 +242,16 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
           cost: reseller?.amount ?? '0.00',
           price: customer?.amount ?? '0.00',
         };
-        // The PSA is read only once the invoices exist (§6 `failed-review` is about that read).
-        const mapping = mappings.get(subscriptionId);
-        const psa = reseller && customer ? await readPsa(gateway, mapping, mapping ? targetWith(mapping, productIds) : null, input.month) : null;
+        const read = reads.get(subscriptionId);
+        const psa: ReconciliationFacts['psa'] = !read
+          ? { ok: false, error: 'not read: invoices missing' }
+          : 'error' in read ? { ok: false, error: read.error } : psaFacts(gateway, read, agreements.get(read.agreementId)!, input.month);
         out[subscriptionId] = {
           invoices: { reseller: !!reseller, customer: !!customer },
           platform,
-          psa: psa?.facts ?? { ok: false, error: 'not read: invoices missing' },
-          ...(psa?.lineKey ? { lineKey: psa.lineKey } : {}),
+          psa,
+          ...(read && 'lines' in read ? { lineKey: read.lineKey } : {}),
         };
-        heartbeat(subscriptionId);
       });
       // In the order asked (the workflow applies them in that order).
       return Object.fromEntries(input.subscriptionIds.map((id) => [id, out[id]!]));

@@ -167,6 +167,9 @@ export interface PlatformRepository {
   receiveInvoice(input: PlatformInvoiceInput, by: string): Promise<InvoiceReceipt>;
   getCustomer(id: string): Promise<PlatformCustomer | null>;
   getProduct(id: string): Promise<PlatformProduct | null>;
+  /** Several customers / products in one query (`_id` `$in`), by id; ids not stored are absent. */
+  getCustomers(ids: readonly string[]): Promise<Map<string, PlatformCustomer>>;
+  getProducts(ids: readonly string[]): Promise<Map<string, PlatformProduct>>;
   getSubscription(connectionId: string, id: string): Promise<PlatformSubscription | null>;
   /** The connections a subscription id is reported on. */
   subscriptionConnections(id: string): Promise<string[]>;
@@ -207,6 +210,16 @@ function keptRecords<T extends { id: string }>(db: Db, name: string, now: () => 
     async get(id: string): Promise<T | null> {
       const doc = await col.findOne({ _id: id });
       return doc ? toRecord(doc) : null;
+    },
+    /**
+     * One `$in` query for a page of records. On FerretDB 1.24 that is a scan, yet under load it
+     * beat the same 500 reads by `_id` (one at a time or 16 in flight) by 2-6x at 10,000 records
+     * (docs/operations.md "Global sync").
+     */
+    async getMany(ids: readonly string[]): Promise<Map<string, T>> {
+      if (ids.length === 0) return new Map();
+      const docs = await col.find({ _id: { $in: [...new Set(ids)] } }).toArray();
+      return new Map(docs.map((d) => [d._id, toRecord(d)]));
     },
     async page(filter: Filter<StoredDoc>, sort: Record<string, 1>, p: { limit?: number; skip?: number }): Promise<Page<T>> {
       const { limit, skip } = paging(p);
@@ -295,6 +308,8 @@ export function createPlatformRepository(db: Db, now: () => Date = () => new Dat
 
     getCustomer: (id) => customers.get(id),
     getProduct: (id) => products.get(id),
+    getCustomers: (ids) => customers.getMany(ids),
+    getProducts: (ids) => products.getMany(ids),
     async getSubscription(connectionId, id) {
       const doc = await subscriptionDocs.findOne({ _id: subscriptionKey(connectionId, id) });
       return doc ? toSubscription(doc) : null;

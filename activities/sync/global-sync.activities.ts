@@ -19,7 +19,6 @@ import type { GatewayRegistry } from '../psa/gateway-registry';
 import type { CatalogItemUpdate, CompanyUpdate, PsaGateway } from '../psa/psa-gateway.port';
 import { withFailureTypes } from '../psa-failure';
 import { NotFoundError, type Connection, type MappingCommon, type PlatformCustomer, type PlatformProduct, type Store } from '../store';
-import { mapConcurrent, READS_IN_FLIGHT } from '../parallel';
 
 type PlatformRecord = PlatformCustomer | PlatformProduct;
 
@@ -84,6 +83,10 @@ export function createGlobalSyncActivities(deps: GlobalSyncActivityDeps) {
   const readRecord = (kind: SyncKind, platformId: string): Promise<PlatformRecord | null> =>
     kind === 'customer' ? store.platform.getCustomer(platformId) : kind === 'product' ? store.platform.getProduct(platformId) : Promise.resolve(null);
 
+  /** A page's platform customers / products by id (none for subscriptions). */
+  const readRecords = async (kind: SyncKind, ids: string[]): Promise<Map<string, PlatformRecord>> =>
+    kind === 'customer' ? store.platform.getCustomers(ids) : kind === 'product' ? store.platform.getProducts(ids) : new Map();
+
   const repoOf = (kind: SyncKind) =>
     kind === 'customer' ? store.mappings.customers : kind === 'product' ? store.mappings.products : store.mappings.subscriptions;
 
@@ -135,12 +138,13 @@ export function createGlobalSyncActivities(deps: GlobalSyncActivityDeps) {
       const conn = await withFailureTypes(() => connection(input.connectionId));
       const gateway = await deps.gateways.forConnection(conn.id);
       const page = await repoOf(input.kind).list(conn.id, { linked: true, skip: input.skip, limit });
-      // The page's platform records in one go (each by `_id`, several in flight), not one read per PSA write.
+      // The page's platform records in one query (`$in`), not one read per record; then per
+      // record only the PSA write and one update of its mapping (docs/operations.md "Global sync").
       const mappings: Array<MappingCommon & { psaId?: number }> = page.items;
-      const records = input.kind === 'subscription' ? [] : await mapConcurrent(mappings, READS_IN_FLIGHT, (m) => readRecord(input.kind, m.platformId));
+      const records = await readRecords(input.kind, mappings.map((m) => m.platformId));
       const out: SyncPageResult = { kind: input.kind, skip: input.skip, pushed: 0, unchanged: 0, failed: 0, skipped: 0, problems: [] };
       for (const [i, m] of mappings.entries()) {
-        const r = await withFailureTypes(() => syncOne(conn, gateway, input.kind, m, input.kind === 'subscription' ? undefined : (records[i] ?? null)));
+        const r = await withFailureTypes(() => syncOne(conn, gateway, input.kind, m, input.kind === 'subscription' ? undefined : (records.get(m.platformId) ?? null)));
         out[r.outcome]++;
         if (r.outcome === 'failed' || r.outcome === 'skipped') out.problems.push(r);
         // A page of PSA writes can take minutes: the heartbeat tells Temporal it is alive.

@@ -159,6 +159,7 @@ describe('schema conformance: Autotask', () => {
     const applied = await gateway.apply(target, ops.map((operation, i): KeyedOperation => ({ idempotencyKey: `conf/${i}`, operation })), {});
     await gateway.apply(target, [{ idempotencyKey: 'conf/shift', operation: { type: 'at.adjust-units', serviceKey: 'conf-1/p', effectiveDate: '2026-03-01', unitChange: 1 } }], { 'conf-1/p': applied[0]!.psaId! });
     await gateway.readLine(target, applied[0]!.psaId!);
+    expect([...(await gateway.readLines(target.agreementId, [applied[0]!.psaId!])).keys()]).toEqual([applied[0]!.psaId!]);
     // A refusal, for the error body's shape.
     await expect(gateway.apply(target, [{ idempotencyKey: 'conf/late', operation: { type: 'at.adjust-units', serviceKey: 'conf-1/p', effectiveDate: '2030-01-01', unitChange: 1 } }], { 'conf-1/p': applied[0]!.psaId! })).rejects.toMatchObject({ kind: 'validation' });
 
@@ -216,6 +217,7 @@ describe('schema conformance: ConnectWise', () => {
     ];
     const applied = await gateway.apply(target, ops.map((operation, i): KeyedOperation => ({ idempotencyKey: `conf/${i}`, operation })), {});
     await gateway.readLine(target, applied[0]!.psaId!);
+    expect([...(await gateway.readLines(target.agreementId, [applied[0]!.psaId!])).keys()]).toEqual([applied[0]!.psaId!]);
     await expect(gateway.apply(target, [{ idempotencyKey: 'conf/early', operation: { type: 'cw.create-addition', addition: { ...line, lineKey: 'x', effectiveDate: '2020-01-01' } } }], {})).rejects.toMatchObject({ kind: 'validation' });
 
     expect(log.length).toBeGreaterThan(15);

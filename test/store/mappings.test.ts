@@ -68,7 +68,8 @@ describe('mapping documents', () => {
       const failed = await m.customers.markFailed('cw-main', 'c2', 'ConnectWise said: company is inactive');
       expect(failed).toMatchObject({ status: 'failed', linked: true, psaId: 101, error: { message: 'ConnectWise said: company is inactive', at: '2026-03-01T00:01:00.000Z' } });
       const hash = contentHash({ name: 'Dunco Fruit Supply', city: 'Tampa' });
-      const synced = await m.customers.markSynced('cw-main', 'c2', { contentHash: hash });
+      await m.customers.markSynced('cw-main', 'c2', { contentHash: hash });
+      const synced = await m.customers.get('cw-main', 'c2');
       expect(synced).toMatchObject({ status: 'mapped', linked: true, contentHash: hash, lastSyncAt: '2026-03-01T00:01:00.000Z' });
       expect(synced).not.toHaveProperty('error');
       // A failed first mapping attempt: failed but not linked.

@@ -136,14 +136,14 @@ describe('global sync (ConnectWise sandbox)', () => {
     expect(one.problems).toEqual([expect.objectContaining({ outcome: 'skipped', reason: expect.stringMatching(/owned by its lifecycle events/) })]);
   });
 
-  it('a page reads its platform records first (by id, in one go), then writes, with a heartbeat after each record', async () => {
+  it('a page reads its platform records first (one query), then writes, with a heartbeat after each record', async () => {
     const ids = ['cust-p1', 'cust-p2', 'cust-p3'];
     for (const [i, pid] of ids.entries()) {
       await h.store.platform.upsertCustomer({ id: pid, name: `Paged ${i}`, city: 'Leeds' });
       await h.store.mappings.customers.markMapped(h.connectionId, pid, { psaId: companyId + 1000 + i }, { display: { label: `zz paged ${i}` } });
     }
     const steps: string[] = [];
-    const store = { ...h.store, platform: { ...h.store.platform, getCustomer: async (pid: string) => { steps.push(`read ${pid}`); return h.store.platform.getCustomer(pid); } } };
+    const store = { ...h.store, platform: { ...h.store.platform, getCustomers: async (pids: readonly string[]) => { steps.push(`read ${pids.join(',')}`); return h.store.platform.getCustomers(pids); } } };
     const gateways = {
       ...h.gateways,
       async forConnection(connectionId: string) {
@@ -159,7 +159,7 @@ describe('global sync (ConnectWise sandbox)', () => {
     // The last page holds the three (their labels sort last).
     const page: SyncPageResult = await env.run(activities.syncPage, { connectionId: h.connectionId, kind: 'customer' as const, skip: linked - 3, limit: 3 });
     expect(page).toMatchObject({ pushed: 3, failed: 0 });
-    expect(steps).toEqual(['read cust-p1', 'read cust-p2', 'read cust-p3', 'write 0', 'write 1', 'write 2']);
+    expect(steps).toEqual(['read cust-p1,cust-p2,cust-p3', 'write 0', 'write 1', 'write 2']);
     expect(beats).toEqual([1, 2, 3]);
     for (const pid of ids) await h.store.mappings.customers.disconnect(h.connectionId, pid);
   });

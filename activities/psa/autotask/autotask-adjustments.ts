@@ -18,12 +18,12 @@ import { addDays, type IsoDate } from '../../../domain/dates';
 import type { AtOperation } from '../../../domain/psa-operations';
 import { isPsaError, psaDateField, psaDateTime, type Logger } from '../http';
 import { journaledWrite, writeOrAdopt } from '../journaled-write';
-import type { AppliedOperation, KeyedOperation, OperationJournal, PsaTarget } from '../psa-gateway.port';
+import { idGroups, type AppliedOperation, type KeyedOperation, type OperationJournal, type PsaTarget } from '../psa-gateway.port';
 import { PsaSetupError } from '../psa-setup-error';
 import { adjustmentDates, firstFreeDate, landedOn, type UnitsSlice } from './adjustment-dates';
 import type { AutotaskClient } from './autotask-client';
 import { q } from './autotask-query';
-import { contractServiceSchema, contractServiceUnitSchema } from './autotask-schemas';
+import { contractServiceSchema, contractServiceUnitSchema, type AtContractServiceUnitRow } from './autotask-schemas';
 
 export type AdjustUnits = Extract<AtOperation, { type: 'at.adjust-units' }>;
 /** An adjustment to apply: its keyed operation and the change it holds. */
@@ -39,19 +39,30 @@ export interface AutotaskAdjustments {
   apply(target: PsaTarget, contractServiceId: number, changes: readonly KeyedAdjustment[]): Promise<AppliedOperation[]>;
   /** The contract service's unit periods (with whether each was posted to an invoice). */
   readSlices(contractServiceId: number): Promise<(UnitsSlice & { posted: boolean })[]>;
+  /** The unit periods of several contract services, in one query per LINE_IDS_PER_REQUEST of them. */
+  readSlicesOf(contractServiceIds: readonly number[]): Promise<Map<number, (UnitsSlice & { posted: boolean })[]>>;
 }
 
 export function createAutotaskAdjustments(deps: { client: AutotaskClient; journal: OperationJournal; logger: Logger }): AutotaskAdjustments {
   const { client, logger } = deps;
 
+  const sliceOf = (r: AtContractServiceUnitRow): UnitsSlice & { posted: boolean } => ({
+    startDate: psaDateField('autotask', 'startDate', r.startDate, '/ContractServiceUnits'),
+    endDate: psaDateField('autotask', 'endDate', r.endDate, '/ContractServiceUnits'),
+    units: r.units,
+    posted: r.approveAndPostDate !== null,
+  });
+
   async function readSlices(contractServiceId: number): Promise<(UnitsSlice & { posted: boolean })[]> {
     const rows = await client.query('ContractServiceUnits', { filter: [q.eq('contractServiceID', contractServiceId)] }, contractServiceUnitSchema);
-    return rows.map((r) => ({
-      startDate: psaDateField('autotask', 'startDate', r.startDate, '/ContractServiceUnits'),
-      endDate: psaDateField('autotask', 'endDate', r.endDate, '/ContractServiceUnits'),
-      units: r.units,
-      posted: r.approveAndPostDate !== null,
-    }));
+    return rows.map(sliceOf);
+  }
+
+  async function readSlicesOf(contractServiceIds: readonly number[]): Promise<Map<number, (UnitsSlice & { posted: boolean })[]>> {
+    const out = new Map<number, (UnitsSlice & { posted: boolean })[]>(contractServiceIds.map((id) => [id, []]));
+    const pages = await Promise.all(idGroups(contractServiceIds).map((ids) => client.query('ContractServiceUnits', { filter: [q.in('contractServiceID', ids)] }, contractServiceUnitSchema)));
+    for (const r of pages.flat()) out.get(r.contractServiceID)?.push(sliceOf(r));
+    return out;
   }
 
   /**
@@ -140,5 +151,5 @@ export function createAutotaskAdjustments(deps: { client: AutotaskClient; journa
     return changes.map((c) => results.get(c.keyed.idempotencyKey)!);
   }
 
-  return { apply, readSlices };
+  return { apply, readSlices, readSlicesOf };
 }

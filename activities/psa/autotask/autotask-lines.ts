@@ -17,9 +17,9 @@ import type { AtOperation } from '../../../domain/psa-operations';
 import { psaDateTime, type Logger } from '../http';
 import { journaledWrite, writeOrAdopt, type AppliedFields } from '../journaled-write';
 import { psaLineText } from '../line-description-room';
-import { descriptionFor, type AppliedOperation, type KeyedOperation, type OperationJournal, type PsaLineFound, type PsaLines, type PsaLineSnapshot, type PsaTarget } from '../psa-gateway.port';
+import { descriptionFor, idGroups, type AppliedOperation, type KeyedOperation, type OperationJournal, type PsaLineFound, type PsaLines, type PsaLineSnapshot, type PsaTarget } from '../psa-gateway.port';
 import { PsaSetupError } from '../psa-setup-error';
-import { adjustmentDates, unitsOn } from './adjustment-dates';
+import { adjustmentDates, unitsOn, type UnitsSlice } from './adjustment-dates';
 import { createAutotaskAdjustments, type KeyedAdjustment } from './autotask-adjustments';
 import type { AutotaskClient } from './autotask-client';
 import { q } from './autotask-query';
@@ -176,18 +176,29 @@ export function createAutotaskLines(deps: AutotaskLinesDeps): PsaLines {
     return operations.map((o) => results.get(o.idempotencyKey)!);
   }
 
+  /** A contract service as reconciliation reads it: the units in force on `on`, invoiced once a unit period was posted. */
+  const snapshotOf = (line: AtContractServiceRow, slices: readonly (UnitsSlice & { posted: boolean })[], on?: IsoDate): PsaLineSnapshot => ({
+    psaId: line.id,
+    // Units live in the unit periods: those in force on the day asked for (default today).
+    quantity: unitsOn(on ?? isoDateOf(deps.now()), slices),
+    unitPrice: customerCurrencyPrice(line),
+    unitCost: moneyFromJsonNumber(line.unitCost ?? 0),
+    invoiced: slices.some((s) => s.posted),
+  });
+
   async function readLine(_target: PsaTarget, psaId: number, on?: IsoDate): Promise<PsaLineSnapshot> {
     const line = await client.get('ContractServices', psaId, contractServiceSchema);
     if (!line) throw new PsaSetupError(`Autotask contract service ${psaId} does not exist`);
-    const slices = await adjustments.readSlices(psaId);
-    return {
-      psaId,
-      // Units live in the unit periods: those in force on the day asked for (default today).
-      quantity: unitsOn(on ?? isoDateOf(deps.now()), slices),
-      unitPrice: customerCurrencyPrice(line),
-      unitCost: moneyFromJsonNumber(line.unitCost ?? 0),
-      invoiced: slices.some((s) => s.posted),
-    };
+    return snapshotOf(line, await adjustments.readSlices(psaId), on);
+  }
+
+  async function readLines(agreementId: number, psaIds: readonly number[], on?: IsoDate): Promise<Map<number, PsaLineSnapshot>> {
+    // The services and their unit periods side by side (the client's limiter bounds the threads).
+    const [pages, slices] = await Promise.all([
+      Promise.all(idGroups(psaIds).map((ids) => client.query('ContractServices', { filter: [q.eq('contractID', agreementId), q.in('id', ids)] }, contractServiceSchema))),
+      adjustments.readSlicesOf(psaIds),
+    ]);
+    return new Map(pages.flat().map((line) => [line.id, snapshotOf(line, slices.get(line.id) ?? [], on)]));
   }
 
   async function listLines(agreementId: number, on?: IsoDate): Promise<PsaLineFound[]> {
@@ -213,5 +224,5 @@ export function createAutotaskLines(deps: AutotaskLinesDeps): PsaLines {
     return out;
   }
 
-  return { apply, readLine, listLines };
+  return { apply, readLine, readLines, listLines };
 }

@@ -15,9 +15,9 @@ import { journaledWrite, writeOrAdopt, type AppliedFields } from '../journaled-w
 import type { KeyedOperation, OperationJournal, PsaLineFound, PsaLines, PsaLineSnapshot, PsaTarget } from '../psa-gateway.port';
 import { PsaSetupError } from '../psa-setup-error';
 import type { ConnectWiseClient } from './connectwise-client';
-import { descriptionFor } from '../psa-gateway.port';
+import { descriptionFor, idGroups } from '../psa-gateway.port';
 import { CW_ADDITION_DESCRIPTION_MAX, describeWithTag, operationTag, tagConditions, tagOf } from './operation-tag';
-import type { CwAddition, CwAdditionInput, CwPatchOp } from './schemas';
+import type { CwAddition, CwAdditionInput, CwAgreement, CwPatchOp } from './schemas';
 
 export interface ConnectWiseLinesDeps {
   journal: OperationJournal;
@@ -141,12 +141,9 @@ export function createConnectWiseLines(client: ConnectWiseClient, deps: ConnectW
     return results;
   }
 
-  async function readLine(target: PsaTarget, psaId: number): Promise<PsaLineSnapshot> {
-    const [line, agreement] = await Promise.all([
-      client.additions.get(target.agreementId, psaId),
-      client.agreements.get(target.agreementId),
-    ]);
-    const where = `/finance/agreements/${target.agreementId}/additions/${psaId}`;
+  /** A line as reconciliation reads it: `invoiced` from the agreement's next invoice date. */
+  function snapshotOf(line: CwAddition, agreement: CwAgreement): PsaLineSnapshot {
+    const where = `/finance/agreements/${agreement.id}/additions/${line.id}`;
     const dateOf = (field: string, value: string | null | undefined) => psaOptionalDateField('connectwise', field, value, where);
     const effective = dateOf('effectiveDate', line.effectiveDate);
     const nextInvoice = dateOf('nextInvoiceDate', agreement.nextInvoiceDate);
@@ -160,6 +157,24 @@ export function createConnectWiseLines(client: ConnectWiseClient, deps: ConnectW
       effectiveDate: effective,
       cancelledDate: dateOf('cancelledDate', line.cancelledDate),
     };
+  }
+
+  async function readLine(target: PsaTarget, psaId: number): Promise<PsaLineSnapshot> {
+    const [line, agreement] = await Promise.all([
+      client.additions.get(target.agreementId, psaId),
+      client.agreements.get(target.agreementId),
+    ]);
+    return snapshotOf(line, agreement);
+  }
+
+  async function readLines(agreementId: number, psaIds: readonly number[]): Promise<Map<number, PsaLineSnapshot>> {
+    const groups = idGroups(psaIds);
+    if (groups.length === 0) return new Map();
+    const [agreement, ...pages] = await Promise.all([
+      client.agreements.get(agreementId),
+      ...groups.map((ids) => client.additions.listAll(agreementId, { conditions: `id in (${ids.join(',')})`, orderBy: 'id asc' })),
+    ]);
+    return new Map(pages.flat().map((line) => [line.id, snapshotOf(line, agreement)]));
   }
 
   async function listLines(agreementId: number): Promise<PsaLineFound[]> {
@@ -178,5 +193,5 @@ export function createConnectWiseLines(client: ConnectWiseClient, deps: ConnectW
     }));
   }
 
-  return { apply, readLine, listLines };
+  return { apply, readLine, readLines, listLines };
 }
