@@ -10,7 +10,7 @@ package main
 // sqlite_master, so it neither sees nor minds it, and DROP TABLE takes it away with the table.
 //
 // Collections appear at run time, so a sweeper looks for them every few seconds. It finds them
-// through FerretDB (listCollections and collStats over the wire) and opens a SQLite
+// through FerretDB (listCollections and a limited find over the wire) and opens a SQLite
 // connection of its own only for the moment it builds an index: an outside connection open on
 // a file while FerretDB drops that database would leave the file's WAL behind for a database
 // re-created under the same name. So the index is built once per collection, and only once it
@@ -95,14 +95,8 @@ func (x *idIndexer) sweep(ctx context.Context, client *mongo.Client) error {
 			if c.Type == "view" || x.done[key] {
 				continue
 			}
-			var stats struct {
-				Count int64 `bson:"count"`
-			}
-			if err := client.Database(dbName).RunCommand(ctx, bson.D{{Key: "collStats", Value: c.Name}}).Decode(&stats); err != nil {
-				continue // dropped meanwhile
-			}
-			if stats.Count < x.minDocs {
-				continue
+			if n, err := x.countUpTo(ctx, client.Database(dbName).Collection(c.Name)); err != nil || n < x.minDocs {
+				continue // small (or dropped meanwhile)
 			}
 			if err := x.index(ctx, dbName, c.Name); err != nil {
 				x.log.Warn("id index not built; retried at the next sweep", slog.String("db", dbName), slog.String("collection", c.Name), slog.Any("err", err))
@@ -117,6 +111,23 @@ func (x *idIndexer) sweep(ctx context.Context, client *mongo.Client) error {
 		}
 	}
 	return nil
+}
+
+// countUpTo counts a collection's documents up to minDocs. Not collStats (FerretDB runs ANALYZE,
+// a write, for it) nor count (a full read): a find with only a limit has the limit pushed down
+// to SQLite, so it reads at most minDocs rows.
+func (x *idIndexer) countUpTo(ctx context.Context, coll *mongo.Collection) (int64, error) {
+	opts := options.Find().SetLimit(x.minDocs).SetBatchSize(int32(min(x.minDocs, 10_000))).SetProjection(bson.D{{Key: "_id", Value: 1}})
+	cur, err := coll.Find(ctx, bson.D{}, opts)
+	if err != nil {
+		return 0, err
+	}
+	defer cur.Close(ctx)
+	var n int64
+	for cur.Next(ctx) {
+		n++
+	}
+	return n, cur.Err()
 }
 
 // index builds the query-shaped `_id` index of one collection, if it is not there yet.
