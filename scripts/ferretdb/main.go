@@ -48,7 +48,7 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if *minDocs > 0 {
+	if *minDocs > 0 && !strings.Contains(*uri, "mode=memory") { // in memory: no file to index
 		x := &idIndexer{dir: sqliteDir(*uri), mongo: "mongodb://" + *addr + "/", minDocs: *minDocs, every: *every, log: logger}
 		go x.run(ctx)
 	}
