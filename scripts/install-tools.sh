@@ -55,7 +55,7 @@ POM
 }
 
 # 3. FerretDB, rebuilt when scripts/ferretdb changes
-ferret_stamp() { cat scripts/ferretdb/go.mod scripts/ferretdb/go.sum scripts/ferretdb/main.go | sha256sum | cut -c1-16; }
+ferret_stamp() { cat scripts/ferretdb/go.mod scripts/ferretdb/go.sum scripts/ferretdb/*.go | sha256sum | cut -c1-16; }
 ferret_ok() { [ -x "$TOOLS/bin/ferretdb" ] && [ "$(cat "$TOOLS/bin/.ferretdb-stamp" 2>/dev/null)" = "$(ferret_stamp)" ]; }
 ferret_install() {
   (cd scripts/ferretdb && go build -trimpath -o "$TOOLS/bin/ferretdb" .) && ferret_stamp >"$TOOLS/bin/.ferretdb-stamp"

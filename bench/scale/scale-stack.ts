@@ -71,12 +71,21 @@ export const loadAverage = (): string => os.loadavg().map((l) => l.toFixed(2)).j
 
 /**
  * Runs a measurement on a fresh stack: `measure` fills the report; the report is printed as JSON
- * (also when the measurement failed part-way), then the stack stops.
+ * (also when the measurement failed part-way, or was stopped with Ctrl-C / SIGTERM, e.g. by
+ * `timeout`), then the stack stops.
  */
 export function runScale(name: string, measure: (stack: ScaleStack, report: Record<string, unknown>) => Promise<void>): void {
   const main = async () => {
     const stack = await startScaleStack(name);
     const report: Record<string, unknown> = { loadAverageBefore: loadAverage() };
+    const stop = (signal: NodeJS.Signals) => {
+      report.stoppedBy = signal;
+      report.stoppedAfterSeconds = Math.round(process.uptime());
+      console.log(JSON.stringify(report, null, 1));
+      void stack.close().finally(() => process.exit(130));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     try {
       await measure(stack, report);
     } finally {

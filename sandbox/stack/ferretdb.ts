@@ -1,4 +1,4 @@
-/** FerretDB 1.24 on SQLite: a MongoDB-protocol database (our embedding build, scripts/ferretdb). */
+/** FerretDB 1.24 on SQLite: a MongoDB-protocol database (our embedding build, scripts/ferretdb, which adds the `_id` lookup index FerretDB lacks: scripts/ferretdb/idindex.go). */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { logTail, startProcess, type ManagedProcess } from './child-process';
