@@ -36,6 +36,7 @@ describe('reconciliation round trips (real FerretDB, ConnectWise sandbox)', () =
   let store: Store;
   let cw: ConnectWiseSandbox;
   let activities: ReturnType<typeof createReconciliationActivities>;
+  let gateways: ReturnType<typeof createGatewayRegistry>;
   let sent: Sent[] = [];
   let agreementId: number;
   const connectionId = 'cw-recon-rt';
@@ -54,7 +55,7 @@ describe('reconciliation round trips (real FerretDB, ConnectWise sandbox)', () =
     cw = await startConnectWiseSandbox({ port: 0, seed: 'demo', rateLimit: { limit: 0, windowMs: 10_000 } });
     const c = DEFAULT_CW_SANDBOX_CREDENTIALS;
     await store.connections.create({ id: connectionId, psa: 'connectwise', name: 'cw', settings: { baseUrl: cw.apiUrl, companyId: c.companyId, publicKey: c.publicKey, clientId: c.clientId }, secret: c.privateKey });
-    const gateways = createGatewayRegistry({ connections: store.connections, journal: { get: async () => null, begin: async () => new Map(), complete: async () => undefined } });
+    gateways = createGatewayRegistry({ connections: store.connections, journal: { get: async () => null, begin: async () => new Map(), complete: async () => undefined } });
     activities = createReconciliationActivities({ store, gateways });
 
     const gateway = await gateways.forConnection(connectionId);
@@ -118,7 +119,7 @@ describe('reconciliation round trips (real FerretDB, ConnectWise sandbox)', () =
   });
 
   it('an accept reads its mapping and the line it sets by `_id`, never the lines by subscription', async () => {
-    const gateway = await (createGatewayRegistry({ connections: store.connections, journal: { get: async () => null, begin: async () => new Map(), complete: async () => undefined } })).forConnection(connectionId);
+    const gateway = await gateways.forConnection(connectionId);
     const mapping = await store.mappings.subscriptions.get(connectionId, id(0));
     const lineKey = `${id(0)}/m365-bp/base/${MONTH}-01`;
     const product = await store.mappings.products.get(connectionId, 'm365-bp');
