@@ -247,14 +247,17 @@ export function heldLineIds(held: HeldLines): Record<string, number> {
   return ids;
 }
 
-/** The PSA ids the gateway needs for `operations` (the lines they update or delete, the services they adjust). */
+/** The keys of the existing lines `operations` touch (the lines they update or delete, the services they adjust): those whose PSA ids the gateway needs. */
+export function lineKeysTouched(operations: readonly PsaOperation[]): string[] {
+  const keys = operations.flatMap((op) => ('lineKey' in op ? [op.lineKey] : 'serviceKey' in op ? [op.serviceKey] : []));
+  return [...new Set(keys)];
+}
+
+/** The PSA ids the gateway needs for `operations` (lineKeysTouched), from the lines held. */
 export function lineIdsFor(held: HeldLines, operations: readonly PsaOperation[]): Record<string, number> {
   const all = heldLineIds(held);
   const ids: Record<string, number> = {};
-  for (const op of operations) {
-    const key = 'lineKey' in op ? op.lineKey : 'serviceKey' in op ? op.serviceKey : undefined;
-    if (key !== undefined && all[key] !== undefined) ids[key] = all[key]!;
-  }
+  for (const key of lineKeysTouched(operations)) if (all[key] !== undefined) ids[key] = all[key]!;
   return ids;
 }
 

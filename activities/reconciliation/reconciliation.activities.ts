@@ -8,6 +8,7 @@
  */
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { planAcceptedReconciliation } from '../../domain/reconciliation';
+import { lineKeysTouched } from '../../domain/psa-diff';
 import type { PsaKind } from '../../domain/psa-operations';
 import type { ReconciliationFacts, ReconciliationSubject } from '../../contracts/reconciliation';
 import { acceptIdempotencyKey, CHUNK_SIZE } from '../../contracts/reconciliation';
@@ -15,7 +16,7 @@ import type { PsaGateway, PsaLineSnapshot } from '../psa/psa-gateway.port';
 import { withFailureTypes } from '../psa-failure';
 import { resolvePsaTarget } from '../psa-targets';
 import { cachedReader, mapConcurrent, READS_IN_FLIGHT } from '../parallel';
-import { psaTargetOf, type PlatformSubscription, type ReconciliationStatus, type Store, type SubscriptionMapping } from '../store';
+import { psaTargetOf, type ReconciliationStatus, type Store, type SubscriptionListEntry, type SubscriptionMapping } from '../store';
 import { isoDateOf } from '../../domain/dates';
 import { billingLines, linesOn, psaMonthValues, reconciledDay, type BillingLine } from './psa-month-values';
 
@@ -57,12 +58,15 @@ export interface SubjectListing {
   added: number;
 }
 
-/** Where a listing attempt got to: a retried attempt goes on from here (activity heartbeat details). */
+/** Where a listing attempt got to: a retried attempt goes on after this subscription id (activity heartbeat details). */
 export interface ListingProgress {
-  skip: number;
+  after: string;
 }
 
-/** Platform subscriptions per listing page (each page: one find and one count, then reads by `_id`). */
+/**
+ * Platform subscriptions per listing page: the listing reads them in one pass (one query, its
+ * cursor's batches); a page's mappings are read by `_id`, its chunks written, then a heartbeat.
+ */
 export const LISTING_PAGE = 500;
 /** Agreements read in flight per gather batch (the PSA clients bound each endpoint's concurrency as well). */
 const PSA_READS_IN_FLIGHT = 4;
@@ -108,7 +112,7 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
   }
 
   /** Subjects of one page of platform subscriptions: the linked ones, with customer and plan names (each read once per listing). */
-  async function subjectsOf(run: RunKey, page: PlatformSubscription[], names: { customers: ReturnType<typeof cachedReader<{ name: string }>>; products: ReturnType<typeof cachedReader<{ name: string }>> }): Promise<ReconciliationSubject[]> {
+  async function subjectsOf(run: RunKey, page: SubscriptionListEntry[], names: { customers: ReturnType<typeof cachedReader<{ name: string }>>; products: ReturnType<typeof cachedReader<{ name: string }>> }): Promise<ReconciliationSubject[]> {
     // Only whether each is linked: their line ids are not needed to list them.
     const mappings = await store.mappings.subscriptions.getMany(run.connectionId, page.map((s) => s.id), { lines: false });
     const linked = page.filter((s) => mappings.get(s.id)?.linked);
@@ -133,9 +137,10 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
     /**
      * Lists the connection's mapped subscriptions of the provider into the run's chunks (in the
      * database): a subscription keeps its chunk for the month; new ones join the last chunk while
-     * it is open and has room, else a new chunk. Pages of LISTING_PAGE platform subscriptions,
-     * each followed by a heartbeat carrying the next page: a retried attempt goes on from there
-     * (the chunks written so far are in the database). Answers only the chunks' sizes.
+     * it is open and has room, else a new chunk. The subscriptions are read in one pass (no skip,
+     * no count: on FerretDB each would scan the collection, per page), placed LISTING_PAGE at a
+     * time, each page followed by a heartbeat naming its last subscription: a retried attempt
+     * goes on after it (the chunks written so far are in the database). Answers only the chunks' sizes.
      */
     async listReconciliationSubjects(run: RunKey & { closedChunks?: number[] }): Promise<SubjectListing> {
       const connection = await store.connections.get(run.connectionId);
@@ -146,13 +151,15 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
       for (const c of chunks) for (const s of c.subjects) home.set(s.subscriptionId, c.chunk);
       const closed = new Set(run.closedChunks ?? []);
       const names = { customers: cachedReader((id) => store.platform.getCustomer(id)), products: cachedReader((id) => store.platform.getProduct(id)) };
-      const resumed = activityInfo().heartbeatDetails as ListingProgress | undefined;
+      // Details of an older shape (`{ skip }`) carry no position: the listing starts over, which only refreshes what it already placed.
+      const details = activityInfo().heartbeatDetails as Partial<ListingProgress> | undefined;
+      const after = typeof details?.after === 'string' ? details.after : undefined;
       let seen = 0;
       let added = 0;
-      for (let skip = resumed?.skip ?? 0; ; skip += LISTING_PAGE) {
-        const page = await store.platform.listSubscriptions({ connectionId: run.connectionId, provider: run.provider, limit: LISTING_PAGE, skip });
+
+      async function place(page: SubscriptionListEntry[]): Promise<void> {
         const touched = new Set<number>();
-        for (const subject of await subjectsOf(run, page.items, names)) {
+        for (const subject of await subjectsOf(run, page, names)) {
           seen += 1;
           const at = home.get(subject.subscriptionId);
           if (at !== undefined) {
@@ -176,11 +183,19 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
           added += 1;
         }
         for (const n of [...touched].sort((a, b) => a - b)) await store.reconciliations.putChunk(key, chunks[n]!);
-        const next = skip + LISTING_PAGE;
-        heartbeat({ skip: next } satisfies ListingProgress);
-        if (next >= page.total) break;
+        // Placed and written: a retried attempt goes on after this page's last subscription.
+        heartbeat({ after: page[page.length - 1]!.id } satisfies ListingProgress);
       }
-      return { psa: connection.psa, chunks: chunks.map((c) => ({ chunk: c.chunk, items: c.subjects.length })), subjects: resumed ? home.size : seen, added };
+
+      let page: SubscriptionListEntry[] = [];
+      for await (const sub of store.platform.streamSubscriptions({ connectionId: run.connectionId, provider: run.provider, ...(after !== undefined ? { after } : {}) })) {
+        page.push(sub);
+        if (page.length < LISTING_PAGE) continue;
+        await place(page);
+        page = [];
+      }
+      if (page.length > 0) await place(page);
+      return { psa: connection.psa, chunks: chunks.map((c) => ({ chunk: c.chunk, items: c.subjects.length })), subjects: after !== undefined ? home.size : seen, added };
     },
 
     /** A chunk's subjects from position `from` on (those the chunk workflow does not hold yet), with what a previous run of the month recorded. */
@@ -301,7 +316,8 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
     async postAcceptedReconciliation(input: RunKey & { psa: PsaKind; subject: ReconciliationSubject; facts: ReconciliationFacts }): Promise<void> {
       const { subject, facts } = input;
       if (!facts.psa.ok) throw ApplicationFailure.nonRetryable(`PSA values unknown: ${facts.psa.error}`, 'ReconciliationNotReadable');
-      const mapping = await store.mappings.subscriptions.get(input.connectionId, subject.subscriptionId);
+      // The mapping document alone: the line ids the operations need are read below, by `_id`.
+      const mapping = (await store.mappings.subscriptions.getMany(input.connectionId, [subject.subscriptionId], { lines: false })).get(subject.subscriptionId);
       const target = mapping ? await resolvePsaTarget(store, input.connectionId, mapping) : null;
       if (!mapping || !target) throw ApplicationFailure.nonRetryable(`subscription ${subject.subscriptionId} is not mapped to a PSA agreement`, 'NotMapped');
       const ops = planAcceptedReconciliation({
@@ -316,9 +332,10 @@ export function createReconciliationActivities(deps: ReconciliationActivityDeps)
       const key = acceptIdempotencyKey(input.connectionId, input.provider, input.month, subject.subscriptionId);
       const planned = input.psa === 'connectwise' ? ops.connectwise : ops.autotask;
       const operations = planned.map((operation, i) => ({ idempotencyKey: i === 0 ? key : `${key}/${i}`, operation }));
+      const lineIds = await store.mappings.subscriptions.lineIdsByKey(input.connectionId, subject.subscriptionId, lineKeysTouched(planned));
       await withFailureTypes(async () => {
         const gateway = await deps.gateways.forConnection(input.connectionId);
-        await gateway.apply(target, operations, mapping.lineIds);
+        await gateway.apply(target, operations, lineIds);
       });
     },
   };

@@ -139,6 +139,12 @@ export interface MappingRepository<V extends MappingCommon, L, D extends { label
 export interface SubscriptionMappingRepository extends MappingRepository<SubscriptionMapping, SubscriptionLink, SubscriptionDisplay> {
   /** Many subscriptions at once (batch jobs): each mapping by `_id`, their line ids in one query (`lines: false`: none, `lineIds` empty); absent ones are left out. */
   getMany(connectionId: string, subscriptionIds: readonly string[], opts?: { lines?: boolean }): Promise<Map<string, SubscriptionMapping>>;
+  /**
+   * The PSA ids of the named lines of one subscription (absent keys: no such line), each read
+   * by `_id` — what a write that touches known lines needs, without the query by subscription
+   * that FerretDB 1.24 runs as a scan of every line of every subscription.
+   */
+  lineIdsByKey(connectionId: string, subscriptionId: string, lineKeys: readonly string[]): Promise<Record<string, number>>;
 
   /** Sets (number) or removes (null) PSA line ids by planner line key, leaving the other lines alone. */
   setLineIds(connectionId: string, subscriptionId: string, changes: Record<string, number | null>): Promise<SubscriptionMapping>;
@@ -538,6 +544,11 @@ export function createMappingRepositories(db: Db, now: () => Date = () => new Da
       if (opts.lines === false) return new Map(found.map((m) => [m.platformId, { ...m, lineIds: {} }]));
       const byId = await lineIdsOf(connectionId, found.map((m) => m.platformId));
       return new Map(found.map((m) => [m.platformId, joinLines(m, byId.get(m.platformId))]));
+    },
+    async lineIdsByKey(connectionId, subscriptionId, lineKeys) {
+      const keys = [...new Set(lineKeys)];
+      const docs = await mapConcurrent(keys, READS_IN_FLIGHT, (lineKey) => lines.findOne({ _id: lineDocId(connectionId, subscriptionId, lineKey) }, { projection: { psaId: 1 } }));
+      return Object.fromEntries(keys.flatMap((lineKey, i) => (docs[i] ? [[lineKey, docs[i]!.psaId]] : [])));
     },
     async markMapped(connectionId, subscriptionId, link, opts) {
       // Lines live on one agreement: moving a subscription that has lines must go through disconnect.

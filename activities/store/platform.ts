@@ -22,6 +22,8 @@ export const platformIndexes: IndexSpec[] = [
   { collection: PLATFORM_SUBSCRIPTIONS, key: { connectionId: 1, customerId: 1 }, name: 'connection_customer' },
   { collection: PLATFORM_SUBSCRIPTIONS, key: { connectionId: 1, productId: 1 }, name: 'connection_product' },
   { collection: PLATFORM_SUBSCRIPTIONS, key: { connectionId: 1, provider: 1, status: 1 }, name: 'connection_provider_status' },
+  // The reconciliation listing's one pass (streamSubscriptions): in `_id` order, resumable after an id, no blocking sort.
+  { collection: PLATFORM_SUBSCRIPTIONS, key: { connectionId: 1, provider: 1, _id: 1 }, name: 'connection_provider_id' },
   { collection: PLATFORM_INVOICES, key: { subscriptionId: 1, month: 1, kind: 1 }, name: 'subscription_month_kind', unique: true },
   { collection: PLATFORM_INVOICES, key: { month: 1, provider: 1 }, name: 'month_provider' },
   { collection: PLATFORM_INVOICES, key: { invoiceId: 1 }, name: 'invoice_id' },
@@ -189,7 +191,19 @@ export interface PlatformRepository {
     skip?: number;
   }): Promise<Page<PlatformSubscription>>;
   listInvoices(q: { month: string; provider?: string; subscriptionId?: string; kind?: PlatformInvoice['kind'] }): Promise<PlatformInvoiceRecord[]>;
+  /**
+   * A connection's subscriptions of one provider in one pass, in id order, after `after` (an id
+   * already handled) when given: one query read through its cursor, no skip and no count (on
+   * FerretDB 1.24 any filter but a lone `_id` is a scan, so paging with skip and a count per
+   * page costs O(N²); on MongoDB the `connection_provider_id` index serves filter and order).
+   */
+  streamSubscriptions(q: { connectionId: string; provider: string; after?: string }): AsyncIterable<SubscriptionListEntry>;
 }
+
+/** What a one-pass listing of subscriptions carries (the fields a reconciliation subject needs). */
+export type SubscriptionListEntry = Pick<PlatformSubscription, 'id' | 'customerId' | 'productId' | 'kind'>;
+/** Subscriptions per cursor batch of streamSubscriptions. */
+const STREAM_BATCH = 1_000;
 
 type StoredDoc = { _id: string; updatedAt?: Date } & Document;
 
@@ -358,6 +372,18 @@ export function createPlatformRepository(db: Db, now: () => Date = () => new Dat
       if (q.kind) filter.kind = q.kind;
       const docs = await invoices.find(filter).sort({ subscriptionId: 1, kind: 1 }).toArray();
       return docs.map(fromStoredInvoice);
+    },
+    async *streamSubscriptions(q) {
+      const filter: Filter<StoredDoc> = { connectionId: q.connectionId, provider: q.provider };
+      if (q.after !== undefined) filter._id = { $gt: subscriptionKey(q.connectionId, q.after) };
+      const cursor = subscriptionDocs.find(filter, { projection: { subscriptionId: 1, customerId: 1, productId: 1, kind: 1 }, sort: { _id: 1 }, batchSize: STREAM_BATCH });
+      try {
+        for await (const d of cursor) {
+          yield { id: String(d.subscriptionId), customerId: String(d.customerId), productId: String(d.productId), kind: d.kind as PlatformSubscription['kind'] };
+        }
+      } finally {
+        await cursor.close();
+      }
     },
   };
 }

@@ -108,16 +108,20 @@ describe('reconciliation at any size', () => {
   it('the listing, killed after its first page, resumes from its heartbeat and lists each subscription once', async () => {
     const month = '2026-01'; // a run of its own
     const key = { connectionId: r.h.connectionId, provider: PROVIDER, month };
-    const skips: number[] = [];
+    const starts: Array<string | undefined> = [];
     let kill = true;
     const store: Store = {
       ...r.h.store,
       platform: {
         ...r.h.store.platform,
-        async listSubscriptions(q) {
-          skips.push(q.skip ?? 0);
-          if (kill && (q.skip ?? 0) >= LISTING_PAGE) throw new Error('worker killed');
-          return r.h.store.platform.listSubscriptions(q);
+        async *streamSubscriptions(q) {
+          starts.push(q.after);
+          let n = 0;
+          for await (const sub of r.h.store.platform.streamSubscriptions(q)) {
+            // The worker dies while reading the second page.
+            if (kill && ++n > LISTING_PAGE) throw new Error('worker killed');
+            yield sub;
+          }
         },
       },
     };
@@ -127,15 +131,15 @@ describe('reconciliation at any size', () => {
     const beats: ListingProgress[] = [];
     first.on('heartbeat', (d: ListingProgress) => beats.push(d));
     await expect(first.run(activities.listReconciliationSubjects, key)).rejects.toThrow('worker killed');
-    expect(beats).toEqual([{ skip: LISTING_PAGE }]);
+    expect(beats).toEqual([{ after: id(LISTING_PAGE - 1) }]);
     // What the first page found is in the database already.
     expect((await r.h.store.reconciliations.chunks(key)).map((c) => c.subjects.length)).toEqual([CHUNK_SIZE]);
 
     kill = false;
-    skips.length = 0;
+    starts.length = 0;
     const retried = new MockActivityEnvironment({ heartbeatDetails: beats.at(-1), attempt: 2 });
     const listed: SubjectListing = await retried.run(activities.listReconciliationSubjects, key);
-    expect(skips).toEqual([LISTING_PAGE]); // not from the start
+    expect(starts).toEqual([id(LISTING_PAGE - 1)]); // not from the start
     expect(listed).toMatchObject({ psa: 'connectwise', chunks: [{ chunk: 0, items: CHUNK_SIZE }, { chunk: 1, items: N - CHUNK_SIZE }], added: N - CHUNK_SIZE });
     const all = (await r.h.store.reconciliations.chunks(key)).flatMap((c) => c.subjects.map((s) => s.subscriptionId));
     expect(all).toHaveLength(N);

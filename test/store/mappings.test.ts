@@ -136,6 +136,10 @@ describe('mapping documents', () => {
       await m.subscriptions.recordApplied('cw-main', 'sub-1', [{ idempotencyKey: 'k3', lineKey: 'sub-1/m365.e3/delta/2026-03-15', psaId: null, replayed: false }]);
       expect(Object.keys((await m.subscriptions.get('cw-main', 'sub-1'))!.lineIds)).toHaveLength(2);
       await expect(m.subscriptions.setLineIds('cw-main', 'sub-404', { a: 1 })).rejects.toThrow(NotFoundError);
+      // Only the lines named (each by `_id`); a key the subscription has no line for is absent.
+      expect(await m.subscriptions.lineIdsByKey('cw-main', 'sub-1', ['$odd.key%', 'sub-1/none', '$odd.key%'])).toEqual({ '$odd.key%': 1003 });
+      expect(await m.subscriptions.lineIdsByKey('cw-main', 'sub-2', ['$odd.key%'])).toEqual({});
+      expect(await m.subscriptions.lineIdsByKey('cw-main', 'sub-1', [])).toEqual({});
     });
 
     it('concurrent line-id writes for different lines, and mapping updates racing them, all survive', async () => {

@@ -69,6 +69,23 @@ describe('platform records', () => {
     expect((await p.listSubscriptions({ connectionId: 'conn-b' })).total).toBe(0);
   });
 
+  it('streams the subscriptions of one connection and provider in id order, after an id when given, with only the fields a listing needs', async () => {
+    for (const id of ['s-3', 's-1', 's-2']) await p.upsertSubscription({ ...sub, connectionId: 'conn-s', id, customerId: `cust-${id}` });
+    await p.upsertSubscription({ ...sub, connectionId: 'conn-s', id: 's-0', provider: 'Google' });
+    await p.upsertSubscription({ ...sub, connectionId: 'conn-t', id: 's-4' });
+    const all = async (q: Parameters<PlatformRepository['streamSubscriptions']>[0]) => {
+      const out = [];
+      for await (const x of p.streamSubscriptions(q)) out.push(x);
+      return out;
+    };
+    expect(await all({ connectionId: 'conn-s', provider: 'Microsoft CSP' })).toEqual(
+      ['s-1', 's-2', 's-3'].map((id) => ({ id, customerId: `cust-${id}`, productId: 'm365-bp', kind: 'saas' })),
+    );
+    expect((await all({ connectionId: 'conn-s', provider: 'Microsoft CSP', after: 's-1' })).map((x) => x.id)).toEqual(['s-2', 's-3']);
+    expect(await all({ connectionId: 'conn-s', provider: 'Microsoft CSP', after: 's-3' })).toEqual([]);
+    expect(await all({ connectionId: 'conn-s', provider: 'AWS' })).toEqual([]);
+  });
+
   it('invoices: one per (subscription, month, kind); both looked up for reconciliation', async () => {
     const reseller = { id: 'R-1', subscriptionId: 'sub-1', customerId: 'c1', provider: 'Microsoft CSP', month: '2026-03', kind: 'reseller' as const, quantity: 10, usageQuantity: 9.5, amount: '177.65' };
     expect(await p.receiveInvoice(reseller, 'platform')).toEqual({ id: 'R-1', outcome: 'created' });
