@@ -3,8 +3,9 @@
  * the real FerretDB and the ConnectWise sandbox — the database commands `syncPage` sends (the
  * driver's command monitoring on the activities' own client) and the PSA requests it makes (the
  * sandbox's request log). Per page: the connection, the page of mappings and ONE query for the
- * page's platform records; per pushed record: one PATCH and one update of its mapping by `_id`
- * (never a findAndModify: FerretDB runs one whose filter has more than `_id` as a full scan);
+ * page's platform records; per pushed record: one PATCH, one read and one update of its mapping,
+ * each by `_id` alone (never a findAndModify or a filter with more than `_id`: FerretDB scans the
+ * collection for those, O(N²) for a sync);
  * per unchanged record: nothing. The figures are stated in docs/operations.md "Global sync".
  */
 import { randomUUID } from 'node:crypto';
@@ -34,7 +35,12 @@ describe('one global sync page (real FerretDB, ConnectWise sandbox)', () => {
     let db;
     ({ client: mongo, db } = await connectMongo(testDbUrl(testServers().mongoUrl, `sync_rt_${randomUUID().slice(0, 6)}`), { monitorCommands: true }));
     await ensureIndexes(db);
-    mongo.on('commandStarted', (e: CommandStartedEvent) => commands.push(`${e.commandName} ${String(e.command[e.commandName])}`));
+    // Each command with "by _id" when its filter is a lone `_id` equality (what FerretDB answers from an index).
+    const byId = (filter: unknown) => (filter && typeof filter === 'object' && Object.keys(filter).join() === '_id' && typeof (filter as { _id: unknown })._id === 'string' ? ' by _id' : '');
+    mongo.on('commandStarted', (e: CommandStartedEvent) => {
+      const filter = e.commandName === 'update' ? (e.command.updates as Array<{ q: unknown }>)[0]?.q : e.command.filter;
+      commands.push(`${e.commandName} ${String(e.command[e.commandName])}${byId(filter)}`);
+    });
     store = createStore(db, { secretKeys: { current: parseEncryptionKey(Buffer.alloc(32, 5).toString('base64')) } });
     cw = await startConnectWiseSandbox({ port: 0, seed: 'demo', rateLimit: { limit: 0, windowMs: 10_000 } });
     const c = DEFAULT_CW_SANDBOX_CREDENTIALS;
@@ -68,11 +74,13 @@ describe('one global sync page (real FerretDB, ConnectWise sandbox)', () => {
     const first = await page();
     expect(first.result).toMatchObject({ pushed: N, failed: 0 });
     expect(first.psa).toEqual(Array(N).fill('PATCH /company/companies/:id'));
-    expect(first.updates).toEqual(Array(N).fill('update customer_mappings'));
+    expect(first.updates).toEqual(Array(N).fill('update customer_mappings by _id'));
+    expect(first.commands.filter((c) => c === 'find customer_mappings by _id')).toHaveLength(N);
     expect(first.commands.filter((c) => c.startsWith('findAndModify'))).toEqual([]);
-    const perPage = first.commands.filter((c) => !c.startsWith('update '));
+    const perRecord = (c: string) => c.startsWith('update ') || c === 'find customer_mappings by _id';
+    const perPage = first.commands.filter((c) => !perRecord(c));
     // The connection, the mappings page (find + count) and the platform records (one find).
-    expect(perPage).toEqual(['find connections', 'find customer_mappings', 'aggregate customer_mappings', 'find platform_customers']);
+    expect(perPage).toEqual(['find connections by _id', 'find customer_mappings', 'aggregate customer_mappings', 'find platform_customers']);
 
     // Two changed: two PATCHes, two updates, the same per-page commands.
     for (const id of ids.slice(0, 2)) await store.platform.upsertCustomer({ id, name: `Round Trip ${id}`, city: 'York' });
@@ -80,14 +88,15 @@ describe('one global sync page (real FerretDB, ConnectWise sandbox)', () => {
     expect(second.result).toMatchObject({ pushed: 2, unchanged: N - 2 });
     expect(second.psa).toHaveLength(2);
     expect(second.updates).toHaveLength(2);
-    expect(second.commands.filter((c) => !c.startsWith('update '))).toEqual(perPage);
+    expect(second.commands.filter((c) => !perRecord(c))).toEqual(perPage);
 
     // Nothing changed: no PSA request, no write.
     const third = await page();
     expect(third.result).toMatchObject({ pushed: 0, unchanged: N });
     expect(third.psa).toEqual([]);
-    expect(third.commands.filter((c) => !c.startsWith('update '))).toEqual(perPage);
+    expect(third.commands.filter((c) => !perRecord(c))).toEqual(perPage);
     expect(third.updates).toEqual([]);
+    expect(third.commands.filter((c) => c === 'find customer_mappings by _id')).toEqual([]);
     expect((await store.mappings.customers.get(connectionId, ids[0]!))).toMatchObject({ status: 'mapped', contentHash: expect.any(String) });
   });
 });
