@@ -54,12 +54,15 @@ export async function startScaleStack(name: string): Promise<ScaleStack> {
     rt, cw, connectionId, taskQueue,
     memory: () => ({ worker: Math.round(process.memoryUsage().rss / 1024 / 1024), temporal: rssMb(temporal.pid), ferretdb: rssMb(ferret.pid) }),
     async close() {
+      // A worker drains its running activities before it stops (a sync page can run for
+      // minutes): wait 10 s at most, and stop the servers whatever happened before.
       worker.shutdown();
-      await running;
-      await native.close();
-      await rt.close();
-      await cw.close();
-      await Promise.all([temporal.stop(), ferret.stop()]);
+      try {
+        await Promise.race([running, new Promise((r) => setTimeout(r, 10_000).unref())]);
+        await Promise.allSettled([native.close(), rt.close(), cw.close()]);
+      } finally {
+        await Promise.all([temporal.stop(), ferret.stop()]);
+      }
     },
   };
 }
